@@ -1,0 +1,5 @@
+// Package version holds the toongan release string shared by every stage binary.
+package version
+
+// Version is the toongan release; stage binaries print it for --version.
+const Version = "0.1.0"
