@@ -1,0 +1,54 @@
+// Package gan builds the DCGAN (and the plain fully connected GAN) as gorgonia
+// graphs on toongan's ops, and trains it: losses, Adam, the generator's
+// exponential moving average, and the named tensors that checkpoints hold.
+package gan
+
+import "errors"
+
+// Config fixes a model: architecture, sizes and optimiser settings. It is
+// stored in checkpoint metadata (as JSON) so later stages rebuild the model
+// without flags.
+type Config struct {
+	Arch     string `json:"arch"`     // "dcgan" (default) or "mlp"
+	Size     int    `json:"size"`     // image side: 32, 48, 64, 96 or 128
+	Channels int    `json:"channels"` // 3
+	NZ       int    `json:"nz"`       // latent size, 100
+	NGF      int    `json:"ngf"`      // generator feature width, 64
+	NDF      int    `json:"ndf"`      // discriminator feature width, 64
+	Kernel   int    `json:"kernel"`   // 4 (pytorch/examples) or 5 (the article)
+	Batch    int    `json:"batch"`    // 64
+
+	LR          float64 `json:"lr"`           // 2e-4
+	Beta1       float64 `json:"beta1"`        // 0.5
+	Beta2       float64 `json:"beta2"`        // 0.999
+	LabelSmooth float64 `json:"label_smooth"` // one-sided: real label = 1-LabelSmooth; 0 = off
+	DSteps      int     `json:"d_steps"`      // D updates per G update, 1
+	EMADecay    float64 `json:"ema_decay"`    // 0.999; 0 = no EMA
+	Seed        uint64  `json:"seed"`         // weight init and latent draws
+}
+
+// DefaultConfig is the reference DCGAN of pytorch/examples for size px images.
+func DefaultConfig(size int) Config {
+	return Config{Arch: "dcgan", Size: size, Channels: 3, NZ: 100, NGF: 64, NDF: 64, Kernel: 4,
+		Batch: 64, LR: 2e-4, Beta1: 0.5, Beta2: 0.999, DSteps: 1, EMADecay: 0.999, Seed: 1}
+}
+
+// Stats are one training step's numbers.
+type Stats struct {
+	LossD float64 // BCE of D on real + fake
+	LossG float64 // non-saturating BCE of G
+	DReal float64 // mean sigmoid(D(x)) on the real batch
+	DFake float64 // mean sigmoid(D(G(z))) on the fake batch, before D's update
+}
+
+// Tensor is one named float32 array, as stored in checkpoints. Names of the
+// generator follow PyTorch's DCGAN state_dict ("main.0.weight", ...), with
+// prefixes "G.", "D.", "EMA.", "optD.", "optG.".
+type Tensor struct {
+	Name  string
+	Shape []int
+	Data  []float32
+}
+
+// ErrNotImplemented marks API that is still being written.
+var ErrNotImplemented = errors.New("not implemented")
