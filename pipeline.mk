@@ -1,48 +1,169 @@
 # toongan pipeline: prep -> train -> sample -> eval, chained by file dependencies.
 #
-#   make -f pipeline.mk all                      # built-in cartoon faces, end to end
-#   make -f pipeline.mk all DATA=~/my-faces      # your own folder or archive
-#   make -f pipeline.mk help                     # targets and variables
+#   make -f pipeline.mk all                        # built-in cartoon faces, end to end
+#   make -f pipeline.mk all DATA=~/my-faces        # your own folder or archive of images
+#   make -f pipeline.mk train RESUME=1 MINUTES=30  # continue training from the latest checkpoint
+#   make -f pipeline.mk help                       # every target and variable
 #
-# Later issues add the train/sample/eval/all targets.
+# Each stage writes files that the next one reads; make re-runs a stage only
+# when its inputs (binaries, data, options) changed. Options are recorded in
+# small ".opts" files, so changing SIZE or SEED re-runs prep and what follows.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 GO    ?= go
 BIN   ?= bin
 
-NAME    ?= builtin
-DATA    ?=
-SIZE    ?= 64
-SEED    ?= 1
-HOLDOUT ?= 0.05
-BUILTIN ?= 20000
-PREP_FLAGS ?=
+# ---- what to run on ---------------------------------------------------------
+DATA     ?=
+ifeq ($(strip $(DATA)),)
+NAME     ?= builtin
+else
+NAME     ?= $(basename $(basename $(notdir $(patsubst %/,%,$(DATA)))))
+endif
+SIZE     ?= 64
+SEED     ?= 1
+HOLDOUT  ?= 0.05
+BUILTIN  ?= 20000
+# ---- training budget ----------------------------------------------------------
+MINUTES  ?= 6
+EPOCHS   ?=
+STEPS    ?=
+BATCH    ?= 64
+RESUME   ?=
+# ---- sampling / eval ----------------------------------------------------------
+SAMPLES  ?= 64
+EVAL_N   ?= 500
+# ---- extra flags passed through to each stage --------------------------------
+PREP_FLAGS   ?=
+TRAIN_FLAGS  ?=
+SAMPLE_FLAGS ?=
+EVAL_FLAGS   ?=
 
-DATADIR := data/$(NAME)
+DATADIR  := data/$(NAME)
+RUNDIR   := runs/$(NAME)
+MANIFEST := $(DATADIR)/manifest.json
+CKPT     := $(RUNDIR)/ckpt/latest.safetensors
+GRID     := $(RUNDIR)/grid.png
+INTERP   := $(RUNDIR)/interp.gif
+REPORT   := $(RUNDIR)/eval/report.json
 
 STAGES   := prep train sample eval
 BINARIES := $(addprefix $(BIN)/,$(STAGES))
-GOSRC    := $(shell find pkg prep train sample eval -name '*.go' 2>/dev/null) go.mod go.sum
+GOSRC    := $(shell find pkg prep train sample eval -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
-.PHONY: help build data test test-noasm clean
+ifeq ($(strip $(DATA)),)
+PREP_INPUT := --builtin $(BUILTIN)
+DATA_DEPS  :=
+else
+PREP_INPUT := $(DATA)
+# a file (archive) or every file below a folder
+DATA_DEPS  := $(shell if [ -d "$(DATA)" ]; then find "$(DATA)" -type f | sed 's/ /\\ /g'; elif [ -e "$(DATA)" ]; then echo "$(DATA)"; fi)
+endif
+
+BUDGET := $(if $(MINUTES),--minutes $(MINUTES)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(STEPS),--steps $(STEPS))
+
+PREP_CMD  := $(BIN)/prep --out $(DATADIR) --size $(SIZE) --seed $(SEED) --holdout $(HOLDOUT) $(PREP_FLAGS) $(PREP_INPUT)
+TRAIN_CMD := $(BIN)/train --data $(DATADIR) --out $(RUNDIR) --seed $(SEED) --batch $(BATCH) $(BUDGET) $(TRAIN_FLAGS)
+
+.PHONY: help build data train sample eval all test test-short bench clean distclean ci-e2e FORCE
+.DEFAULT_GOAL := help
 
 help:
-	@echo "toongan pipeline targets:"
-	@echo "  build      build the stage binaries into $(BIN)/"
-	@echo "  data       run prep: DATA (folder/archive) or the built-in faces -> $(DATADIR)/"
-	@echo "  test       go test ./... (and the noasm build)"
-	@echo "  clean      remove $(BIN)/ (data/ and runs/ are kept)"
-	@echo "variables: NAME=$(NAME) DATA=$(DATA) SIZE=$(SIZE) SEED=$(SEED) HOLDOUT=$(HOLDOUT) BUILTIN=$(BUILTIN) PREP_FLAGS=..."
+	@echo "toongan pipeline (make -f pipeline.mk TARGET [VAR=value ...])"
+	@echo
+	@echo "targets:"
+	@echo "  all        build, prep, train, sample and eval; prints where the results are"
+	@echo "  build      the four stage binaries into $(BIN)/"
+	@echo "  data       prep: DATA (folder/.zip/.tar/.tar.gz) or the built-in faces -> data/NAME/"
+	@echo "  train      train on data/NAME -> runs/NAME/ckpt/ (RESUME=1 continues from latest)"
+	@echo "  sample     runs/NAME/grid.png and runs/NAME/interp.gif from the latest checkpoint"
+	@echo "  eval       runs/NAME/eval/report.json and report.html against the holdout"
+	@echo "  test       the test suite (go test ./..., plus the noasm build of the kernels)"
+	@echo "  bench      speed: prep vs Pillow, SGEMM vs OpenBLAS, training step vs PyTorch"
+	@echo "  clean      remove $(BIN)/;  distclean: also data/ and runs/"
+	@echo
+	@echo "variables (current value):"
+	@echo "  DATA=$(DATA)  (empty: built-in cartoon faces)   NAME=$(NAME)"
+	@echo "  SIZE=$(SIZE) SEED=$(SEED) HOLDOUT=$(HOLDOUT) BUILTIN=$(BUILTIN)"
+	@echo "  MINUTES=$(MINUTES) EPOCHS=$(EPOCHS) STEPS=$(STEPS) BATCH=$(BATCH) RESUME=$(RESUME)"
+	@echo "  SAMPLES=$(SAMPLES) EVAL_N=$(EVAL_N)"
+	@echo "  PREP_FLAGS TRAIN_FLAGS SAMPLE_FLAGS EVAL_FLAGS: extra flags for one stage"
+	@echo
+	@echo "examples:"
+	@echo "  make -f pipeline.mk all"
+	@echo "  make -f pipeline.mk all DATA=../shared/data/anime-faces-96.tar.gz MINUTES=20"
+	@echo "  make -f pipeline.mk train RESUME=1 MINUTES=30 NAME=anime-faces-96"
 
+# ---- build ----------------------------------------------------------------------
 build: $(BINARIES)
 
 $(BIN)/%: $(GOSRC)
 	@mkdir -p $(BIN)
 	$(GO) build -o $@ ./$*
 
+# ---- option stamps: rewritten only when the options change ------------------------
+$(DATADIR).opts: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREP_CMD)' | cmp -s - $@ || echo '$(PREP_CMD)' > $@
+
+$(RUNDIR)/train.opts: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(TRAIN_CMD)' | cmp -s - $@ || echo '$(TRAIN_CMD)' > $@
+
+# ---- stages ---------------------------------------------------------------------
+data: $(MANIFEST)
+
+# binaries are order-only for the expensive stages: rebuilding the code does not
+# re-run prep or training; changed data or options do.
+$(MANIFEST): $(DATADIR).opts $(DATA_DEPS) | $(BIN)/prep
+	$(PREP_CMD)
+
+train: $(CKPT)
+
+ifneq ($(strip $(RESUME)),)
+$(CKPT): FORCE
+endif
+$(CKPT): $(MANIFEST) $(RUNDIR)/train.opts | $(BIN)/train
+	$(TRAIN_CMD) $(if $(RESUME),--resume)
+
+sample: $(GRID) $(INTERP)
+
+$(GRID): $(BIN)/sample $(CKPT)
+	$(BIN)/sample --ckpt $(CKPT) --n $(SAMPLES) --seed $(SEED) $(SAMPLE_FLAGS) --out $@
+
+$(INTERP): $(BIN)/sample $(CKPT)
+	$(BIN)/sample --ckpt $(CKPT) --interp 8 --seed $(SEED) $(SAMPLE_FLAGS) --out $@
+
+eval: $(REPORT)
+
+$(REPORT): $(BIN)/eval $(CKPT) $(MANIFEST)
+	$(BIN)/eval --ckpt $(CKPT) --data $(DATADIR) --n $(EVAL_N) $(EVAL_FLAGS) --out $(RUNDIR)/eval
+
+all: $(GRID) $(INTERP) $(REPORT)
+	@echo
+	@echo "toongan: results for '$(NAME)' in $(RUNDIR)/"
+	@echo "  checkpoint  $(CKPT)"
+	@echo "  samples     $(GRID)   $(INTERP)"
+	@echo "  report      $(RUNDIR)/eval/report.html   ($(REPORT))"
+	@echo "  training    $(RUNDIR)/log.jsonl   $(RUNDIR)/grids/"
+
+# ---- checks -----------------------------------------------------------------------
 test:
 	$(GO) test ./...
 	$(GO) test -tags noasm ./pkg/kernels/... ./pkg/nn/...
 
+bench: build
+	bash scripts/bench.sh
+
+# A whole pipeline run on a tiny budget, with every output checked (used by .ci/run).
+ci-e2e: build
+	bash scripts/ci-e2e.sh
+
 clean:
 	rm -rf $(BIN)
+
+distclean: clean
+	rm -rf data runs
+
+FORCE:

@@ -1,24 +1,55 @@
 // Package kernels holds toongan's float32 compute kernels: a packed,
-// cache-blocked SGEMM (AVX2/FMA assembly on amd64, portable Go elsewhere or
-// under the noasm build tag), parallel loops, and the BLAS adapter that plugs
-// the SGEMM into gorgonia through gorgonia.Use.
+// cache-blocked SGEMM (AVX-512 and AVX2/FMA assembly on amd64, portable Go
+// elsewhere or under the noasm build tag), a persistent-pool parallel loop,
+// and the BLAS adapter that plugs the SGEMM into gorgonia through
+// gorgonia.Use.
+//
+// Results are deterministic: the GEMM is split across workers only along M
+// and N, never along K, so every element of C is summed in the same order
+// whatever GOMAXPROCS is, and the output is bit-identical for any thread
+// count.
 package kernels
 
-import "gonum.org/v1/gonum/blas/gonum"
+import "fmt"
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices,
-// where op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when
-// transB), and lda, ldb, ldc are the row strides.
+// where op(A) is m×k (A is stored k×m when transA), op(B) is k×n (B is stored
+// n×k when transB), and lda, ldb, ldc are the row strides. When beta is 0, C
+// is not read (NaN or Inf there is overwritten). It runs in parallel over
+// Workers() goroutines when the problem is large enough.
 //
-// PLACEHOLDER: forwards to gonum's pure-Go implementation until the packed
-// kernel lands.
+// Like BLAS, it panics when the dimensions, strides or slice lengths are
+// inconsistent (a programming error, not bad user input).
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	ta, tb := blasNoTrans, blasNoTrans
+	checkArgs(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	sgemm(activeKernel, Workers(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// KernelName reports the micro-kernel Sgemm uses on this machine: "avx512",
+// "avx2" or "go".
+func KernelName() string { return activeKernel.name }
+
+func checkArgs(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
 	if transA {
-		ta = blasTrans
+		ar, ac = k, m
 	}
+	br, bc := k, n
 	if transB {
-		tb = blasTrans
+		br, bc = n, k
 	}
-	gonum.Implementation{}.Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	check := func(name string, rows, cols, l, ld int) {
+		if ld < max(1, cols) {
+			panic(fmt.Sprintf("kernels: Sgemm: ld%s=%d < %d columns", name, ld, cols))
+		}
+		if rows > 0 && cols > 0 && l < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("kernels: Sgemm: len(%s)=%d too short for %dx%d with stride %d", name, l, rows, cols, ld))
+		}
+	}
+	check("a", ar, ac, la, lda)
+	check("b", br, bc, lb, ldb)
+	check("c", m, n, lc, ldc)
 }

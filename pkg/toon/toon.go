@@ -1,28 +1,25 @@
 // Package toon renders procedural cartoon faces: toongan's built-in dataset.
+//
+// Face draws a face-crop style image (face centred, hair around it) from a
+// seed: face shape, skin tone, hair style and colour, eyes, brows, nose,
+// mouth, accessories, background and a small pose jitter are all drawn from a
+// PCG generator seeded with the seed, so a seed always gives the same face
+// and the same face at every size. Shapes are vector paths in a unit square
+// scaled to the image size and anti-aliased by golang.org/x/image/vector.
 package toon
 
-import (
-	"image"
-	"image/color"
-)
+import "image"
 
 // Face renders the cartoon face for seed at size x size pixels. The same seed
-// and size always give the same image; Face is safe for concurrent use.
-//
-// STUB: a flat disc until the real renderer lands.
+// and size always give the same image; Face is safe for concurrent use. The
+// result is fully opaque. Sizes below 1 give an empty image.
 func Face(seed uint64, size int) *image.NRGBA {
-	img := image.NewNRGBA(image.Rect(0, 0, size, size))
-	c := color.NRGBA{uint8(seed), uint8(seed >> 8), uint8(seed >> 16), 255}
-	r := size / 3
-	for y := 0; y < size; y++ {
-		for x := 0; x < size; x++ {
-			dx, dy := x-size/2, y-size/2
-			if dx*dx+dy*dy < r*r {
-				img.SetNRGBA(x, y, c)
-			} else {
-				img.SetNRGBA(x, y, color.NRGBA{255, 255, 255, 255})
-			}
-		}
+	if size < 1 {
+		return image.NewNRGBA(image.Rect(0, 0, 0, 0))
 	}
-	return img
+	p := newParams(seed)
+	cv := newCanvas(size)
+	render(cv, &p)
+	// Every pixel is opaque, so premultiplied and straight alpha agree.
+	return &image.NRGBA{Pix: cv.img.Pix, Stride: cv.img.Stride, Rect: cv.img.Rect}
 }

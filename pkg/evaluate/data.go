@@ -1,0 +1,146 @@
+package evaluate
+
+import (
+	"fmt"
+	"image"
+
+	"github.com/toongan/toongan/pkg/imgutil"
+	"github.com/toongan/toongan/pkg/metrics"
+	"github.com/toongan/toongan/pkg/shard"
+)
+
+// shardSet gives indexed access to the records of several shards as one
+// sequence (manifest order).
+type shardSet struct {
+	readers []*shard.Reader
+	starts  []int
+	total   int
+	hdr     shard.Header
+}
+
+func openShards(paths []string) (*shardSet, error) {
+	s := &shardSet{}
+	for _, p := range paths {
+		r, err := shard.Open(p)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		h := r.Header()
+		if len(s.readers) > 0 && (h.Height != s.hdr.Height || h.Width != s.hdr.Width || h.Channels != s.hdr.Channels) {
+			r.Close()
+			s.close()
+			return nil, fmt.Errorf("shard %s holds %dx%dx%d images, %s holds %dx%dx%d", p, h.Height, h.Width, h.Channels,
+				s.readers[0].Path(), s.hdr.Height, s.hdr.Width, s.hdr.Channels)
+		}
+		if h.Channels != 1 && h.Channels != 3 {
+			r.Close()
+			s.close()
+			return nil, fmt.Errorf("shard %s: %d channels, eval reads 1 or 3", p, h.Channels)
+		}
+		s.hdr = h
+		s.readers = append(s.readers, r)
+		s.starts = append(s.starts, s.total)
+		s.total += h.Count
+	}
+	return s, nil
+}
+
+func (s *shardSet) close() {
+	for _, r := range s.readers {
+		r.Close()
+	}
+}
+
+// record reads global record i.
+func (s *shardSet) record(i int, buf []byte) error {
+	k := len(s.starts) - 1
+	for k > 0 && s.starts[k] > i {
+		k--
+	}
+	return s.readers[k].ReadRecord(i-s.starts[k], buf)
+}
+
+// spread returns up to limit indices spread evenly over [0, total)
+// (all of them when limit <= 0 or limit >= total).
+func spread(total, limit int) []int {
+	n := total
+	if limit > 0 && limit < total {
+		n = limit
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = int(int64(i) * int64(total) / int64(n))
+	}
+	return idx
+}
+
+// images reads the records at idx as CHW float images in [-1, 1], resized
+// to side x side by area averaging when side > 0 and differs.
+func (s *shardSet) images(idx []int, side int) ([]metrics.Image, error) {
+	h := s.hdr
+	buf := make([]byte, h.RecordSize())
+	out := make([]metrics.Image, len(idx))
+	for j, i := range idx {
+		if err := s.record(i, buf); err != nil {
+			return nil, err
+		}
+		m := metrics.Image{C: h.Channels, H: h.Height, W: h.Width, Pix: make([]float32, h.RecordSize())}
+		if err := imgutil.RecordTensor(buf, h.Height, h.Width, h.Channels, m.Pix); err != nil {
+			return nil, err
+		}
+		if side > 0 && (side != h.Height || side != h.Width) {
+			m = metrics.Resize(m, side, side)
+		}
+		out[j] = m
+	}
+	return out, nil
+}
+
+// picture reads record i as an image for display.
+func (s *shardSet) picture(i int) (*image.NRGBA, error) {
+	buf := make([]byte, s.hdr.RecordSize())
+	if err := s.record(i, buf); err != nil {
+		return nil, err
+	}
+	return imgutil.RecordImage(buf, s.hdr.Height, s.hdr.Width, s.hdr.Channels)
+}
+
+// loadDir loads an image folder as metrics images of size x size.
+func loadDir(dir string, size, limit, channels int) ([]metrics.Image, []*image.NRGBA, int, error) {
+	imgs, _, skipped, err := imgutil.LoadDir(dir, size, limit)
+	if err != nil {
+		return nil, nil, len(skipped), err
+	}
+	out := make([]metrics.Image, len(imgs))
+	for i, im := range imgs {
+		m := metrics.Image{C: channels, H: size, W: size, Pix: make([]float32, channels*size*size)}
+		if err := imgutil.ImageTensor(im, channels, m.Pix); err != nil {
+			return nil, nil, len(skipped), fmt.Errorf("image folder %s: %w", dir, err)
+		}
+		out[i] = m
+	}
+	return out, imgs, len(skipped), nil
+}
+
+// nchw packs images into one NCHW batch.
+func nchw(imgs []metrics.Image) []float32 {
+	if len(imgs) == 0 {
+		return nil
+	}
+	per := len(imgs[0].Pix)
+	out := make([]float32, 0, len(imgs)*per)
+	for _, m := range imgs {
+		out = append(out, m.Pix...)
+	}
+	return out
+}
+
+// toPictures converts metrics images for display.
+func toPictures(imgs []metrics.Image) []image.Image {
+	out := make([]image.Image, len(imgs))
+	for i, m := range imgs {
+		out[i] = metrics.ToNRGBA(m)
+	}
+	return out
+}

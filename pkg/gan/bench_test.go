@@ -1,0 +1,45 @@
+package gan
+
+import (
+	"math"
+	"testing"
+)
+
+// benchModels keeps one model per configuration across the benchmark
+// framework's repeated calls (b.N = 1, then the real run), so that the peak
+// RSS measured around the benchmark binary is that of one model.
+var benchModels = map[Config]*Model{}
+
+// benchStep times full training steps of cfg and reports images/s.
+func benchStep(b *testing.B, cfg Config) {
+	m := benchModels[cfg]
+	if m == nil {
+		m = mustNew(b, cfg)
+		benchModels[cfg] = m
+	}
+	real := SampleLatents(1, cfg.Batch, cfg.Channels*cfg.Size*cfg.Size)
+	for i := range real {
+		real[i] = float32(math.Tanh(float64(real[i])))
+	}
+	for i := 0; i < 2; i++ { // build graphs, warm buffers
+		if _, err := m.Step(real); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Step(real); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*cfg.Batch)/b.Elapsed().Seconds(), "img/s")
+}
+
+// BenchmarkStepDCGAN64 is issue 3's yardstick: the pytorch/examples DCGAN
+// at 64 px (nz 100, ngf = ndf = 64, kernel 4, batch 64), one D step on real
+// and fake and one G step per iteration; compare with
+// /work/shared/bench/torch_dcgan_bench.py 64 64 (see bench_step.sh).
+func BenchmarkStepDCGAN64(b *testing.B) { benchStep(b, DefaultConfig(64)) }
+
+// BenchmarkStepDCGAN32 is the same at 32 px.
+func BenchmarkStepDCGAN32(b *testing.B) { benchStep(b, DefaultConfig(32)) }

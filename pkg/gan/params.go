@@ -1,0 +1,239 @@
+package gan
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/toongan/toongan/pkg/kernels"
+	"gorgonia.org/tensor"
+)
+
+// param is one named tensor of a network. Its value lives in t, a
+// *tensor.Dense that every graph of the model shares (the graphs' nodes are
+// bound to this very tensor), so the optimiser updates it in place.
+type param struct {
+	name   string // state_dict name inside the network, e.g. "main.0.weight"
+	shape  []int
+	t      *tensor.Dense
+	data   []float32 // t's backing array
+	buffer bool      // BatchNorm running statistic (not trained)
+
+	grad []float32 // this step's gradient: a view of a graph value (trainable only)
+	m, v []float32 // Adam moments (trainable only, not for EMA)
+}
+
+// net is the parameter set of one network (G, D or the EMA generator).
+type net struct {
+	prefix string // "G.", "D." or "EMA."
+	layers []layer
+	params []*param
+	byName map[string]*param
+}
+
+// newNet allocates the tensors of layers. Trainable parameters get Adam
+// buffers when withOpt is set.
+func newNet(prefix string, layers []layer, withOpt bool) *net {
+	n := &net{prefix: prefix, layers: layers, byName: map[string]*param{}}
+	for _, l := range layers {
+		for _, s := range l.specs() {
+			size := 1
+			for _, d := range s.shape {
+				size *= d
+			}
+			data := make([]float32, size)
+			p := &param{
+				name:   s.name,
+				shape:  s.shape,
+				t:      tensor.New(tensor.WithShape(s.shape...), tensor.WithBacking(data)),
+				data:   data,
+				buffer: s.buffer,
+			}
+			if withOpt && !s.buffer {
+				p.m = make([]float32, size)
+				p.v = make([]float32, size)
+			}
+			n.params = append(n.params, p)
+			n.byName[s.name] = p
+		}
+	}
+	return n
+}
+
+// get returns the parameter called name (without the network prefix).
+func (n *net) get(name string) *param { return n.byName[name] }
+
+// init fills the weights as DCGAN does: conv and linear weights N(0, 0.02),
+// BatchNorm gamma N(1, 0.02) and beta 0, running mean 0 and variance 1,
+// linear biases 0. Values are drawn in parameter order from r.
+func (n *net) init(r *rand.Rand) {
+	for _, p := range n.params {
+		switch {
+		case p.buffer && hasSuffix(p.name, ".running_var"):
+			fill(p.data, 1)
+		case p.buffer:
+			fill(p.data, 0)
+		case hasSuffix(p.name, ".bias"):
+			fill(p.data, 0)
+		case len(p.shape) == 1: // BatchNorm gamma
+			for i := range p.data {
+				p.data[i] = float32(1 + 0.02*r.NormFloat64())
+			}
+		default:
+			for i := range p.data {
+				p.data[i] = float32(0.02 * r.NormFloat64())
+			}
+		}
+	}
+}
+
+// copyFrom copies every tensor of src (same architecture) into n.
+func (n *net) copyFrom(src *net) {
+	for i, p := range n.params {
+		copy(p.data, src.params[i].data)
+	}
+}
+
+func fill(s []float32, v float32) {
+	for i := range s {
+		s[i] = v
+	}
+}
+
+func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+
+// adam is torch.optim.Adam's update (no weight decay, no amsgrad) over the
+// trainable parameters of one network.
+type adam struct {
+	lr, beta1, beta2, eps float64
+	t                     int // steps taken
+}
+
+// step applies one update with the gradients in each param's grad. Each
+// element is updated independently, so splitting the loop across workers
+// changes nothing in the result.
+func (a *adam) step(n *net) {
+	a.t++
+	bc1 := 1 - math.Pow(a.beta1, float64(a.t))
+	bc2 := 1 - math.Pow(a.beta2, float64(a.t))
+	stepSize := float32(a.lr / bc1)
+	invSqrtBC2 := float32(1 / math.Sqrt(bc2))
+	b1, b2 := float32(a.beta1), float32(a.beta2)
+	ob1, ob2 := 1-b1, 1-b2
+	eps := float32(a.eps)
+	for _, p := range n.params {
+		if p.buffer {
+			continue
+		}
+		w, g, m, v := p.data, p.grad, p.m, p.v
+		upd := func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				gi := g[i]
+				mi := b1*m[i] + ob1*gi
+				vi := b2*v[i] + ob2*gi*gi
+				m[i], v[i] = mi, vi
+				denom := float32(math.Sqrt(float64(vi)))*invSqrtBC2 + eps
+				w[i] -= stepSize * (mi / denom)
+			}
+		}
+		if len(w) < 1<<15 {
+			upd(0, len(w))
+		} else {
+			kernels.ParallelFor(len(w), upd)
+		}
+	}
+}
+
+// emaUpdate moves the EMA generator towards G: ema = d*ema + (1-d)*g for
+// trainable tensors, with d = min(decay, (1+t)/(10+t)) so that the average
+// is useful early in training (t is G's step count, as in TensorFlow's
+// ExponentialMovingAverage with num_updates). BatchNorm running statistics
+// are copied from G: the EMA generator normalises with G's statistics.
+// decay 0 makes the EMA generator an exact copy of G.
+func emaUpdate(ema, g *net, decay float64, t int) {
+	d := min(decay, float64(1+t)/float64(10+t))
+	df, of := float32(d), float32(1-d)
+	for i, p := range ema.params {
+		src := g.params[i].data
+		if p.buffer || d == 0 {
+			copy(p.data, src)
+			continue
+		}
+		dst := p.data
+		upd := func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				dst[j] = df*dst[j] + of*src[j]
+			}
+		}
+		if len(dst) < 1<<15 {
+			upd(0, len(dst))
+		} else {
+			kernels.ParallelFor(len(dst), upd)
+		}
+	}
+}
+
+// stateTensors appends the network's tensors (copies) with its prefix.
+func (n *net) stateTensors(out []Tensor) []Tensor {
+	for _, p := range n.params {
+		out = append(out, Tensor{Name: n.prefix + p.name, Shape: slices.Clone(p.shape), Data: slices.Clone(p.data)})
+	}
+	return out
+}
+
+// optTensors appends the Adam moments with prefix ("optG." or "optD.").
+func (n *net) optTensors(prefix string, out []Tensor) []Tensor {
+	for _, p := range n.params {
+		if p.buffer {
+			continue
+		}
+		out = append(out,
+			Tensor{Name: prefix + p.name + ".m", Shape: slices.Clone(p.shape), Data: slices.Clone(p.m)},
+			Tensor{Name: prefix + p.name + ".v", Shape: slices.Clone(p.shape), Data: slices.Clone(p.v)})
+	}
+	return out
+}
+
+// stateSlot is where one named state tensor goes.
+type stateSlot struct {
+	shape []int
+	dst   []float32
+}
+
+// slots maps every name State produces to its destination.
+func (n *net) slots(into map[string]stateSlot) {
+	for _, p := range n.params {
+		into[n.prefix+p.name] = stateSlot{shape: p.shape, dst: p.data}
+	}
+}
+
+// optSlots maps the Adam moment names to their buffers.
+func (n *net) optSlots(prefix string, into map[string]stateSlot) {
+	for _, p := range n.params {
+		if p.buffer {
+			continue
+		}
+		into[prefix+p.name+".m"] = stateSlot{shape: p.shape, dst: p.m}
+		into[prefix+p.name+".v"] = stateSlot{shape: p.shape, dst: p.v}
+	}
+}
+
+// paramCount is the number of trainable values.
+func (n *net) paramCount() int {
+	c := 0
+	for _, p := range n.params {
+		if !p.buffer {
+			c += len(p.data)
+		}
+	}
+	return c
+}
+
+// checkShape reports whether got equals want.
+func checkShape(name string, got, want []int) error {
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("tensor %s has shape %v, want %v", name, got, want)
+	}
+	return nil
+}

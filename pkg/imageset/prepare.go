@@ -1,0 +1,531 @@
+package imageset
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/toongan/toongan/pkg/atomicfile"
+	"github.com/toongan/toongan/pkg/shard"
+	"github.com/toongan/toongan/pkg/toon"
+)
+
+// BuiltinSource is the manifest source of the rendered toon faces.
+const BuiltinSource = "builtin:toon"
+
+// DefaultShardSize is the default number of records per shard.
+const DefaultShardSize = 4096
+
+// Progress is the part of cliapp.Progress that Prepare uses.
+type Progress interface {
+	Add(n int)
+	Finish()
+}
+
+// Config describes one prep run.
+type Config struct {
+	Input     string  // folder or archive; ignored when Builtin > 0
+	Builtin   int     // render this many toon faces instead of reading Input
+	Out       string  // dataset folder, replaced as a whole
+	Options   Options // size, crop, background, pixel limit
+	Holdout   float64 // fraction of kept images put in the holdout split, 0..0.5
+	Seed      uint64  // holdout split and built-in faces
+	Strict    bool    // a bad input file is fatal instead of skipped
+	ShardSize int     // records per shard (0: DefaultShardSize)
+	Workers   int     // decoding goroutines (0: GOMAXPROCS)
+	// Params are recorded in the manifest as the prep parameters.
+	Params map[string]any
+	// Warn receives one line per skipped file (nil: discarded).
+	Warn io.Writer
+	// NewProgress makes the progress reporter; total is -1 when unknown.
+	NewProgress func(total int64) Progress
+}
+
+// Summary is the outcome of a successful Prepare.
+type Summary struct {
+	Manifest *shard.Manifest
+	Elapsed  time.Duration
+}
+
+// Line is the one-line human summary.
+func (s Summary) Line() string {
+	m := s.Manifest
+	c := m.Counts
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d images %dx%d (train %d, holdout %d), %d duplicates dropped, %d skipped",
+		c.Kept, m.Size, m.Size, c.Train, c.Holdout, c.Duplicates, c.Skipped)
+	if c.Skipped > 0 {
+		reasons := make([]string, 0, len(m.SkippedByReason))
+		for r := range m.SkippedByReason {
+			reasons = append(reasons, r)
+		}
+		sort.Strings(reasons)
+		parts := make([]string, len(reasons))
+		for i, r := range reasons {
+			parts[i] = fmt.Sprintf("%d %s", m.SkippedByReason[r], r)
+		}
+		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
+	}
+	rate := float64(c.Inputs) / max(s.Elapsed.Seconds(), 1e-9)
+	fmt.Fprintf(&b, "; %d inputs in %.1fs = %.0f images/s -> %s", c.Inputs, s.Elapsed.Seconds(), rate, m.Dir())
+	return b.String()
+}
+
+// FaceSeed is the toon.Face seed of built-in image i for a run seed: a
+// function of (seed, i) only, so rendering order does not matter.
+func FaceSeed(seed uint64, i int) uint64 {
+	return splitmix64(splitmix64(seed^0x746f6f6e67616e) + uint64(i))
+}
+
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// inHoldout decides the split from the seed and the image content, so an
+// image stays on the same side when other files are added or removed.
+func inHoldout(seed uint64, digest *[32]byte, frac float64) bool {
+	if frac <= 0 {
+		return false
+	}
+	u := splitmix64(seed ^ binary.LittleEndian.Uint64(digest[:8]))
+	return float64(u>>11)/(1<<53) < frac
+}
+
+type job struct {
+	idx  int
+	name string
+	data []byte
+	seed uint64
+	skip *SkipError
+}
+
+type result struct {
+	idx    int
+	name   string
+	rec    []byte
+	digest [32]byte
+	skip   *SkipError
+}
+
+// Prepare runs prep: it reads the input (or renders built-in faces), writes
+// the shards and manifest into a staging folder beside cfg.Out and swaps it
+// into place, so cfg.Out is either the old dataset or the complete new one.
+func Prepare(ctx context.Context, cfg Config) (Summary, error) {
+	start := time.Now()
+	if err := cfg.Options.Validate(); err != nil {
+		return Summary{}, err
+	}
+	if cfg.Holdout < 0 || cfg.Holdout > 0.5 || cfg.Holdout != cfg.Holdout {
+		return Summary{}, fmt.Errorf("holdout %g out of range 0..0.5", cfg.Holdout)
+	}
+	if cfg.ShardSize == 0 {
+		cfg.ShardSize = DefaultShardSize
+	}
+	if cfg.ShardSize < 1 || cfg.ShardSize > shard.MaxCount {
+		return Summary{}, fmt.Errorf("shard size %d out of range 1..%d", cfg.ShardSize, shard.MaxCount)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Warn == nil {
+		cfg.Warn = io.Discard
+	}
+	if cfg.Out == "" {
+		return Summary{}, errors.New("no output folder given")
+	}
+	if err := checkOut(cfg.Out); err != nil {
+		return Summary{}, err
+	}
+
+	// The decoders allocate a little per image and the live heap is small,
+	// so the default GC target collects every few hundred images; a higher
+	// target roughly halves prep's CPU time (restored on return).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+
+	// Input.
+	var src Source
+	source := BuiltinSource
+	total := int64(cfg.Builtin)
+	pool := &bufPool{}
+	if cfg.Builtin <= 0 {
+		if cfg.Input == "" {
+			return Summary{}, errors.New("no input: give a folder or archive, or --builtin N")
+		}
+		var err error
+		src, err = OpenSource(cfg.Input, pool.get)
+		if err != nil {
+			return Summary{}, err
+		}
+		defer src.Close()
+		source = cfg.Input
+		total = int64(src.Total())
+		if total == 0 {
+			return Summary{}, fmt.Errorf("input %s: no files found", cfg.Input)
+		}
+	}
+
+	staging, err := atomicfile.TempDir(cfg.Out)
+	if err != nil {
+		return Summary{}, fmt.Errorf("output: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(staging)
+		}
+	}()
+
+	var prog Progress = nopProgress{}
+	if cfg.NewProgress != nil {
+		prog = cfg.NewProgress(total)
+	}
+	defer prog.Finish()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	window := 8*cfg.Workers + 16
+	recSize := cfg.Options.RecordSize()
+	slab := make([]byte, window*recSize)
+	tokens := make(chan struct{}, window)
+	jobs := make(chan job, window)
+	results := make(chan result, window)
+	readErr := make(chan error, 1)
+
+	// Reader: one goroutine, sequential (gzip and tar are sequential).
+	go func() {
+		defer close(jobs)
+		for i := 0; ; i++ {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			j := job{idx: i}
+			if src == nil {
+				if i >= cfg.Builtin {
+					return
+				}
+				j.name = fmt.Sprintf("builtin-%06d", i)
+				j.seed = FaceSeed(cfg.Seed, i)
+			} else {
+				e, err := src.Next()
+				if errors.Is(err, io.EOF) {
+					return
+				}
+				if err != nil {
+					readErr <- err
+					cancel()
+					return
+				}
+				j.name, j.data, j.skip = e.Name, e.Data, e.Skip
+			}
+			jobs <- j
+		}
+	}()
+
+	// Workers.
+	var wg sync.WaitGroup
+	for w := 0; w < cfg.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var s Scratch
+			for j := range jobs {
+				r := result{idx: j.idx, name: j.name, skip: j.skip}
+				slot := j.idx % window
+				rec := slab[slot*recSize : (slot+1)*recSize : (slot+1)*recSize]
+				if r.skip == nil && ctx.Err() == nil {
+					var err error
+					if src == nil {
+						err = FromImage(toon.Face(j.seed, cfg.Options.Size), cfg.Options, rec, &s)
+					} else {
+						err = Decode(j.data, cfg.Options, rec, &s)
+					}
+					if err != nil {
+						var se *SkipError
+						if !errors.As(err, &se) {
+							se = &SkipError{Reason: ReasonCorrupt, Err: err}
+						}
+						r.skip = se
+					} else {
+						r.rec = rec
+						r.digest = sha256.Sum256(rec)
+					}
+				}
+				pool.put(j.data)
+				results <- r
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	// Collector: reassemble in input order, dedupe, split, write.
+	b := &builder{cfg: cfg, dir: staging, seen: make(map[[32]byte]struct{}), byReason: map[string]int{}}
+	defer b.abort()
+	pending := make([]*result, window)
+	next := 0
+	var collectErr error
+	for r := range results {
+		if collectErr != nil {
+			continue // drain
+		}
+		rr := r
+		pending[r.idx%window] = &rr
+		for pending[next%window] != nil && pending[next%window].idx == next {
+			cur := pending[next%window]
+			pending[next%window] = nil
+			if err := b.add(cur); err != nil {
+				collectErr = err
+				cancel()
+				break
+			}
+			next++
+			prog.Add(1)
+			<-tokens
+		}
+	}
+	if collectErr != nil {
+		return Summary{}, collectErr
+	}
+	select {
+	case err := <-readErr:
+		return Summary{}, err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return Summary{}, err
+	}
+	if _, err := b.finish(source); err != nil {
+		return Summary{}, err
+	}
+	prog.Finish()
+	if err := atomicfile.ReplaceDir(staging, cfg.Out); err != nil {
+		return Summary{}, fmt.Errorf("output: %w", err)
+	}
+	done = true
+	loaded, err := shard.Load(cfg.Out)
+	if err != nil {
+		return Summary{}, err
+	}
+	return Summary{Manifest: loaded, Elapsed: time.Since(start)}, nil
+}
+
+// checkOut refuses to replace something that is not a dataset folder.
+func checkOut(out string) error {
+	st, err := os.Stat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("output %s exists and is not a folder", out)
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	if len(ents) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(out, shard.ManifestName)); err != nil {
+		return fmt.Errorf("output %s is a non-empty folder without %s: refusing to replace it (choose a new --out or remove it)", out, shard.ManifestName)
+	}
+	return nil
+}
+
+type nopProgress struct{}
+
+func (nopProgress) Add(int) {}
+func (nopProgress) Finish() {}
+
+// bufPool recycles file-content buffers between the reader and the workers.
+type bufPool struct{ p sync.Pool }
+
+func (b *bufPool) get(n int) []byte {
+	if v, ok := b.p.Get().(*[]byte); ok && cap(*v) >= n {
+		return (*v)[:n]
+	}
+	return make([]byte, n, max(n, 16<<10))
+}
+
+func (b *bufPool) put(buf []byte) {
+	if cap(buf) == 0 || cap(buf) > 4<<20 {
+		return
+	}
+	b.p.Put(&buf)
+}
+
+// builder accumulates the ordered records into shards and the manifest.
+type builder struct {
+	cfg      Config
+	dir      string
+	seen     map[[32]byte]struct{}
+	counts   shard.Counts
+	skipped  []shard.Skip
+	byReason map[string]int
+	splits   [2]splitWriter // train, holdout
+}
+
+type splitWriter struct {
+	prefix  string
+	w       *shard.Writer
+	shards  []shard.ShardInfo
+	count   int
+	digests []byte // sha256 of each record, in order
+}
+
+func (b *builder) displayName(name string) string {
+	if b.cfg.Builtin > 0 {
+		return name
+	}
+	if st, err := os.Stat(b.cfg.Input); err == nil && st.IsDir() {
+		return filepath.Join(b.cfg.Input, filepath.FromSlash(name))
+	}
+	return b.cfg.Input + ":" + name
+}
+
+func (b *builder) add(r *result) error {
+	b.counts.Inputs++
+	if r.skip != nil {
+		if b.cfg.Strict {
+			return fmt.Errorf("%s: %v (--strict)", b.displayName(r.name), r.skip)
+		}
+		fmt.Fprintf(b.cfg.Warn, "warning: skipping %s: %v\n", b.displayName(r.name), r.skip)
+		detail := ""
+		if r.skip.Err != nil {
+			detail = r.skip.Err.Error()
+		}
+		b.skipped = append(b.skipped, shard.Skip{File: r.name, Reason: r.skip.Reason, Detail: detail})
+		b.byReason[r.skip.Reason]++
+		b.counts.Skipped++
+		return nil
+	}
+	if _, dup := b.seen[r.digest]; dup {
+		b.counts.Duplicates++
+		return nil
+	}
+	b.seen[r.digest] = struct{}{}
+	s := &b.splits[0]
+	if s.prefix == "" {
+		b.splits[0].prefix, b.splits[1].prefix = "train", "holdout"
+	}
+	if inHoldout(b.cfg.Seed, &r.digest, b.cfg.Holdout) {
+		s = &b.splits[1]
+		b.counts.Holdout++
+	} else {
+		b.counts.Train++
+	}
+	b.counts.Kept++
+	if s.w == nil {
+		name := fmt.Sprintf("%s-%05d.shard", s.prefix, len(s.shards))
+		sz := b.cfg.Options.Size
+		w, err := shard.Create(filepath.Join(b.dir, name), sz, sz, 3)
+		if err != nil {
+			return err
+		}
+		s.w = w
+		s.shards = append(s.shards, shard.ShardInfo{File: name})
+	}
+	if err := s.w.Append(r.rec); err != nil {
+		return err
+	}
+	s.count++
+	s.digests = append(s.digests, r.digest[:]...)
+	if s.w.Count() >= b.cfg.ShardSize {
+		return b.closeShard(s)
+	}
+	return nil
+}
+
+func (b *builder) closeShard(s *splitWriter) error {
+	n := s.w.Count()
+	if err := s.w.Close(); err != nil {
+		s.w = nil
+		return err
+	}
+	s.w = nil
+	info := &s.shards[len(s.shards)-1]
+	info.Count = n
+	st, err := os.Stat(filepath.Join(b.dir, info.File))
+	if err != nil {
+		return fmt.Errorf("shard: %w", err)
+	}
+	info.Bytes = st.Size()
+	return nil
+}
+
+func (b *builder) abort() {
+	for i := range b.splits {
+		if b.splits[i].w != nil {
+			b.splits[i].w.Abort()
+			b.splits[i].w = nil
+		}
+	}
+}
+
+func (b *builder) finish(source string) (*shard.Manifest, error) {
+	for i := range b.splits {
+		if b.splits[i].w != nil {
+			if err := b.closeShard(&b.splits[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if b.counts.Kept == 0 {
+		return nil, fmt.Errorf("input %s: no usable images (%d files, %d skipped, %d duplicates)",
+			source, b.counts.Inputs, b.counts.Skipped, b.counts.Duplicates)
+	}
+	if b.counts.Train == 0 {
+		return nil, fmt.Errorf("input %s: all %d images fell in the holdout split; lower --holdout", source, b.counts.Kept)
+	}
+	h := sha256.New()
+	h.Write(b.splits[0].digests)
+	h.Write(b.splits[1].digests)
+	sz := b.cfg.Options.Size
+	skipped := b.skipped
+	if skipped == nil {
+		skipped = []shard.Skip{}
+	}
+	m := &shard.Manifest{
+		Format: shard.ManifestFormat, Version: shard.ManifestVersion,
+		Source: source, Size: sz, Height: sz, Width: sz, Channels: 3, DType: "uint8", Layout: "HWC",
+		Counts:          b.counts,
+		Train:           shard.Split{Count: b.splits[0].count, Shards: nonNil(b.splits[0].shards)},
+		Holdout:         shard.Split{Count: b.splits[1].count, Shards: nonNil(b.splits[1].shards)},
+		Params:          b.cfg.Params,
+		Skipped:         skipped,
+		SkippedByReason: b.byReason,
+		ContentHash:     "sha256:" + hex.EncodeToString(h.Sum(nil)),
+	}
+	if err := shard.WriteManifest(b.dir, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func nonNil(s []shard.ShardInfo) []shard.ShardInfo {
+	if s == nil {
+		return []shard.ShardInfo{}
+	}
+	return s
+}

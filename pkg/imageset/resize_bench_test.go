@@ -1,0 +1,21 @@
+package imageset
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func BenchmarkResize96to64(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	src := make([]byte, 3*96*96)
+	for i := range src {
+		src[i] = byte(r.IntN(256))
+	}
+	dst := make([]byte, 3*64*64)
+	var rs resizeScratch
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resizeRGB(dst, src, 96, 64, &rs)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+}

@@ -1,0 +1,337 @@
+package kernels
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// microKernel describes one register-tile kernel and the cache blocking that
+// suits it. fn computes the mr×nr tile alpha*Ap*Bp + beta*C from a packed A
+// micro-panel (kc steps of mr values) and a packed B micro-panel (kc steps of
+// nr values); when beta is 0 it must not read C.
+type microKernel struct {
+	name       string
+	mr, nr     int
+	kc, mc, nc int
+	fn         func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+}
+
+// parallelMinWork is the m*n*k below which Sgemm stays on one goroutine.
+const parallelMinWork = 1 << 18
+
+// workspace holds one goroutine's packing buffers.
+type workspace struct {
+	a, b, tile []float32
+}
+
+var workspaces sync.Pool
+
+func getWorkspace(na, nb, nt int) *workspace {
+	w, _ := workspaces.Get().(*workspace)
+	if w == nil {
+		w = new(workspace)
+	}
+	if cap(w.a) < na {
+		w.a = make([]float32, na)
+	}
+	if cap(w.b) < nb {
+		w.b = make([]float32, nb)
+	}
+	if cap(w.tile) < nt {
+		w.tile = make([]float32, nt)
+	}
+	w.a, w.b, w.tile = w.a[:na], w.b[:nb], w.tile[:nt]
+	return w
+}
+
+// gemmArgs bundles one call's operands so the range workers share them.
+type gemmArgs struct {
+	kern           *microKernel
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+	kc             int
+}
+
+// sgemm is Sgemm with an explicit kernel and worker count (tests use it to
+// exercise every kernel and the single-threaded path). Arguments are assumed
+// checked.
+func sgemm(kern *microKernel, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	// Balance the K blocks (k=257 with kc=256 gives two blocks of 129 and
+	// 128, not 256 and 1). This depends only on k, so it is the same for
+	// every thread count.
+	nkb := (k + kern.kc - 1) / kern.kc
+	kc := (k + nkb - 1) / nkb
+	g := &gemmArgs{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, kc: kc}
+
+	mr, nr := kern.mr, kern.nr
+	mTiles := (m + mr - 1) / mr
+	nTiles := (n + nr - 1) / nr
+	if workers <= 1 || m*n*k < parallelMinWork || mTiles*nTiles < 2 {
+		g.run(0, m, 0, n)
+		return
+	}
+	// Split along N or M in whole tiles, whichever gives the smaller
+	// per-worker share (compute plus the operand every worker repacks).
+	wn, wm := min(workers, nTiles), min(workers, mTiles)
+	costN := 2*((nTiles+wn-1)/wn)*nr*mTiles*mr + 4*m
+	costM := 2*((mTiles+wm-1)/wm)*mr*nTiles*nr + 4*n
+	if costN <= costM {
+		ParallelFor(nTiles, func(lo, hi int) {
+			g.run(0, m, lo*nr, min(hi*nr, n))
+		})
+	} else {
+		ParallelFor(mTiles, func(lo, hi int) {
+			g.run(lo*mr, min(hi*mr, m), 0, n)
+		})
+	}
+}
+
+// run computes rows [i0,i1) and columns [j0,j1) of C. i0 and j0 are
+// multiples of the tile size, so tile boundaries (and with them every
+// rounding) are the same however the work is split.
+func (g *gemmArgs) run(i0, i1, j0, j1 int) {
+	kern := g.kern
+	mr, nr := kern.mr, kern.nr
+	kc := g.kc
+	mc := min(kern.mc, roundUp(i1-i0, mr))
+	nc := min(kern.nc, roundUp(j1-j0, nr))
+	ws := getWorkspace(mc*kc, kc*nc, mr*nr)
+	defer workspaces.Put(ws)
+	ap, bp, tile := ws.a, ws.b, ws.tile
+
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
+			packB(bp, g.transB, g.b, g.ldb, pc, kb, jc, nb, nr)
+			beta := g.beta
+			if pc > 0 {
+				beta = 1
+			}
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
+				packA(ap, g.transA, g.a, g.lda, ic, mb, pc, kb, mr)
+				for jr := 0; jr < nb; jr += nr {
+					nn := min(nr, nb-jr)
+					bpan := &bp[jr*kb]
+					for ir := 0; ir < mb; ir += mr {
+						mm := min(mr, mb-ir)
+						apan := &ap[ir*kb]
+						off := (ic+ir)*g.ldc + jc + jr
+						if mm == mr && nn == nr {
+							kern.fn(kb, apan, bpan, &g.c[off], g.ldc, g.alpha, beta)
+							continue
+						}
+						kern.fn(kb, apan, bpan, &tile[0], nr, g.alpha, 0)
+						mergeTile(g.c[off:], g.ldc, tile, nr, mm, nn, beta)
+					}
+				}
+			}
+		}
+	}
+}
+
+// mergeTile stores the top-left mm×nn of an edge tile: C = tile + beta*C.
+func mergeTile(c []float32, ldc int, tile []float32, nr, mm, nn int, beta float32) {
+	for i := range mm {
+		crow := c[i*ldc : i*ldc+nn]
+		trow := tile[i*nr : i*nr+nn]
+		switch beta {
+		case 0:
+			copy(crow, trow)
+		case 1:
+			for j, t := range trow {
+				crow[j] += t
+			}
+		default:
+			for j, t := range trow {
+				crow[j] = beta*crow[j] + t
+			}
+		}
+	}
+}
+
+// scaleC sets C = beta*C, writing zeros (not NaN*0) when beta is 0.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// packA copies op(A)[i0:i0+mb, p0:p0+kb] into dst as micro-panels of mr rows:
+// panel t holds, for each p, the mr values of rows i0+t*mr..; rows past the
+// end are zero.
+func packA(dst []float32, trans bool, a []float32, lda, i0, mb, p0, kb, mr int) {
+	for ir := 0; ir < mb; ir += mr {
+		rows := min(mr, mb-ir)
+		d := dst[ir*kb : ir*kb+kb*mr]
+		if trans {
+			// op(A)(i,p) = a[p*lda+i]: each p is a contiguous run of rows.
+			for p := range kb {
+				src := a[(p0+p)*lda+i0+ir:]
+				dp := d[p*mr : p*mr+mr]
+				copy(dp, src[:rows])
+				clear(dp[rows:])
+			}
+			continue
+		}
+		transposeInto(d, mr, a[(i0+ir)*lda+p0:], lda, rows, kb)
+	}
+}
+
+// packB copies op(B)[p0:p0+kb, j0:j0+nb] into dst as micro-panels of nr
+// columns: panel t holds, for each p, the nr values of columns j0+t*nr..;
+// columns past the end are zero.
+func packB(dst []float32, trans bool, b []float32, ldb, p0, kb, j0, nb, nr int) {
+	for jr := 0; jr < nb; jr += nr {
+		cols := min(nr, nb-jr)
+		d := dst[jr*kb : jr*kb+kb*nr]
+		if trans {
+			// op(B)(p,j) = b[j*ldb+p]: each column is a contiguous run of p.
+			transposeInto(d, nr, b[(j0+jr)*ldb+p0:], ldb, cols, kb)
+			continue
+		}
+		src := b[p0*ldb+j0+jr:]
+		switch {
+		case cols == 32 && nr == 32:
+			for p := range kb {
+				*(*[32]float32)(d[p*32:]) = *(*[32]float32)(src[p*ldb:])
+			}
+		case cols == 16 && nr == 16:
+			for p := range kb {
+				*(*[16]float32)(d[p*16:]) = *(*[16]float32)(src[p*ldb:])
+			}
+		case cols == 4 && nr == 4:
+			for p := range kb {
+				*(*[4]float32)(d[p*4:]) = *(*[4]float32)(src[p*ldb:])
+			}
+		default:
+			for p := range kb {
+				dp := d[p*nr : p*nr+nr]
+				copy(dp, src[p*ldb:p*ldb+cols])
+				clear(dp[cols:])
+			}
+		}
+	}
+}
+
+// transposeInto writes the rows×n block src (row stride ld) transposed into
+// d, an n×w block with row stride w: d[p*w+r] = src[r*ld+p] for r < rows,
+// and zero for rows <= r < w.
+func transposeInto(d []float32, w int, src []float32, ld, rows, n int) {
+	d = d[:n*w]
+	r := 0
+	for ; r+8 <= rows; r += 8 {
+		transpose8(d[r:], w, src[r*ld:], ld, n)
+	}
+	if r < rows && rows >= 8 {
+		// Finish with an 8-row strip that overlaps the last one.
+		transpose8(d[rows-8:], w, src[(rows-8)*ld:], ld, n)
+		r = rows
+	}
+	for ; r < rows; r++ {
+		s := src[r*ld:][:n]
+		for p, v := range s {
+			d[p*w+r] = v
+		}
+	}
+	for ; r < w; r++ {
+		for p := range n {
+			d[p*w+r] = 0
+		}
+	}
+}
+
+// transpose8Go is the portable transpose8 for columns [p0,n).
+func transpose8Go(d []float32, w int, src []float32, ld, p0, n int) {
+	s0 := src[0*ld:][:n]
+	s1 := src[1*ld:][:n]
+	s2 := src[2*ld:][:n]
+	s3 := src[3*ld:][:n]
+	s4 := src[4*ld:][:n]
+	s5 := src[5*ld:][:n]
+	s6 := src[6*ld:][:n]
+	s7 := src[7*ld:][:n]
+	for p := p0; p < n; p++ {
+		dp := (*[8]float32)(d[p*w:])
+		dp[0], dp[1], dp[2], dp[3] = s0[p], s1[p], s2[p], s3[p]
+		dp[4], dp[5], dp[6], dp[7] = s4[p], s5[p], s6[p], s7[p]
+	}
+}
+
+// goKernel is the portable 4x4 micro-kernel.
+var goKernel = microKernel{name: "go", mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: sgemmKernelGo}
+
+func sgemmKernelGo(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+	as := unsafe.Slice(a, kc*4)
+	bs := unsafe.Slice(b, kc*4)
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	for p := range kc {
+		av := as[p*4 : p*4+4 : p*4+4]
+		bv := bs[p*4 : p*4+4 : p*4+4]
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		a0 := av[0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 := av[1]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		a2 := av[2]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		a3 := av[3]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	cs := unsafe.Slice(c, 3*ldc+4)
+	acc := [16]float32{c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33}
+	for i := range 4 {
+		row := cs[i*ldc : i*ldc+4 : i*ldc+4]
+		ac := acc[i*4 : i*4+4 : i*4+4]
+		if beta == 0 {
+			for j := range row {
+				row[j] = alpha * ac[j]
+			}
+			continue
+		}
+		for j := range row {
+			row[j] = alpha*ac[j] + beta*row[j]
+		}
+	}
+}

@@ -1,0 +1,254 @@
+// Package loader streams training batches from a random-access set of uint8
+// HWC images: each epoch visits every image once in a shuffled order fixed
+// by (seed, epoch), batches are converted to float32 NCHW in [-1, 1] by a
+// prefetch goroutine while the caller computes, and the last partial batch of
+// an epoch is dropped. A position (epoch, batch) is all the state needed to
+// resume the stream exactly.
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"sync"
+)
+
+// Source is random access to n fixed-size uint8 HWC images.
+type Source interface {
+	// Len is the number of images.
+	Len() int
+	// Read copies image i (H*W*C bytes, HWC order) into dst.
+	Read(i int, dst []byte) error
+}
+
+// Concat joins sources into one, in order.
+func Concat(srcs ...Source) Source {
+	c := &concat{srcs: srcs, starts: make([]int, len(srcs)+1)}
+	for i, s := range srcs {
+		c.starts[i+1] = c.starts[i] + s.Len()
+	}
+	return c
+}
+
+type concat struct {
+	srcs   []Source
+	starts []int
+}
+
+func (c *concat) Len() int { return c.starts[len(c.srcs)] }
+
+func (c *concat) Read(i int, dst []byte) error {
+	if i < 0 || i >= c.Len() {
+		return fmt.Errorf("image %d out of range [0, %d)", i, c.Len())
+	}
+	lo, hi := 0, len(c.srcs)-1 // find the last source starting at or before i
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if c.starts[mid] <= i {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return c.srcs[lo].Read(i-c.starts[lo], dst)
+}
+
+// Perm is epoch's visiting order of n images for seed: a Fisher-Yates
+// shuffle driven by a PCG seeded with (seed, epoch). It is specified here,
+// not by the standard library, so the order never changes between Go versions.
+func Perm(seed uint64, epoch, n int) []int {
+	r := rand.NewPCG(seed, 0xda7a<<48^uint64(epoch))
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	for i := n - 1; i > 0; i-- {
+		j := int(uniform(r, uint64(i+1)))
+		p[i], p[j] = p[j], p[i]
+	}
+	return p
+}
+
+// uniform returns an unbiased value in [0, n) (Lemire's method).
+func uniform(r *rand.PCG, n uint64) uint64 {
+	hi, lo := bits.Mul64(r.Uint64(), n)
+	if lo < n {
+		thresh := -n % n
+		for lo < thresh {
+			hi, lo = bits.Mul64(r.Uint64(), n)
+		}
+	}
+	return hi
+}
+
+// Pos is a position in the stream: the next batch to deliver is batch Batch
+// (0-based) of epoch Epoch.
+type Pos struct {
+	Epoch int `json:"epoch"`
+	Batch int `json:"batch"`
+}
+
+// Loader turns a Source into batches.
+type Loader struct {
+	src          Source
+	h, w, c      int
+	batch        int
+	seed         uint64
+	perEpoch     int
+	lut          [256]float32
+	recordBytes  int
+	sampleFloats int
+}
+
+// New makes a loader of batch-image batches of h x w x c images from src.
+func New(src Source, h, w, c, batch int, seed uint64) (*Loader, error) {
+	if h <= 0 || w <= 0 || c <= 0 {
+		return nil, fmt.Errorf("loader: invalid image geometry %dx%dx%d", h, w, c)
+	}
+	if batch <= 0 {
+		return nil, fmt.Errorf("loader: invalid batch size %d", batch)
+	}
+	if src.Len() < batch {
+		return nil, fmt.Errorf("loader: %d images are fewer than one batch of %d", src.Len(), batch)
+	}
+	l := &Loader{src: src, h: h, w: w, c: c, batch: batch, seed: seed,
+		perEpoch: src.Len() / batch, recordBytes: h * w * c, sampleFloats: h * w * c}
+	for i := range l.lut {
+		l.lut[i] = float32(i)/127.5 - 1
+	}
+	return l, nil
+}
+
+// BatchesPerEpoch is the number of full batches per epoch (the remainder of
+// Len()/batch images is skipped each epoch, a different set every epoch).
+func (l *Loader) BatchesPerEpoch() int { return l.perEpoch }
+
+// Next is the position after p.
+func (l *Loader) Next(p Pos) Pos {
+	p.Batch++
+	if p.Batch >= l.perEpoch {
+		p.Epoch, p.Batch = p.Epoch+1, 0
+	}
+	return p
+}
+
+// Valid reports whether p is a position of this loader.
+func (l *Loader) Valid(p Pos) bool { return p.Epoch >= 0 && p.Batch >= 0 && p.Batch < l.perEpoch }
+
+// Fill writes the batch at p into dst (batch*c*h*w floats, NCHW in [-1, 1]),
+// using perm (Perm for p.Epoch) and rec (a record buffer) as scratch.
+func (l *Loader) fill(dst []float32, perm []int, p Pos, rec []byte) error {
+	hw := l.h * l.w
+	for k := 0; k < l.batch; k++ {
+		idx := perm[p.Batch*l.batch+k]
+		if err := l.src.Read(idx, rec); err != nil {
+			return fmt.Errorf("read image %d (epoch %d batch %d): %w", idx, p.Epoch, p.Batch, err)
+		}
+		out := dst[k*l.sampleFloats : (k+1)*l.sampleFloats]
+		for ch := 0; ch < l.c; ch++ {
+			plane := out[ch*hw : (ch+1)*hw]
+			for i := range plane {
+				plane[i] = l.lut[rec[i*l.c+ch]]
+			}
+		}
+	}
+	return nil
+}
+
+// Batch is one delivered batch.
+type Batch struct {
+	Data []float32 // batch images, NCHW float32 in [-1, 1]
+	Pos  Pos       // where this batch is in the stream
+	Next Pos       // the position to resume from once this batch is consumed
+	s    *Stream
+}
+
+// Release hands the batch's buffer back for reuse; Data must not be used after.
+func (b *Batch) Release() {
+	if b.s != nil {
+		select {
+		case b.s.free <- b.Data:
+		default:
+		}
+		b.s = nil
+	}
+}
+
+// Stream delivers batches from a position on, prefetched by a goroutine.
+type Stream struct {
+	out    chan result
+	free   chan []float32
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type result struct {
+	b   *Batch
+	err error
+}
+
+// ErrClosed is returned by Next after Close.
+var ErrClosed = errors.New("loader: stream closed")
+
+// Stream starts delivering batches from position from, with up to prefetch
+// batches prepared ahead (at least 1).
+func (l *Loader) Stream(from Pos, prefetch int) (*Stream, error) {
+	if !l.Valid(from) {
+		return nil, fmt.Errorf("loader: position epoch %d batch %d is outside the %d batches of an epoch",
+			from.Epoch, from.Batch, l.perEpoch)
+	}
+	prefetch = max(prefetch, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Stream{out: make(chan result, prefetch), free: make(chan []float32, prefetch+2), cancel: cancel}
+	for range prefetch + 2 {
+		s.free <- make([]float32, l.batch*l.sampleFloats)
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(s.out)
+		rec := make([]byte, l.recordBytes)
+		perm, permEpoch := []int(nil), -1
+		for p := from; ; p = l.Next(p) {
+			var buf []float32
+			select {
+			case buf = <-s.free:
+			case <-ctx.Done():
+				return
+			}
+			if p.Epoch != permEpoch {
+				perm, permEpoch = Perm(l.seed, p.Epoch, l.src.Len()), p.Epoch
+			}
+			r := result{b: &Batch{Data: buf, Pos: p, Next: l.Next(p), s: s}}
+			if err := l.fill(buf, perm, p, rec); err != nil {
+				r = result{err: err}
+			}
+			select {
+			case s.out <- r:
+			case <-ctx.Done():
+				return
+			}
+			if r.err != nil {
+				return
+			}
+		}
+	}()
+	return s, nil
+}
+
+// Next returns the next batch in order; call Release on it when done.
+func (s *Stream) Next() (*Batch, error) {
+	r, ok := <-s.out
+	if !ok {
+		return nil, ErrClosed
+	}
+	return r.b, r.err
+}
+
+// Close stops the prefetch goroutine and waits for it.
+func (s *Stream) Close() {
+	s.cancel()
+	s.wg.Wait()
+}

@@ -1,0 +1,253 @@
+package loader
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// memSource holds n images of h*w*c bytes; image i has pixel (y,x,ch) =
+// (i*7 + y*3 + x*5 + ch*11) mod 256, and its first byte pair encodes i.
+type memSource struct {
+	n, h, w, c int
+	failAt     int
+}
+
+func (m *memSource) Len() int { return m.n }
+
+func (m *memSource) pixel(i, y, x, ch int) byte {
+	if y == 0 && x == 0 {
+		return byte(i >> (8 * ch)) // image id in the first pixel
+	}
+	return byte(i*7 + y*3 + x*5 + ch*11)
+}
+
+func (m *memSource) Read(i int, dst []byte) error {
+	if i == m.failAt {
+		return errors.New("disk on fire")
+	}
+	if len(dst) != m.h*m.w*m.c {
+		return errors.New("wrong buffer size")
+	}
+	for y := 0; y < m.h; y++ {
+		for x := 0; x < m.w; x++ {
+			for ch := 0; ch < m.c; ch++ {
+				dst[(y*m.w+x)*m.c+ch] = m.pixel(i, y, x, ch)
+			}
+		}
+	}
+	return nil
+}
+
+// id decodes the image id from the first pixel of a float NCHW sample.
+func id(sample []float32, hw int) int {
+	v := 0
+	for ch := 0; ch < 3; ch++ {
+		b := int(math.Round(float64(sample[ch*hw]+1) * 127.5))
+		v |= b << (8 * ch)
+	}
+	return v
+}
+
+func TestPerm(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 10, 1000} {
+		p := Perm(1, 0, n)
+		s := slices.Clone(p)
+		slices.Sort(s)
+		for i, v := range s {
+			if v != i {
+				t.Fatalf("Perm(1,0,%d) is not a permutation: %v", n, p)
+			}
+		}
+	}
+	a, b, c := Perm(1, 0, 50), Perm(1, 1, 50), Perm(2, 0, 50)
+	if slices.Equal(a, b) || slices.Equal(a, c) {
+		t.Error("different epochs or seeds gave the same order")
+	}
+	if !slices.Equal(a, Perm(1, 0, 50)) {
+		t.Error("Perm is not deterministic")
+	}
+	// Golden: the order must never change (resume and reproducibility rely on it).
+	if got, want := Perm(1, 0, 10), []int{8, 6, 7, 5, 0, 4, 2, 3, 9, 1}; !slices.Equal(got, want) {
+		t.Errorf("Perm(1,0,10) = %#v, want %#v", got, want)
+	}
+	// Rough uniformity: position of element 0 over many epochs.
+	counts := make([]int, 4)
+	for e := range 4000 {
+		counts[slices.Index(Perm(9, e, 4), 0)]++
+	}
+	for i, c := range counts {
+		if c < 850 || c > 1150 {
+			t.Errorf("element 0 landed at %d %d times of 4000", i, c)
+		}
+	}
+}
+
+func TestStreamConversionAndOrder(t *testing.T) {
+	const h, w, c, batch = 3, 4, 3, 4
+	src := &memSource{n: 10, h: h, w: w, c: c, failAt: -1}
+	l, err := New(src, h, w, c, batch, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.BatchesPerEpoch() != 2 {
+		t.Fatalf("BatchesPerEpoch = %d, want 2", l.BatchesPerEpoch())
+	}
+	s, err := l.Stream(Pos{}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hw := h * w
+	for epoch := 0; epoch < 3; epoch++ {
+		perm := Perm(5, epoch, 10)
+		var seen []int
+		for bi := 0; bi < 2; bi++ {
+			b, err := s.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Pos != (Pos{epoch, bi}) {
+				t.Errorf("batch pos %+v, want epoch %d batch %d", b.Pos, epoch, bi)
+			}
+			if want := l.Next(b.Pos); b.Next != want {
+				t.Errorf("Next = %+v, want %+v", b.Next, want)
+			}
+			if len(b.Data) != batch*c*hw {
+				t.Fatalf("batch has %d floats", len(b.Data))
+			}
+			for k := 0; k < batch; k++ {
+				sample := b.Data[k*c*hw : (k+1)*c*hw]
+				img := perm[bi*batch+k]
+				if got := id(sample, hw); got != img {
+					t.Fatalf("epoch %d batch %d sample %d is image %d, want %d", epoch, bi, k, got, img)
+				}
+				seen = append(seen, img)
+				for ch := 0; ch < c; ch++ {
+					for y := 0; y < h; y++ {
+						for x := 0; x < w; x++ {
+							want := float64(src.pixel(img, y, x, ch))/127.5 - 1
+							got := float64(sample[ch*hw+y*w+x])
+							if math.Abs(got-want) > 1e-6 {
+								t.Fatalf("pixel (%d,%d,%d) of image %d = %v, want %v", ch, y, x, img, got, want)
+							}
+						}
+					}
+				}
+			}
+			b.Release()
+		}
+		if !slices.Equal(seen, perm[:8]) {
+			t.Errorf("epoch %d visited %v, want %v", epoch, seen, perm[:8])
+		}
+	}
+}
+
+func TestConversionEndpoints(t *testing.T) {
+	l, _ := New(&memSource{n: 1, h: 1, w: 1, c: 1}, 1, 1, 1, 1, 0)
+	if l.lut[0] != -1 || l.lut[255] != 1 {
+		t.Errorf("lut[0]=%v lut[255]=%v, want -1 and 1", l.lut[0], l.lut[255])
+	}
+}
+
+func TestResumeMatches(t *testing.T) {
+	src := &memSource{n: 13, h: 2, w: 2, c: 3, failAt: -1}
+	l, _ := New(src, 2, 2, 3, 3, 7)
+	collect := func(from Pos, n int) [][]float32 {
+		s, err := l.Stream(from, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var out [][]float32
+		for range n {
+			b, err := s.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, slices.Clone(b.Data))
+			b.Release()
+		}
+		return out
+	}
+	all := collect(Pos{}, 12)
+	// resume at batch 5 (epoch 1, batch 1 with 4 batches per epoch)
+	rest := collect(Pos{Epoch: 1, Batch: 1}, 7)
+	for i := range rest {
+		if !slices.Equal(rest[i], all[5+i]) {
+			t.Fatalf("resumed batch %d differs from uninterrupted batch %d", i, 5+i)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	src := &memSource{n: 8, h: 2, w: 2, c: 3, failAt: -1}
+	if _, err := New(src, 2, 2, 3, 9, 0); err == nil {
+		t.Error("batch larger than the dataset accepted")
+	}
+	if _, err := New(src, 0, 2, 3, 2, 0); err == nil {
+		t.Error("zero height accepted")
+	}
+	l, _ := New(src, 2, 2, 3, 2, 0)
+	if _, err := l.Stream(Pos{Batch: 4}, 1); err == nil {
+		t.Error("out-of-range position accepted")
+	}
+	src.failAt = Perm(0, 0, 8)[3]
+	s, _ := l.Stream(Pos{}, 1)
+	defer s.Close()
+	if _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Next()
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") || !strings.Contains(err.Error(), "epoch 0 batch 1") {
+		t.Errorf("read error = %v", err)
+	}
+	if _, err := s.Next(); !errors.Is(err, ErrClosed) {
+		t.Errorf("after error: %v, want ErrClosed", err)
+	}
+}
+
+func TestCloseWhileBlocked(t *testing.T) {
+	src := &memSource{n: 8, h: 2, w: 2, c: 3, failAt: -1}
+	l, _ := New(src, 2, 2, 3, 2, 0)
+	s, _ := l.Stream(Pos{}, 1)
+	b, _ := s.Next() // not released: the producer blocks on its channels
+	_ = b
+	s.Close() // must not hang
+}
+
+func TestConcat(t *testing.T) {
+	a := &memSource{n: 3, h: 1, w: 1, c: 3, failAt: -1}
+	b := &memSource{n: 0, h: 1, w: 1, c: 3, failAt: -1}
+	c := &memSource{n: 2, h: 1, w: 1, c: 3, failAt: -1}
+	cc := Concat(a, b, c)
+	if cc.Len() != 5 {
+		t.Fatalf("Len = %d", cc.Len())
+	}
+	want := []int{0, 1, 2, 0, 1}
+	buf := make([]byte, 3)
+	for i, w := range want {
+		if err := cc.Read(i, buf); err != nil {
+			t.Fatal(err)
+		}
+		if int(buf[0]) != w {
+			t.Errorf("Concat image %d = source image %d, want %d", i, buf[0], w)
+		}
+	}
+	if err := cc.Read(5, buf); err == nil {
+		t.Error("out of range read accepted")
+	}
+}
+
+func BenchmarkFill64(b *testing.B) {
+	src := &memSource{n: 256, h: 64, w: 64, c: 3, failAt: -1}
+	l, _ := New(src, 64, 64, 3, 64, 0)
+	dst := make([]float32, 64*3*64*64)
+	rec := make([]byte, 64*64*3)
+	perm := Perm(0, 0, 256)
+	for b.Loop() {
+		l.fill(dst, perm, Pos{}, rec)
+	}
+}

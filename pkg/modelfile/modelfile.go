@@ -1,0 +1,312 @@
+// Package modelfile bridges gan models and checkpoint files: it stores a
+// model's tensors with toongan's metadata (format version, model config,
+// training position, dataset hash, RNG and data-loader state) in a
+// safetensors checkpoint, and rebuilds a ready model from one.
+package modelfile
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/toongan/toongan/pkg/ckpt"
+	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/version"
+)
+
+// FormatName is the value of the "format" metadata key in every toongan checkpoint.
+const FormatName = "toongan-checkpoint"
+
+// FormatVersion is the checkpoint format this package writes and reads.
+const FormatVersion = 1
+
+// Metadata keys in the safetensors __metadata__ map (all values are strings).
+const (
+	KeyFormat        = "format"
+	KeyFormatVersion = "format_version"
+	KeyConfig        = "config" // gan.Config as JSON
+	KeyStep          = "step"
+	KeyEpoch         = "epoch"
+	KeyDataPos       = "data_pos"
+	KeyDatasetHash   = "dataset_hash"
+	KeyImageSize     = "image_size"
+	KeyChannels      = "channels"
+	KeyRNG           = "rng"          // base64
+	KeyLoaderState   = "loader_state" // base64
+	KeyCreated       = "created"      // RFC 3339
+	KeyVersion       = "toongan_version"
+	extraPrefix      = "x."
+)
+
+// Meta is what a checkpoint records besides the tensors.
+type Meta struct {
+	FormatVersion int        // FormatVersion when written by this package
+	Config        gan.Config // the model's full configuration
+	Step          int        // training steps done
+	Epoch         int        // current epoch (0-based)
+	DataPos       int        // batches of the current epoch already consumed
+	DatasetHash   string     // content hash of the training data (manifest)
+	ImageSize     int        // image side in pixels
+	Channels      int        // image channels
+	RNG           []byte     // the model's latent RNG state (Model.RNGState)
+	LoaderState   []byte     // opaque data-loader state
+	Created       string     // RFC 3339 time of writing
+	Version       string     // toongan version that wrote it
+	Extra         map[string]string
+}
+
+// Stater is the part of a model that Save needs; *gan.Model satisfies it.
+type Stater interface {
+	State() []gan.Tensor
+	RNGState() ([]byte, error)
+}
+
+// Restorer is the part of a model that Restore needs; *gan.Model satisfies it.
+type Restorer interface {
+	State() []gan.Tensor
+	SetState([]gan.Tensor) error
+	SetRNGState([]byte) error
+}
+
+// NonFiniteError reports a NaN or Inf weight found while saving.
+type NonFiniteError struct {
+	Tensor string
+	Index  int
+	Value  float32
+}
+
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("tensor %s holds %v at index %d", e.Tensor, e.Value, e.Index)
+}
+
+// CheckFinite returns a *NonFiniteError for the first NaN or Inf in ts.
+func CheckFinite(ts []gan.Tensor) error {
+	for _, t := range ts {
+		for i, v := range t.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return &NonFiniteError{Tensor: t.Name, Index: i, Value: v}
+			}
+		}
+	}
+	return nil
+}
+
+// Encode turns meta into checkpoint metadata strings. FormatVersion, Created
+// and Version are filled in when zero.
+func Encode(meta Meta) (map[string]string, error) {
+	cfg, err := json.Marshal(meta.Config)
+	if err != nil {
+		return nil, fmt.Errorf("encode config: %w", err)
+	}
+	fv := meta.FormatVersion
+	if fv == 0 {
+		fv = FormatVersion
+	}
+	created := meta.Created
+	if created == "" {
+		created = time.Now().UTC().Format(time.RFC3339)
+	}
+	ver := meta.Version
+	if ver == "" {
+		ver = version.Version
+	}
+	m := map[string]string{
+		KeyFormat:        FormatName,
+		KeyFormatVersion: strconv.Itoa(fv),
+		KeyConfig:        string(cfg),
+		KeyStep:          strconv.Itoa(meta.Step),
+		KeyEpoch:         strconv.Itoa(meta.Epoch),
+		KeyDataPos:       strconv.Itoa(meta.DataPos),
+		KeyDatasetHash:   meta.DatasetHash,
+		KeyImageSize:     strconv.Itoa(meta.ImageSize),
+		KeyChannels:      strconv.Itoa(meta.Channels),
+		KeyRNG:           base64.StdEncoding.EncodeToString(meta.RNG),
+		KeyLoaderState:   base64.StdEncoding.EncodeToString(meta.LoaderState),
+		KeyCreated:       created,
+		KeyVersion:       ver,
+	}
+	for k, v := range meta.Extra {
+		m[extraPrefix+k] = v
+	}
+	return m, nil
+}
+
+// Decode parses checkpoint metadata written by Encode. It fails on files
+// that are not toongan checkpoints or that have an unsupported format version.
+func Decode(m map[string]string) (Meta, error) {
+	var meta Meta
+	if f := m[KeyFormat]; f != FormatName {
+		if f == "" {
+			return meta, errors.New("not a toongan checkpoint (no \"format\" metadata)")
+		}
+		return meta, fmt.Errorf("not a toongan checkpoint (format %q)", f)
+	}
+	fv, err := strconv.Atoi(m[KeyFormatVersion])
+	if err != nil {
+		return meta, fmt.Errorf("invalid format_version %q", m[KeyFormatVersion])
+	}
+	if fv != FormatVersion {
+		return meta, fmt.Errorf("unsupported checkpoint format version %d (this toongan %s reads version %d)",
+			fv, version.Version, FormatVersion)
+	}
+	meta.FormatVersion = fv
+	dec := json.NewDecoder(strings.NewReader(m[KeyConfig]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&meta.Config); err != nil {
+		return meta, fmt.Errorf("invalid config metadata: %w", err)
+	}
+	ints := []struct {
+		key string
+		dst *int
+	}{
+		{KeyStep, &meta.Step}, {KeyEpoch, &meta.Epoch}, {KeyDataPos, &meta.DataPos},
+		{KeyImageSize, &meta.ImageSize}, {KeyChannels, &meta.Channels},
+	}
+	for _, f := range ints {
+		v, err := strconv.Atoi(m[f.key])
+		if err != nil || v < 0 {
+			return meta, fmt.Errorf("invalid %s metadata %q", f.key, m[f.key])
+		}
+		*f.dst = v
+	}
+	if meta.RNG, err = base64.StdEncoding.DecodeString(m[KeyRNG]); err != nil {
+		return meta, fmt.Errorf("invalid rng metadata: %w", err)
+	}
+	if meta.LoaderState, err = base64.StdEncoding.DecodeString(m[KeyLoaderState]); err != nil {
+		return meta, fmt.Errorf("invalid loader_state metadata: %w", err)
+	}
+	meta.DatasetHash = m[KeyDatasetHash]
+	meta.Created = m[KeyCreated]
+	meta.Version = m[KeyVersion]
+	for k, v := range m {
+		if name, ok := strings.CutPrefix(k, extraPrefix); ok {
+			if meta.Extra == nil {
+				meta.Extra = map[string]string{}
+			}
+			meta.Extra[name] = v
+		}
+	}
+	return meta, nil
+}
+
+// Save writes m's tensors and meta as dir/step-NNNNNN.safetensors (step is
+// meta.Step's file name; pass the same value), points dir/latest.safetensors
+// at it and keeps only the newest keep step files (keep <= 0 keeps all).
+// meta.RNG is taken from m.RNGState(). A model holding NaN or Inf weights is
+// not written: Save returns a *NonFiniteError and leaves dir untouched.
+func Save(dir string, step, keep int, m Stater, meta Meta) (string, error) {
+	state := m.State()
+	if err := CheckFinite(state); err != nil {
+		return "", fmt.Errorf("save checkpoint step %d in %s: %w", step, dir, err)
+	}
+	rng, err := m.RNGState()
+	if err != nil {
+		return "", fmt.Errorf("save checkpoint step %d in %s: rng state: %w", step, dir, err)
+	}
+	meta.RNG = rng
+	meta.Step = step
+	md, err := Encode(meta)
+	if err != nil {
+		return "", fmt.Errorf("save checkpoint step %d in %s: %w", step, dir, err)
+	}
+	ts := make([]ckpt.Tensor, len(state))
+	for i, t := range state {
+		ts[i] = ckpt.Tensor(t)
+	}
+	return ckpt.SaveStep(dir, step, keep, ts, md)
+}
+
+// ReadMeta reads only the metadata of the checkpoint at path.
+func ReadMeta(path string) (Meta, error) {
+	md, err := ckpt.ReadMeta(path)
+	if err != nil {
+		return Meta{}, err
+	}
+	meta, err := Decode(md)
+	if err != nil {
+		return Meta{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return meta, nil
+}
+
+// Restore loads the checkpoint at path into m, which must have been built
+// with the checkpoint's Config (see ReadMeta). Every tensor of m.State() must
+// be in the file with the same shape; the RNG state is restored too.
+func Restore(path string, m Restorer) (Meta, error) {
+	f, err := ckpt.Load(path)
+	if err != nil {
+		return Meta{}, err
+	}
+	meta, err := Decode(f.Meta)
+	if err != nil {
+		return Meta{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := restore(f, m, meta); err != nil {
+		return Meta{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return meta, nil
+}
+
+func restore(f *ckpt.File, m Restorer, meta Meta) error {
+	want := m.State()
+	var missing []string
+	ts := make([]gan.Tensor, 0, len(want))
+	for _, w := range want {
+		t, ok := f.Get(w.Name)
+		if !ok {
+			missing = append(missing, w.Name)
+			continue
+		}
+		if !slices.Equal(t.Shape, w.Shape) {
+			return fmt.Errorf("tensor %s has shape %v, the model (config %s) needs %v",
+				w.Name, t.Shape, describe(meta.Config), w.Shape)
+		}
+		ts = append(ts, gan.Tensor(t))
+	}
+	if len(missing) > 0 {
+		more := ""
+		if len(missing) > 5 {
+			more = fmt.Sprintf(" and %d more", len(missing)-5)
+			missing = missing[:5]
+		}
+		return fmt.Errorf("missing tensors %s%s", strings.Join(missing, ", "), more)
+	}
+	if err := m.SetState(ts); err != nil {
+		return fmt.Errorf("set model state: %w", err)
+	}
+	if err := m.SetRNGState(meta.RNG); err != nil {
+		return fmt.Errorf("restore rng state: %w", err)
+	}
+	return nil
+}
+
+// Load builds the model a checkpoint describes (gan.New with its Config) and
+// loads its tensors and RNG state.
+func Load(path string) (*gan.Model, Meta, error) {
+	f, err := ckpt.Load(path)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	meta, err := Decode(f.Meta)
+	if err != nil {
+		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
+	}
+	m, err := gan.New(meta.Config)
+	if err != nil {
+		return nil, Meta{}, fmt.Errorf("%s: build model: %w", path, err)
+	}
+	if err := restore(f, m, meta); err != nil {
+		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, meta, nil
+}
+
+func describe(c gan.Config) string {
+	return fmt.Sprintf("arch=%s size=%d nz=%d ngf=%d ndf=%d kernel=%d", c.Arch, c.Size, c.NZ, c.NGF, c.NDF, c.Kernel)
+}

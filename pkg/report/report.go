@@ -1,0 +1,154 @@
+// Package report holds eval's results: the report.json schema, the training
+// log reader, the plots (gonum/plot rendered to PNG) and the self-contained
+// report.html (html/template, every image embedded as a data: URI).
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/toongan/toongan/pkg/atomicfile"
+	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/metrics"
+)
+
+// Format is the "format" value of report.json.
+const Format = "toongan-eval"
+
+// Version is the report.json schema version.
+const Version = 1
+
+// Report is everything eval measured, as written to report.json.
+type Report struct {
+	Format  string `json:"format"`          // "toongan-eval"
+	Version int    `json:"version"`         // 1
+	Tool    string `json:"toongan_version"` // version of the eval binary
+
+	Inputs Inputs `json:"inputs"`
+	Params Params `json:"params"`
+	Counts Counts `json:"counts"`
+
+	// Baseline is the SWD between two disjoint halves of the held-out reals:
+	// the score of a perfect generator at this sample size.
+	Baseline metrics.SWDResult `json:"swd_real_vs_real"`
+	// Sources holds one entry per checkpoint (in the order given) or one
+	// for --fake-dir.
+	Sources []Source `json:"sources"`
+	// Main is the index in Sources of the source that the grid,
+	// memorisation and diversity sections describe (the last one).
+	Main int `json:"main"`
+
+	Memorisation *metrics.MemoReport      `json:"memorisation,omitempty"`
+	Diversity    *metrics.DiversityReport `json:"diversity,omitempty"`
+	Log          *LogSummary              `json:"training_log,omitempty"`
+	Warnings     []string                 `json:"warnings"`
+}
+
+// Inputs identifies the files eval read.
+type Inputs struct {
+	Checkpoints []Checkpoint `json:"checkpoints,omitempty"`
+	FakeDir     string       `json:"fake_dir,omitempty"`
+	Data        string       `json:"data,omitempty"`         // dataset folder
+	DatasetHash string       `json:"dataset_hash,omitempty"` // manifest content hash
+	RealDir     string       `json:"real_dir,omitempty"`
+	Log         string       `json:"log,omitempty"`
+}
+
+// Checkpoint is one checkpoint file read.
+type Checkpoint struct {
+	Path        string     `json:"path"`
+	SHA256      string     `json:"sha256"`
+	Step        int        `json:"step"`
+	Epoch       int        `json:"epoch"`
+	DatasetHash string     `json:"dataset_hash"` // what it was trained on
+	Config      gan.Config `json:"config"`
+}
+
+// Params are eval's settings.
+type Params struct {
+	N          int                `json:"n"`           // generated images per source
+	HoldoutCap int                `json:"holdout_cap"` // most held-out reals used
+	NNTrain    int                `json:"nn_train"`    // most training images in the memorisation check
+	Seed       uint64             `json:"seed"`        // latent seed
+	Raw        bool               `json:"raw"`         // raw generator instead of EMA
+	Size       int                `json:"size"`        // image side compared at
+	Channels   int                `json:"channels"`
+	SWD        metrics.SWDConfig  `json:"swd"`
+	Memo       metrics.MemoConfig `json:"memo"`
+	HistBins   int                `json:"hist_bins"`
+	Collapse   float64            `json:"collapse_ratio"` // diversity warning threshold
+}
+
+// Counts are the sample sizes actually used.
+type Counts struct {
+	Real      int `json:"real"`       // held-out reals
+	Train     int `json:"train"`      // training images for nearest neighbours
+	Generated int `json:"generated"`  // per source
+	Skipped   int `json:"skipped"`    // unreadable files in image folders
+	RealHalf  int `json:"real_half"`  // images per half in the baseline
+	TrainPool int `json:"train_pool"` // training images available
+}
+
+// Source is the result for one generator (checkpoint or image folder).
+type Source struct {
+	Kind    string            `json:"kind"` // "checkpoint" or "fake-dir"
+	Path    string            `json:"path"`
+	Step    int               `json:"step"` // training step (checkpoints)
+	N       int               `json:"n"`    // images scored
+	SWD     metrics.SWDResult `json:"swd"`
+	D       *DScores          `json:"d,omitempty"` // only with a checkpoint
+	Seconds float64           `json:"seconds"`
+}
+
+// DScores is the discriminator's view: logit statistics (AUC, accuracy at
+// 0.5, histograms over logits) and the same for sigmoid probabilities.
+type DScores struct {
+	Logits   metrics.DReport   `json:"logits"`
+	ProbReal metrics.Summary   `json:"prob_real"`
+	ProbFake metrics.Summary   `json:"prob_fake"`
+	HistReal metrics.Histogram `json:"prob_hist_real"` // over [0, 1]
+	HistFake metrics.Histogram `json:"prob_hist_fake"`
+}
+
+// NewDScores computes DScores from D's logits on reals and fakes.
+func NewDScores(real, fake []float32, bins int) *DScores {
+	pr, pf := sigmoids(real), sigmoids(fake)
+	return &DScores{
+		Logits:   metrics.DScores(real, fake, -10, 10, 2*bins),
+		ProbReal: metrics.Summarize(pr), ProbFake: metrics.Summarize(pf),
+		HistReal: metrics.Hist(pr, 0, 1, bins), HistFake: metrics.Hist(pf, 0, 1, bins),
+	}
+}
+
+func sigmoids(x []float32) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(metrics.Sigmoid(float64(v)))
+	}
+	return out
+}
+
+// Encode returns the report as indented JSON.
+func (r *Report) Encode() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("encode report JSON: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// WriteJSON writes the report to path atomically.
+func (r *Report) WriteJSON(path string) error {
+	b, err := r.Encode()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return atomicfile.WriteFile(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}

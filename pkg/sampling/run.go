@@ -1,0 +1,221 @@
+package sampling
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/imgutil"
+)
+
+// Options are the sample stage's settings.
+type Options struct {
+	N          int         // images in a grid or folder (ignored with Latents: the file decides)
+	Cols       int         // grid columns
+	Pad        int         // pixels between grid cells
+	BG         color.Color // grid background
+	Seed       uint64      // latent seed
+	Raw        bool        // raw generator instead of the EMA one
+	Truncation float64     // > 0: redraw latent components beyond +-Truncation
+	Batch      int         // generator batch size (does not change results)
+
+	Out string // grid PNG (or, with Interp, the PNG/GIF pair's name)
+	Dir string // folder for single PNGs face-NNNN.png
+
+	Interp int      // > 0: interpolation with this many steps per pair
+	Seeds  []uint64 // interpolation keyframes, one latent per seed
+	Keys   int      // number of random keyframes when Seeds is empty (from Seed)
+	Delay  int      // GIF frame delay, 1/100 s
+	Scale  int      // GIF enlargement factor (0 = automatic)
+
+	SaveLatents string // write the latents used (grid: all; interp: keyframes)
+	Latents     string // read latents instead of drawing them
+}
+
+// Result lists what Run wrote.
+type Result struct {
+	Files []string
+	N     int // images generated
+}
+
+// Run generates images with g (a model of configuration cfg) as o asks and
+// writes the requested files.
+func Run(g Generator, cfg gan.Config, o Options) (Result, error) {
+	var res Result
+	if o.Out == "" && o.Dir == "" {
+		return res, fmt.Errorf("nothing to write: give --out and/or --dir")
+	}
+	if o.BG == nil {
+		o.BG = color.White
+	}
+	if o.Cols <= 0 {
+		o.Cols = 8
+	}
+	nz := cfg.NZ
+	var z []float32
+	var n int
+	if o.Latents != "" {
+		lf, err := ReadLatents(o.Latents)
+		if err != nil {
+			return res, err
+		}
+		if lf.NZ != nz {
+			return res, fmt.Errorf("latents file %s has nz %d, the checkpoint's model has nz %d", o.Latents, lf.NZ, nz)
+		}
+		z, n = lf.Flat(), lf.N
+	}
+	if o.Interp > 0 {
+		return runInterp(g, cfg, o, z, n)
+	}
+	if z == nil {
+		if o.N <= 0 {
+			return res, fmt.Errorf("--n must be > 0, got %d", o.N)
+		}
+		n = o.N
+		z = Latents(o.Seed, n, nz, o.Truncation)
+	}
+	if o.SaveLatents != "" {
+		if err := WriteLatents(o.SaveLatents, NewLatentFile(z, nz, o.Seed, o.Truncation)); err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, o.SaveLatents)
+	}
+	imgs, err := images(g, cfg, z, n, o)
+	if err != nil {
+		return res, err
+	}
+	res.N = n
+	if o.Dir != "" {
+		if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+			return res, fmt.Errorf("create output folder: %w", err)
+		}
+		for i, im := range imgs {
+			p := filepath.Join(o.Dir, fmt.Sprintf("face-%04d.png", i))
+			if err := imgutil.WritePNG(p, im); err != nil {
+				return res, err
+			}
+			res.Files = append(res.Files, p)
+		}
+	}
+	if o.Out != "" {
+		grid, err := imgutil.Grid(imgutil.AsImages(imgs), o.Cols, o.Pad, o.BG)
+		if err != nil {
+			return res, err
+		}
+		if err := writePNG(o.Out, grid); err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, o.Out)
+	}
+	return res, nil
+}
+
+func writePNG(path string, img image.Image) error {
+	if err := imgutil.MkdirFor(path); err != nil {
+		return err
+	}
+	return imgutil.WritePNG(path, img)
+}
+
+func images(g Generator, cfg gan.Config, z []float32, n int, o Options) ([]*image.NRGBA, error) {
+	x, err := Generate(g, z, n, cfg.NZ, o.Batch, o.Raw)
+	if err != nil {
+		return nil, err
+	}
+	return imgutil.TensorImages(x, n, cfg.Channels, cfg.Size, cfg.Size)
+}
+
+// runInterp draws keyframes, writes the grid PNG (rows = pairs, columns =
+// steps) and a looping GIF through all keyframes.
+func runInterp(g Generator, cfg gan.Config, o Options, z []float32, n int) (Result, error) {
+	var res Result
+	if o.Out == "" {
+		return res, fmt.Errorf("--interp needs --out (NAME.gif or NAME.png: both are written)")
+	}
+	if o.Interp < 2 {
+		return res, fmt.Errorf("--interp needs at least 2 steps, got %d", o.Interp)
+	}
+	nz := cfg.NZ
+	var keys [][]float32
+	switch {
+	case z != nil:
+		for i := 0; i < n; i++ {
+			keys = append(keys, z[i*nz:(i+1)*nz])
+		}
+	case len(o.Seeds) > 0:
+		for _, s := range o.Seeds {
+			keys = append(keys, Latents(s, 1, nz, o.Truncation))
+		}
+	default:
+		k := o.Keys
+		if k == 0 {
+			k = 4
+		}
+		for i := 0; i < k; i++ {
+			keys = append(keys, Latents(o.Seed+uint64(i), 1, nz, o.Truncation))
+		}
+	}
+	if len(keys) < 2 {
+		return res, fmt.Errorf("interpolation needs at least 2 keyframes, got %d", len(keys))
+	}
+	if o.SaveLatents != "" {
+		var flat []float32
+		for _, k := range keys {
+			flat = append(flat, k...)
+		}
+		if err := WriteLatents(o.SaveLatents, NewLatentFile(flat, nz, o.Seed, o.Truncation)); err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, o.SaveLatents)
+	}
+	rows := Path(keys, o.Interp)
+	var flat []float32
+	for _, r := range rows {
+		for _, v := range r {
+			flat = append(flat, v...)
+		}
+	}
+	cells, err := images(g, cfg, flat, len(rows)*o.Interp, o)
+	if err != nil {
+		return res, err
+	}
+	loop := Loop(keys, o.Interp)
+	flat = flat[:0]
+	for _, v := range loop {
+		flat = append(flat, v...)
+	}
+	frames, err := images(g, cfg, flat, len(loop), o)
+	if err != nil {
+		return res, err
+	}
+	res.N = len(cells) + len(frames)
+	base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
+	grid, err := imgutil.Grid(imgutil.AsImages(cells), o.Interp, o.Pad, o.BG)
+	if err != nil {
+		return res, err
+	}
+	if err := writePNG(base+".png", grid); err != nil {
+		return res, err
+	}
+	scale := o.Scale
+	if scale <= 0 {
+		scale = max(1, 128/cfg.Size)
+	}
+	gf := make([]image.Image, len(frames))
+	for i, f := range frames {
+		gf[i] = imgutil.Scale(f, scale)
+	}
+	delay := o.Delay
+	if delay <= 0 {
+		delay = 8
+	}
+	if err := imgutil.WriteGIF(base+".gif", gf, delay); err != nil {
+		return res, err
+	}
+	res.Files = append(res.Files, base+".png", base+".gif")
+	return res, nil
+}

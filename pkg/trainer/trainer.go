@@ -1,0 +1,504 @@
+// Package trainer runs GAN training for the train stage: it streams batches
+// from the shards, steps the model, logs JSON lines, draws sample grids from a
+// fixed latent batch, and writes checkpoints that resume bit-exactly. It
+// stops on a step, epoch or time budget, on SIGINT/SIGTERM (saving first),
+// and on a NaN or Inf loss or weight (without saving the bad state).
+package trainer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/toongan/toongan/pkg/atomicfile"
+	"github.com/toongan/toongan/pkg/ckpt"
+	"github.com/toongan/toongan/pkg/cliapp"
+	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/loader"
+	"github.com/toongan/toongan/pkg/modelfile"
+	"github.com/toongan/toongan/pkg/version"
+)
+
+// Model is what the trainer needs of a GAN; *gan.Model satisfies it.
+type Model interface {
+	Step(real []float32) (gan.Stats, error)
+	Generate(z []float32, n int, raw bool) ([]float32, error)
+	State() []gan.Tensor
+	SetState([]gan.Tensor) error
+	RNGState() ([]byte, error)
+	SetRNGState([]byte) error
+}
+
+// DefaultEpochs is the budget when none of Steps, Epochs and Minutes is set.
+const DefaultEpochs = 25
+
+// GridN is the number of images in a sample grid (8 x 8).
+const GridN = 64
+
+// Options configure a training run.
+type Options struct {
+	Data string // data/NAME: manifest.json and shards
+	Out  string // runs/NAME
+
+	// Budget: training stops when the first of these is reached. Steps and
+	// Epochs count from the start of the run (a resumed run continues to the
+	// same totals); Minutes counts this invocation's wall time. All zero
+	// means Epochs = DefaultEpochs.
+	Steps   int
+	Epochs  int
+	Minutes float64
+
+	// Config is the model configuration for a fresh run; Size and Channels
+	// are taken from the data. On --resume the checkpoint's config is used
+	// and any field named in Explicit must agree with it.
+	Config   gan.Config
+	Explicit []string // flag names the user set: "batch", "ngf", "lr", ... (see configFlags)
+
+	Resume bool // continue from Out/ckpt/latest.safetensors
+	Force  bool // resume even if the data set's hash differs from the checkpoint's
+
+	SaveEvery   int // checkpoint every N steps (0: only at the end)
+	Keep        int // keep the newest K step checkpoints (0: all)
+	SampleEvery int // sample grid every N steps (0: only at the end)
+	LogEvery    int // log.jsonl line every N steps (0: 1)
+	Prefetch    int // batches prepared ahead (0: 2)
+	Quiet       bool
+
+	// Test hooks: nil means the real thing.
+	NewModel func(gan.Config) (Model, error)
+	OpenData func(dir string) (*Dataset, error)
+	Now      func() time.Time
+}
+
+// Paths inside Out.
+const (
+	CkptDir    = "ckpt"
+	GridDir    = "grids"
+	LogFile    = "log.jsonl"
+	ConfigFile = "config.json"
+)
+
+// RunConfig is what runs/NAME/config.json records.
+type RunConfig struct {
+	Version     string     `json:"toongan_version"`
+	Started     string     `json:"started"`
+	Data        string     `json:"data"`
+	DatasetHash string     `json:"dataset_hash"`
+	Images      int        `json:"train_images"`
+	PerEpoch    int        `json:"batches_per_epoch"`
+	Model       gan.Config `json:"model"`
+	Steps       int        `json:"target_steps"`
+	Minutes     float64    `json:"minutes,omitempty"`
+	SaveEvery   int        `json:"save_every"`
+	Keep        int        `json:"keep"`
+	SampleEvery int        `json:"sample_every"`
+	LogEvery    int        `json:"log_every"`
+	ResumedFrom string     `json:"resumed_from,omitempty"`
+	ResumeStep  int        `json:"resumed_at_step,omitempty"`
+}
+
+// loaderState is stored in the checkpoint's loader_state.
+type loaderState struct {
+	Seed     uint64  `json:"seed"`
+	Images   int     `json:"images"`
+	Batch    int     `json:"batch"`
+	PerEpoch int     `json:"batches_per_epoch"`
+	Elapsed  float64 `json:"elapsed_s"`
+}
+
+// FixedLatents is the latent batch of the sample grids for a model seed.
+func FixedLatents(seed uint64, nz int) []float32 {
+	return gan.SampleLatents(seed, GridN, nz)
+}
+
+// ErrNonFinite marks a run stopped by a NaN or Inf loss or weight.
+var ErrNonFinite = errors.New("training diverged")
+
+func (o *Options) defaults() error {
+	if o.Data == "" {
+		return cliapp.UsageErrorf("--data is required (a directory written by prep)")
+	}
+	if o.Out == "" {
+		return cliapp.UsageErrorf("--out is required (the run directory, e.g. runs/NAME)")
+	}
+	if o.Steps < 0 || o.Epochs < 0 || o.Minutes < 0 || math.IsNaN(o.Minutes) {
+		return cliapp.UsageErrorf("--steps, --epochs and --minutes must not be negative")
+	}
+	if o.Steps == 0 && o.Epochs == 0 && o.Minutes == 0 {
+		o.Epochs = DefaultEpochs
+	}
+	if o.SaveEvery < 0 || o.Keep < 0 || o.SampleEvery < 0 || o.LogEvery < 0 {
+		return cliapp.UsageErrorf("--save-every, --keep, --sample-every and --log-every must not be negative")
+	}
+	if o.LogEvery == 0 {
+		o.LogEvery = 1
+	}
+	if o.Prefetch <= 0 {
+		o.Prefetch = 2
+	}
+	if o.NewModel == nil {
+		o.NewModel = func(c gan.Config) (Model, error) { return gan.New(c) }
+	}
+	if o.OpenData == nil {
+		o.OpenData = OpenData
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+// Run trains as opts say, reporting progress and notes on stderr. It
+// returns an error wrapping cliapp.ErrInterrupted when stopped by ctx (after
+// saving a checkpoint), and one wrapping ErrNonFinite on divergence.
+func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
+	if err := opts.defaults(); err != nil {
+		return err
+	}
+	ds, err := opts.OpenData(opts.Data)
+	if err != nil {
+		return err
+	}
+	if ds.Close != nil {
+		defer func() {
+			if cerr := ds.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}()
+	}
+	ckptDir := filepath.Join(opts.Out, CkptDir)
+	latest, lerr := ckpt.Latest(ckptDir)
+	if lerr != nil && !errors.Is(lerr, fs.ErrNotExist) {
+		return lerr
+	}
+	have := lerr == nil
+
+	var (
+		model Model
+		cfg   gan.Config
+		step  int
+		pos   loader.Pos
+		prior float64 // training seconds before this invocation
+	)
+	switch {
+	case opts.Resume && !have:
+		return fmt.Errorf("--resume: no checkpoint in %s; run without --resume to start a new run", ckptDir)
+	case !opts.Resume && have:
+		return fmt.Errorf("%s already holds checkpoint %s: add --resume to continue it, or choose another --out", opts.Out, latest)
+	case opts.Resume:
+		meta, err := modelfile.ReadMeta(latest)
+		if err != nil {
+			return err
+		}
+		if err := checkResume(latest, meta, opts, ds); err != nil {
+			return err
+		}
+		cfg = meta.Config
+		if model, err = opts.NewModel(cfg); err != nil {
+			return fmt.Errorf("build model from %s: %w", latest, err)
+		}
+		if meta, err = modelfile.Restore(latest, model); err != nil {
+			return err
+		}
+		step, pos = meta.Step, loader.Pos{Epoch: meta.Epoch, Batch: meta.DataPos}
+		var ls loaderState
+		if len(meta.LoaderState) > 0 {
+			if err := json.Unmarshal(meta.LoaderState, &ls); err != nil {
+				return fmt.Errorf("%s: invalid loader state: %w", latest, err)
+			}
+		}
+		prior = ls.Elapsed
+		if ls.Images != 0 && ls.Images != ds.Source.Len() {
+			// Only reachable with --force: the old position means nothing here.
+			fmt.Fprintf(stderr, "note: the data set has %d training images, the checkpoint's had %d; starting a new epoch\n",
+				ds.Source.Len(), ls.Images)
+			pos = loader.Pos{Epoch: pos.Epoch + 1}
+		}
+	default:
+		cfg = opts.Config
+		cfg.Size, cfg.Channels = ds.Size, ds.Channels
+		if model, err = opts.NewModel(cfg); err != nil {
+			return fmt.Errorf("build model: %w", err)
+		}
+	}
+
+	ld, err := loader.New(ds.Source, ds.Size, ds.Size, ds.Channels, cfg.Batch, cfg.Seed)
+	if err != nil {
+		return fmt.Errorf("%s: %w", opts.Data, err)
+	}
+	if !ld.Valid(pos) {
+		return fmt.Errorf("%s: data position epoch %d batch %d does not fit %d batches per epoch", latest, pos.Epoch, pos.Batch, ld.BatchesPerEpoch())
+	}
+	perEpoch := ld.BatchesPerEpoch()
+	target := math.MaxInt
+	if opts.Steps > 0 {
+		target = opts.Steps
+	}
+	if opts.Epochs > 0 {
+		target = min(target, opts.Epochs*perEpoch)
+	}
+
+	for _, d := range []string{opts.Out, ckptDir, filepath.Join(opts.Out, GridDir)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("create run directory: %w", err)
+		}
+	}
+	removeStale(stderr, ckptDir, filepath.Join(opts.Out, GridDir), opts.Out)
+	rc := RunConfig{Version: version.Version, Started: opts.Now().UTC().Format(time.RFC3339), Data: opts.Data,
+		DatasetHash: ds.Hash, Images: ds.Source.Len(), PerEpoch: perEpoch, Model: cfg, Steps: target,
+		Minutes: opts.Minutes, SaveEvery: opts.SaveEvery, Keep: opts.Keep, SampleEvery: opts.SampleEvery, LogEvery: opts.LogEvery}
+	if target == math.MaxInt {
+		rc.Steps = 0
+	}
+	if opts.Resume {
+		rc.ResumedFrom, rc.ResumeStep = latest, step
+	}
+	if err := writeJSON(filepath.Join(opts.Out, ConfigFile), rc); err != nil {
+		return err
+	}
+	logPath := filepath.Join(opts.Out, LogFile)
+	if opts.Resume {
+		if err := trimLog(logPath, step); err != nil {
+			return err
+		}
+	}
+	lw, err := openLog(logPath, !opts.Resume)
+	if err != nil {
+		return err
+	}
+	defer lw.close()
+
+	if step >= target {
+		fmt.Fprintf(stderr, "train: %s is already at step %d of %d; nothing to do (raise --steps or --epochs)\n", latest, step, target)
+		return nil
+	}
+
+	t := &run{opts: opts, model: model, cfg: cfg, ds: ds, ld: ld, ckptDir: ckptDir, lastCkpt: latest,
+		step: step, pos: pos, prior: prior, target: target, perEpoch: perEpoch, log: lw, stderr: stderr,
+		z: FixedLatents(cfg.Seed, cfg.NZ)}
+	return t.loop(ctx)
+}
+
+// run is the state of one training invocation.
+type run struct {
+	opts     Options
+	model    Model
+	cfg      gan.Config
+	ds       *Dataset
+	ld       *loader.Loader
+	ckptDir  string
+	lastCkpt string
+	step     int
+	pos      loader.Pos
+	prior    float64
+	target   int
+	perEpoch int
+	log      *logWriter
+	stderr   io.Writer
+	z        []float32
+	start    time.Time
+}
+
+func (r *run) elapsed() float64 { return r.prior + time.Since(r.start).Seconds() }
+
+func (r *run) loop(ctx context.Context) error {
+	r.start = time.Now()
+	var deadline time.Time
+	if r.opts.Minutes > 0 {
+		deadline = r.start.Add(time.Duration(r.opts.Minutes * float64(time.Minute)))
+	}
+	todo := int64(0)
+	if r.target != math.MaxInt {
+		todo = int64(r.target - r.step)
+	}
+	prog := cliapp.NewProgress(r.stderr, todo, "train", r.opts.Quiet)
+	stream, err := r.ld.Stream(r.pos, r.opts.Prefetch)
+	if err != nil {
+		return err
+	}
+	defer stream.Close()
+
+	var (
+		sum       gan.Stats
+		n         int
+		winStart  = time.Now()
+		imgPerS   float64
+		lastSaved = -1
+		lastGrid  = -1
+		startStep = r.step
+	)
+	interrupted := false
+	for r.step < r.target {
+		if ctx.Err() != nil {
+			interrupted = true
+			break
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			break
+		}
+		b, err := stream.Next()
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.opts.Data, err)
+		}
+		st, err := r.model.Step(b.Data)
+		next := b.Next
+		b.Release()
+		if err != nil {
+			return fmt.Errorf("step %d: %w", r.step+1, err)
+		}
+		r.step++
+		r.pos = next
+		if name, v, bad := nonFinite(st); bad {
+			return fmt.Errorf("%w at step %d: %s is %v; stopping without saving this state (last good checkpoint: %s)",
+				ErrNonFinite, r.step, name, v, r.lastOr())
+		}
+		sum.LossD += st.LossD
+		sum.LossG += st.LossG
+		sum.DReal += st.DReal
+		sum.DFake += st.DFake
+		n++
+		prog.Add(1)
+		if r.step%r.opts.LogEvery == 0 {
+			now := time.Now()
+			imgPerS = float64(n*r.cfg.Batch) / now.Sub(winStart).Seconds()
+			e := LogEntry{Step: r.step, Epoch: float64(r.step) / float64(r.perEpoch),
+				Time: r.opts.Now().UTC().Format(time.RFC3339Nano), Elapsed: round3(r.elapsed()),
+				LossD: sum.LossD / float64(n), LossG: sum.LossG / float64(n),
+				DReal: sum.DReal / float64(n), DFake: sum.DFake / float64(n), ImgPerS: round3(imgPerS), Interval: n}
+			if err := r.log.write(e); err != nil {
+				return err
+			}
+			sum, n, winStart = gan.Stats{}, 0, now
+		}
+		prog.Describe(r.describe(st, imgPerS, startStep))
+		if r.opts.SampleEvery > 0 && r.step%r.opts.SampleEvery == 0 {
+			if err := r.grid(); err != nil {
+				return err
+			}
+			lastGrid = r.step
+		}
+		if r.opts.SaveEvery > 0 && r.step%r.opts.SaveEvery == 0 {
+			if err := r.save(); err != nil {
+				return err
+			}
+			lastSaved = r.step
+		}
+	}
+	prog.Finish()
+	if lastGrid != r.step {
+		if err := r.grid(); err != nil {
+			return err
+		}
+	}
+	if lastSaved != r.step {
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
+	if interrupted {
+		return fmt.Errorf("%w at step %d; saved %s; continue with: train --data %s --out %s --resume",
+			cliapp.ErrInterrupted, r.step, r.lastCkpt, r.opts.Data, r.opts.Out)
+	}
+	if !r.opts.Quiet {
+		fmt.Fprintf(r.stderr, "train: step %d (epoch %.2f) in %s; checkpoint %s\n",
+			r.step, float64(r.step)/float64(r.perEpoch), time.Since(r.start).Round(time.Second), r.lastCkpt)
+	}
+	return nil
+}
+
+func (r *run) lastOr() string {
+	if r.lastCkpt == "" {
+		return "none"
+	}
+	return r.lastCkpt
+}
+
+func (r *run) describe(st gan.Stats, imgPerS float64, startStep int) string {
+	s := fmt.Sprintf("step %d epoch %d loss_D %.3f loss_G %.3f D(x) %.3f D(G(z)) %.3f %.0f img/s",
+		r.step, r.pos.Epoch, st.LossD, st.LossG, st.DReal, st.DFake, imgPerS)
+	if r.target != math.MaxInt && r.step > startStep {
+		per := time.Since(r.start) / time.Duration(r.step-startStep)
+		s += " ETA " + (per * time.Duration(r.target-r.step)).Round(time.Second).String()
+	}
+	return s
+}
+
+// save writes a checkpoint for the current step; it refuses NaN/Inf weights.
+func (r *run) save() error {
+	ls, err := json.Marshal(loaderState{Seed: r.cfg.Seed, Images: r.ds.Source.Len(), Batch: r.cfg.Batch,
+		PerEpoch: r.perEpoch, Elapsed: round3(r.elapsed())})
+	if err != nil {
+		return err
+	}
+	meta := modelfile.Meta{Config: r.cfg, Epoch: r.pos.Epoch, DataPos: r.pos.Batch, DatasetHash: r.ds.Hash,
+		ImageSize: r.ds.Size, Channels: r.ds.Channels, LoaderState: ls,
+		Extra: map[string]string{"data": r.opts.Data}}
+	path, err := modelfile.Save(r.ckptDir, r.step, r.opts.Keep, r.model, meta)
+	if err != nil {
+		var nf *modelfile.NonFiniteError
+		if errors.As(err, &nf) {
+			return fmt.Errorf("%w at step %d: weight %s; not saved (last good checkpoint: %s)",
+				ErrNonFinite, r.step, nf.Error(), r.lastOr())
+		}
+		return err
+	}
+	r.lastCkpt = filepath.Join(r.ckptDir, ckpt.LatestName)
+	_ = path
+	return nil
+}
+
+// grid writes grids/step-NNNNNN.png from the fixed latents (EMA generator
+// when the run has one).
+func (r *run) grid() error {
+	x, err := r.model.Generate(r.z, GridN, r.cfg.EMADecay == 0)
+	if err != nil {
+		return fmt.Errorf("sample grid at step %d: %w", r.step, err)
+	}
+	path := filepath.Join(r.opts.Out, GridDir, fmt.Sprintf("step-%06d.png", r.step))
+	return writeGrid(path, x, GridN, r.ds.Channels, r.ds.Size, r.ds.Size, 8)
+}
+
+func nonFinite(s gan.Stats) (string, float64, bool) {
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"loss_D", s.LossD}, {"loss_G", s.LossG}, {"D(x)", s.DReal}, {"D(G(z))", s.DFake}} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return f.name, f.v, true
+		}
+	}
+	return "", 0, false
+}
+
+// removeStale deletes temporary files that a killed earlier run left behind
+// (atomic writes and link swaps in progress: hidden ".NAME.tmp-*" and
+// ".NAME.link-*" files). The run directory has one writer, this process.
+func removeStale(stderr io.Writer, dirs ...string) {
+	for _, d := range dirs {
+		for _, pat := range []string{".*.tmp-*", ".*.link-*"} {
+			matches, _ := filepath.Glob(filepath.Join(d, pat))
+			for _, m := range matches {
+				if err := os.Remove(m); err != nil {
+					fmt.Fprintf(stderr, "warning: remove stale %s: %v\n", m, err)
+				}
+			}
+		}
+	}
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	return atomicfile.WriteBytes(path, 0o644, append(b, '\n'))
+}

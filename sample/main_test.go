@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/toongan/toongan/pkg/cliapp"
+	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/modelfile"
+)
+
+func writeCkpt(t *testing.T, dir string) string {
+	t.Helper()
+	cfg := gan.DefaultConfig(32)
+	cfg.NGF, cfg.NDF, cfg.NZ = 8, 8, 16
+	m, err := gan.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := modelfile.Save(filepath.Join(dir, "ckpt"), 3, 0, m, modelfile.Meta{Config: cfg, ImageSize: 32, Channels: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(args ...string) (int, string) {
+	var buf bytes.Buffer
+	code := cliapp.Run(newApp(), append([]string{"sample"}, args...), &buf)
+	return code, buf.String()
+}
+
+func TestSampleCLI(t *testing.T) {
+	dir := t.TempDir()
+	ck := writeCkpt(t, dir)
+	out := filepath.Join(dir, "grid.png")
+	if code, msg := run("--ckpt", ck, "--n", "6", "--cols", "3", "--out", out, "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatal(err)
+	}
+	gifOut := filepath.Join(dir, "i.gif")
+	if code, msg := run("--ckpt", ck, "--interp", "4", "--seeds", "1,2", "--out", gifOut, "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	for _, p := range []string{gifOut, filepath.Join(dir, "i.png")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestSampleErrors(t *testing.T) {
+	dir := t.TempDir()
+	ck := writeCkpt(t, dir)
+	corrupt := filepath.Join(dir, "corrupt.safetensors")
+	os.WriteFile(corrupt, []byte("\x10\x00\x00\x00\x00\x00\x00\x00{not json"), 0o644)
+	out := filepath.Join(dir, "g.png")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"missing", []string{"--ckpt", filepath.Join(dir, "nope.safetensors"), "--out", out}, 1, []string{"nope.safetensors"}},
+		{"corrupt", []string{"--ckpt", corrupt, "--out", out}, 1, []string{"corrupt.safetensors"}},
+		{"no output", []string{"--ckpt", ck}, 2, []string{"--out"}},
+		{"bad seeds", []string{"--ckpt", ck, "--interp", "4", "--seeds", "1,x", "--out", out}, 2, []string{"--seeds"}},
+		{"bad bg", []string{"--ckpt", ck, "--bg", "#zz", "--out", out}, 2, []string{"--bg"}},
+		{"no ckpt", []string{"--out", out}, 2, []string{"ckpt"}},
+		{"latents nz", []string{"--ckpt", ck, "--latents", filepath.Join(dir, "missing.json"), "--out", out}, 1, []string{"missing.json"}},
+	} {
+		code, msg := run(tc.args...)
+		if code != tc.code {
+			t.Errorf("%s: exit %d, want %d: %s", tc.name, code, tc.code, msg)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: message %q does not mention %q", tc.name, msg, w)
+			}
+		}
+	}
+}

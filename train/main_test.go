@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/toongan/toongan/pkg/ckpt"
+	"github.com/toongan/toongan/pkg/cliapp"
+	"github.com/toongan/toongan/pkg/modelfile"
+	"github.com/toongan/toongan/pkg/trainer/trainertest"
+)
+
+// tiny are model flags small enough for the real model in CI.
+var tiny = []string{"--ngf", "8", "--ndf", "8", "--nz", "16", "--batch", "8", "--quiet"}
+
+func TestHelpAndUsage(t *testing.T) {
+	var stderr bytes.Buffer
+	a := app()
+	var stdout bytes.Buffer
+	a.Writer = &stdout
+	if code := cliapp.Run(a, []string{"train", "--help"}, &stderr); code != 0 {
+		t.Fatalf("--help exited %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"EXAMPLES", "--resume", "last partial batch", "--epochs 25", "TOONGAN_TRAIN_BATCH"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--out", "x"}, 2, "--data is required"},
+		{[]string{"--data", "x"}, 2, "--out is required"},
+		{[]string{"--data", "x", "--out", "y", "--kernel", "3"}, 2, "--kernel 3"},
+		{[]string{"--data", "x", "--out", "y", "--arch", "vae"}, 2, `--arch "vae"`},
+		{[]string{"--data", "x", "--out", "y", "--ema", "1"}, 2, "--ema"},
+		{[]string{"--data", "x", "--out", "y", "extra"}, 2, "unexpected argument"},
+		{[]string{"--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"--data", filepath.Join(t.TempDir(), "none"), "--out", t.TempDir()}, 1, "manifest"},
+	}
+	for _, tc := range tests {
+		stderr.Reset()
+		a := app()
+		a.Writer = &stdout
+		a.ErrWriter = &stderr
+		if code := cliapp.Run(a, append([]string{"train"}, tc.args...), &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr.String(), tc.code, tc.want)
+		}
+	}
+}
+
+func TestEnvFallback(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if _, err := trainertest.WriteDataset(data, 20, 32, 20, 1); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	t.Setenv("TOONGAN_TRAIN_STEPS", "3")
+	t.Setenv("TOONGAN_TRAIN_NGF", "8")
+	var stderr bytes.Buffer
+	a := app()
+	a.ErrWriter = &stderr
+	args := []string{"train", "--data", data, "--out", out, "--ndf", "8", "--nz", "16", "--batch", "8", "--quiet"}
+	if code := cliapp.Run(a, args, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	meta, err := modelfile.ReadMeta(filepath.Join(out, "ckpt", ckpt.LatestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Step != 3 || meta.Config.NGF != 8 {
+		t.Errorf("meta step %d ngf %d, want 3 and 8 from the environment", meta.Step, meta.Config.NGF)
+	}
+}
+
+// buildTrain compiles this command into a temporary directory.
+func buildTrain(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "train")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build the binary")
+	}
+	cmd := exec.Command(gobin, "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// checkLatest loads the run's latest checkpoint with the real model.
+func checkLatest(t *testing.T, out string) int {
+	t.Helper()
+	path, err := ckpt.Latest(filepath.Join(out, "ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, meta, err := modelfile.Load(path)
+	if err != nil {
+		t.Fatalf("latest checkpoint does not load: %v", err)
+	}
+	return meta.Step
+}
+
+// TestKillAndResume kills the train binary with SIGKILL at random moments
+// and checks each time that the latest checkpoint loads and --resume goes on;
+// then interrupts it with SIGINT and checks the clean stop.
+func TestKillAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildTrain(t)
+	data := filepath.Join(t.TempDir(), "data")
+	if _, err := trainertest.WriteDataset(data, 40, 32, 16, 1); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	base := append([]string{"--data", data, "--out", out, "--save-every", "1", "--keep", "2", "--sample-every", "3", "--log-every", "1"}, tiny...)
+	start := func(extra ...string) (*exec.Cmd, *bytes.Buffer) {
+		cmd := exec.Command(bin, append(append([]string{}, base...), extra...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd, &stderr
+	}
+	// A first checkpoint, then kill -9 loops.
+	first := exec.Command(bin, append(append([]string{}, base...), "--steps", "2")...)
+	if b, err := first.CombinedOutput(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, b)
+	}
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	last := checkLatest(t, out)
+	const huge = "1000000"
+	for i := range 5 {
+		cmd, stderr := start("--resume", "--steps", huge)
+		time.Sleep(time.Duration(50+r.IntN(400)) * time.Millisecond)
+		cmd.Process.Kill()
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatalf("loop %d: run ended by itself: %v\n%s", i, err, stderr)
+		}
+		step := checkLatest(t, out)
+		if step < last {
+			t.Fatalf("loop %d: latest went back from step %d to %d", i, last, step)
+		}
+		t.Logf("loop %d: killed at latest step %d", i, step)
+		last = step
+	}
+	// --resume continues to a target just past the latest.
+	target := strconv.Itoa(last + 3)
+	resume := exec.Command(bin, append(append([]string{}, base...), "--resume", "--steps", target)...)
+	if b, err := resume.CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, b)
+	}
+	if s := checkLatest(t, out); s != last+3 {
+		t.Errorf("resumed run ended at step %d, want %d", s, last+3)
+	}
+	if stale, _ := filepath.Glob(filepath.Join(out, "ckpt", ".*")); len(stale) != 0 {
+		t.Errorf("stale temporary files after resume: %v", stale)
+	}
+
+	// SIGINT: clean stop with status 130, a checkpoint and a resume hint.
+	cmd, stderr := start("--resume", "--steps", huge)
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("after SIGINT: %v, want exit 130\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr.String(), "--resume") || !strings.Contains(stderr.String(), "interrupted at step") {
+		t.Errorf("SIGINT message: %q", stderr.String())
+	}
+	step := checkLatest(t, out)
+	if !strings.Contains(stderr.String(), "at step "+strconv.Itoa(step)) {
+		t.Errorf("message names another step than the saved %d: %q", step, stderr.String())
+	}
+}
