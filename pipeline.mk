@@ -124,7 +124,14 @@ train: $(CKPT)
 ifneq ($(strip $(RESUME)),)
 $(CKPT): FORCE
 endif
+# A fresh (non-RESUME) training run moves an older run's checkpoints aside to
+# runs/NAME.old-TIMESTAMP instead of deleting them.
 $(CKPT): $(MANIFEST) $(RUNDIR)/train.opts | $(BIN)/train
+ifeq ($(strip $(RESUME)),)
+	@if [ -d $(RUNDIR)/ckpt ]; then old=$(RUNDIR).old-$$(date +%Y%m%d-%H%M%S); mkdir -p $$old; \
+	  mv $(RUNDIR)/ckpt $(RUNDIR)/log.jsonl $(RUNDIR)/grids $$old/ 2>/dev/null || true; \
+	  echo "pipeline: data or options changed; previous run moved to $$old"; fi
+endif
 	$(TRAIN_CMD) $(if $(RESUME),--resume)
 
 sample: $(GRID) $(INTERP)
