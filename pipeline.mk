@@ -79,7 +79,7 @@ help:
 	@echo "  train      train on data/NAME -> runs/NAME/ckpt/ (RESUME=1 continues from latest)"
 	@echo "  sample     runs/NAME/grid.png and runs/NAME/interp.gif from the latest checkpoint"
 	@echo "  eval       runs/NAME/eval/report.json and report.html against the holdout"
-	@echo "  test       the test suite (go test ./..., plus the noasm build of the kernels)"
+	@echo "  test       the test suite: go test ./... with and without -tags noasm"
 	@echo "  bench      speed: prep vs Pillow, SGEMM vs OpenBLAS, training step vs PyTorch"
 	@echo "  clean      remove $(BIN)/;  distclean: also data/ and runs/"
 	@echo
