@@ -121,6 +121,11 @@ $(MANIFEST): $(DATADIR).opts $(DATA_DEPS) | $(BIN)/prep
 
 train: $(CKPT)
 
+# Never let make delete these when a stage is interrupted: train saves a good
+# checkpoint on Ctrl-C (RESUME=1 continues from it) and prep replaces its
+# dataset atomically, so what exists is always whole.
+.PRECIOUS: $(CKPT) $(MANIFEST)
+
 ifneq ($(strip $(RESUME)),)
 $(CKPT): FORCE
 endif

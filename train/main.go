@@ -28,7 +28,8 @@ Writes into --out (runs/NAME):
   ckpt/step-NNNNNN.safetensors, ckpt/latest.safetensors   checkpoints (newest --keep)
   log.jsonl        one JSON object per --log-every steps (step, epoch, time,
                    elapsed_s, loss_d, loss_g, d_real, d_fake, img_per_s)
-  grids/step-NNNNNN.png   8x8 samples of a fixed latent batch (EMA generator)
+  grids/step-NNNNNN.png   8x8 samples of a fixed latent batch (EMA generator;
+                   step-000000.png is the untrained one)
   config.json      data, dataset hash, model config and budget of the run
 
 Ctrl-C (SIGINT) or SIGTERM finishes the current step, saves a checkpoint and
@@ -76,7 +77,7 @@ func flags() []cli.Flag {
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
-		&cli.IntFlag{Name: "sample-every", Value: 500, Usage: "write a sample grid every `N` steps (0: only at the end)", EnvVars: ev("sample-every")},
+		&cli.IntFlag{Name: "sample-every", Value: 100, Usage: "write a sample grid every `N` steps (0: only at the end)", EnvVars: ev("sample-every")},
 		&cli.IntFlag{Name: "log-every", Value: 10, Usage: "append a log.jsonl line every `N` steps (losses averaged over them)", EnvVars: ev("log-every")},
 	}
 }

@@ -93,13 +93,12 @@ type Counts struct {
 
 // Source is the result for one generator (checkpoint or image folder).
 type Source struct {
-	Kind    string            `json:"kind"` // "checkpoint" or "fake-dir"
-	Path    string            `json:"path"`
-	Step    int               `json:"step"` // training step (checkpoints)
-	N       int               `json:"n"`    // images scored
-	SWD     metrics.SWDResult `json:"swd"`
-	D       *DScores          `json:"d,omitempty"` // only with a checkpoint
-	Seconds float64           `json:"seconds"`
+	Kind string            `json:"kind"` // "checkpoint" or "fake-dir"
+	Path string            `json:"path"`
+	Step int               `json:"step"` // training step (checkpoints)
+	N    int               `json:"n"`    // images scored
+	SWD  metrics.SWDResult `json:"swd"`
+	D    *DScores          `json:"d,omitempty"` // only with a checkpoint
 }
 
 // DScores is the discriminator's view: logit statistics (AUC, accuracy at

@@ -334,6 +334,13 @@ func (r *run) loop(ctx context.Context) error {
 		lastGrid  = -1
 		startStep = r.step
 	)
+	if r.step == 0 && r.opts.SampleEvery > 0 {
+		// The untrained generator's grid: the first picture of the series.
+		if err := r.grid(); err != nil {
+			return err
+		}
+		lastGrid = 0
+	}
 	interrupted := false
 	for r.step < r.target {
 		if ctx.Err() != nil {

@@ -105,7 +105,7 @@ func TestTrainFakeOutputs(t *testing.T) {
 		t.Errorf("log = %+v", log)
 	}
 	// Grids at 4, 8 and the end.
-	for _, s := range []string{"step-000004.png", "step-000008.png", "step-000009.png"} {
+	for _, s := range []string{"step-000000.png", "step-000004.png", "step-000008.png", "step-000009.png"} {
 		fh, err := os.Open(filepath.Join(out, GridDir, s))
 		if err != nil {
 			t.Fatal(err)
