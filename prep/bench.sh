@@ -3,11 +3,12 @@
 #   prep/bench.sh [ARCHIVE] [SIZE] [RUNS]
 # Prints each tool's images/s and the ratio (acceptance: >= 3x Pillow).
 set -euo pipefail
-ARCHIVE=${1:-/work/shared/data/anime-faces-96.tar.gz}
+SHARED=${SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
+ARCHIVE=${1:-$SHARED/data/anime-faces-96.tar.gz}
 SIZE=${2:-64}
 RUNS=${3:-1}
 PY=${PYTHON:-/usr/bin/python3}
-PIL_SCRIPT=${PIL_SCRIPT:-/work/shared/bench/pil_prep_bench.py}
+PIL_SCRIPT=${PIL_SCRIPT:-$SHARED/bench/pil_prep_bench.py}
 cd "$(dirname "$0")/.."
 if [ ! -e "$ARCHIVE" ]; then echo "bench: $ARCHIVE not found, skipped"; exit 0; fi
 tmp=$(mktemp -d)

@@ -16,7 +16,7 @@ go test -c -o "$tmp/gan.test" ./pkg/gan
 go_ips=$(awk '/BenchmarkStepDCGAN64/ { for (i = 1; i <= NF; i++) if ($(i+1) == "img/s") print $i }' "$tmp/go.out")
 go_rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$tmp/go.time")
 
-OMP_NUM_THREADS=2 /usr/bin/time -v /usr/bin/python3 /work/shared/bench/torch_dcgan_bench.py 64 64 "$tsteps" \
+OMP_NUM_THREADS=2 /usr/bin/time -v /usr/bin/python3 "${SHARED:-../shared}/bench/torch_dcgan_bench.py" 64 64 "$tsteps" \
 	>"$tmp/py.out" 2>"$tmp/py.time"
 py_ips=$(sed -n 's/.*: \([0-9.]*\) img\/s.*/\1/p' "$tmp/py.out")
 py_rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$tmp/py.time")

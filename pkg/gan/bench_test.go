@@ -38,7 +38,7 @@ func benchStep(b *testing.B, cfg Config) {
 // BenchmarkStepDCGAN64 is issue 3's yardstick: the pytorch/examples DCGAN
 // at 64 px (nz 100, ngf = ndf = 64, kernel 4, batch 64), one D step on real
 // and fake and one G step per iteration; compare with
-// /work/shared/bench/torch_dcgan_bench.py 64 64 (see bench_step.sh).
+// ../shared/bench/torch_dcgan_bench.py 64 64 (see bench_step.sh).
 func BenchmarkStepDCGAN64(b *testing.B) { benchStep(b, DefaultConfig(64)) }
 
 // BenchmarkStepDCGAN32 is the same at 32 px.

@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// sharedArchive is the project's shared benchmark data; benchmarks that need
-// it are skipped when it is absent.
-const sharedArchive = "/work/shared/data/anime-faces-96.tar.gz"
+// sharedArchive is the project's shared benchmark data (../shared beside the
+// repository, as in CI); benchmarks that need it are skipped when it is absent.
+const sharedArchive = "../../../shared/data/anime-faces-96.tar.gz"
 
 // BenchmarkPrepareAnime runs the whole prep pipeline on the shared archive
 // (24,000 96x96 JPEGs) to 64 px and reports images/s.
