@@ -410,8 +410,12 @@ func (r *run) loop(ctx context.Context) error {
 		}
 	}
 	if interrupted {
-		return fmt.Errorf("%w at step %d; saved %s; continue with: train --data %s --out %s --resume",
-			cliapp.ErrInterrupted, r.step, r.lastCkpt, r.opts.Data, r.opts.Out)
+		hint := ""
+		if os.Getenv("MAKELEVEL") != "" {
+			hint = " (under make: the same make command with RESUME=1)"
+		}
+		return fmt.Errorf("%w at step %d; saved %s; continue with: train --data %s --out %s --resume%s",
+			cliapp.ErrInterrupted, r.step, r.lastCkpt, r.opts.Data, r.opts.Out, hint)
 	}
 	if !r.opts.Quiet {
 		fmt.Fprintf(r.stderr, "train: step %d (epoch %.2f) in %s; checkpoint %s\n",
