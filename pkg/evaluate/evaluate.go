@@ -278,6 +278,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	page.Grid = &report.Figure{Title: "Generated samples", PNG: gridPNG,
 		Caption: fmt.Sprintf("The first %d of %d generated images from %s.", gridN, len(mainFake), mainSrc.Path)}
 
+	div, err := metrics.Diversity(mainFake, real, o.Memo.Side, o.Collapse)
+	if err != nil {
+		return nil, err
+	}
+	r.Diversity = &div
+	if div.Collapsed {
+		warn("mode collapse suspected: generated images are %.2fx as varied as real ones (mean pairwise distance %.3f vs %.3f)", div.Ratio, div.Gen, div.Real)
+	}
+
 	// Memorisation: nearest training images.
 	if train != nil {
 		idx := spread(train.total, o.NNTrain)
@@ -305,7 +314,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if n := len(memo.Flagged); n > 0 {
 			warn("memorisation: %d of %d generated images lie closer to a training image than %.3f (RMS), below what held-out reals reach", n, len(mainFake), memo.Threshold)
 		}
-		if memo.Ratio < 0.75 {
+		// A collapsed generator draws near-average images, which sit close to
+		// every training image: the median ratio says nothing about copying then.
+		if memo.Ratio < 0.75 && !div.Collapsed {
 			warn("memorisation: generated images sit %.2fx as far from the training set as held-out reals do (median); the generator may be copying", memo.Ratio)
 		}
 		if page.NNPairs, err = nnPairs(memo, mainFake, train, o.Pairs); err != nil {
@@ -313,15 +324,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	} else {
 		warn("memorisation check skipped: no training images (give --data with train shards, and --nn-train > 0)")
-	}
-
-	div, err := metrics.Diversity(mainFake, real, o.Memo.Side, o.Collapse)
-	if err != nil {
-		return nil, err
-	}
-	r.Diversity = &div
-	if div.Collapsed {
-		warn("mode collapse suspected: generated images are %.2fx as varied as real ones (mean pairwise distance %.3f vs %.3f)", div.Ratio, div.Gen, div.Real)
 	}
 
 	if err := plots(o, r, page); err != nil {
