@@ -137,7 +137,9 @@ ifeq ($(strip $(RESUME)),)
 	  mv $(RUNDIR)/ckpt $(RUNDIR)/log.jsonl $(RUNDIR)/grids $$old/ 2>/dev/null || true; \
 	  echo "pipeline: data or options changed; previous run moved to $$old"; fi
 endif
-	$(TRAIN_CMD) $(if $(RESUME),--resume)
+	@echo '$(TRAIN_CMD) $(if $(RESUME),--resume)'
+	@$(TRAIN_CMD) $(if $(RESUME),--resume) || { rc=$$?; [ $$rc -ne 130 ] || \
+	  echo "pipeline: interrupted; continue with the same make command plus RESUME=1"; exit $$rc; }
 
 sample: $(GRID) $(INTERP)
 

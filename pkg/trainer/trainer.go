@@ -334,12 +334,19 @@ func (r *run) loop(ctx context.Context) error {
 		lastGrid  = -1
 		startStep = r.step
 	)
-	if r.step == 0 && r.opts.SampleEvery > 0 {
-		// The untrained generator's grid: the first picture of the series.
-		if err := r.grid(); err != nil {
-			return err
+	// gridIf writes the current step's grid when due and not yet written.
+	gridIf := func(due bool) error {
+		if !due || lastGrid == r.step {
+			return nil
 		}
-		lastGrid = 0
+		lastGrid = r.step
+		return r.grid()
+	}
+	sampleDue := func() bool { return r.opts.SampleEvery > 0 && r.step%r.opts.SampleEvery == 0 }
+	// A fresh run's series starts with the untrained generator (step 0 is due);
+	// a resumed run wrote its starting step's grid before it stopped.
+	if err := gridIf(r.step == 0 && sampleDue()); err != nil {
+		return err
 	}
 	interrupted := false
 	for r.step < r.target {
@@ -385,11 +392,8 @@ func (r *run) loop(ctx context.Context) error {
 			sum, n, winStart = gan.Stats{}, 0, now
 		}
 		prog.Describe(r.describe(st, imgPerS, startStep))
-		if r.opts.SampleEvery > 0 && r.step%r.opts.SampleEvery == 0 {
-			if err := r.grid(); err != nil {
-				return err
-			}
-			lastGrid = r.step
+		if err := gridIf(sampleDue()); err != nil {
+			return err
 		}
 		if r.opts.SaveEvery > 0 && r.step%r.opts.SaveEvery == 0 {
 			if err := r.save(); err != nil {
@@ -399,10 +403,8 @@ func (r *run) loop(ctx context.Context) error {
 		}
 	}
 	prog.Finish()
-	if lastGrid != r.step {
-		if err := r.grid(); err != nil {
-			return err
-		}
+	if err := gridIf(true); err != nil {
+		return err
 	}
 	if lastSaved != r.step {
 		if err := r.save(); err != nil {
@@ -410,12 +412,8 @@ func (r *run) loop(ctx context.Context) error {
 		}
 	}
 	if interrupted {
-		hint := ""
-		if os.Getenv("MAKELEVEL") != "" {
-			hint = " (under make: the same make command with RESUME=1)"
-		}
-		return fmt.Errorf("%w at step %d; saved %s; continue with: train --data %s --out %s --resume%s",
-			cliapp.ErrInterrupted, r.step, r.lastCkpt, r.opts.Data, r.opts.Out, hint)
+		return fmt.Errorf("%w at step %d; saved %s; continue with: train --data %s --out %s --resume",
+			cliapp.ErrInterrupted, r.step, r.lastCkpt, r.opts.Data, r.opts.Out)
 	}
 	if !r.opts.Quiet {
 		fmt.Fprintf(r.stderr, "train: step %d (epoch %.2f) in %s; checkpoint %s\n",
