@@ -2,24 +2,149 @@
 // Ctrl-C at any moment leaves either the old version or the new one, never a
 // torn mix: data goes to a temporary sibling, is fsynced, then renamed over the
 // target, and the parent directory is fsynced.
+//
+// The rename rule: a write replaces only a regular file or a missing path. A
+// symbolic link is followed and its target is written (the link stays a
+// link); a directory, device, FIFO or socket at the path (or at the link's
+// end) is refused with an error, as is any path inside /dev or /proc, so
+// that "--out /dev/stdout" or "--out /dev/full" never turns a device node
+// into a regular file.
 package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
+
+// ErrNotRegular marks a path that holds something other than a regular file
+// (a directory, device, FIFO or socket) or lies in /dev or /proc: the rename
+// rule refuses to replace it.
+var ErrNotRegular = errors.New("not a regular file")
+
+// maxLinks bounds the symbolic links followed by Resolve (as the kernel does).
+const maxLinks = 40
+
+// Resolve returns the path a write to path replaces: path itself when it is
+// missing or a regular file, the final target when path is a symbolic link
+// (followed through chains; a dangling link resolves to the missing target),
+// and an error wrapping ErrNotRegular when that target is a directory,
+// device, FIFO or socket, or lies inside /dev or /proc.
+func Resolve(path string) (string, error) {
+	p := path
+	for range maxLinks {
+		if err := special(p); err != nil {
+			return "", err
+		}
+		st, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("%q: %w", path, err)
+		}
+		switch m := st.Mode(); {
+		case m.IsRegular():
+			return p, nil
+		case m&fs.ModeSymlink != 0:
+			to, err := os.Readlink(p)
+			if err != nil {
+				return "", fmt.Errorf("%q: %w", path, err)
+			}
+			if !filepath.IsAbs(to) {
+				to = filepath.Join(filepath.Dir(p), to)
+			}
+			p = to
+		default:
+			return "", fmt.Errorf("%q is %s, %w: refusing to replace it (write to a regular file)", path, kind(m), ErrNotRegular)
+		}
+	}
+	return "", fmt.Errorf("%q: too many levels of symbolic links", path)
+}
+
+// ResolveDir returns the folder that replacing the directory path (see
+// ReplaceDir) should replace: path when it is missing or a directory, the
+// final target when it is a symbolic link (so the link stays a link and its
+// target is renewed), and an error when the target is a file or special.
+func ResolveDir(path string) (string, error) {
+	p := path
+	for range maxLinks {
+		if err := special(p); err != nil {
+			return "", err
+		}
+		st, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("%q: %w", path, err)
+		}
+		switch m := st.Mode(); {
+		case m.IsDir():
+			return p, nil
+		case m&fs.ModeSymlink != 0:
+			to, err := os.Readlink(p)
+			if err != nil {
+				return "", fmt.Errorf("%q: %w", path, err)
+			}
+			if !filepath.IsAbs(to) {
+				to = filepath.Join(filepath.Dir(p), to)
+			}
+			p = to
+		default:
+			return "", fmt.Errorf("%q exists and is not a folder", path)
+		}
+	}
+	return "", fmt.Errorf("%q: too many levels of symbolic links", path)
+}
+
+// special refuses paths inside /dev and /proc (devices, and /proc/self/fd
+// links to pipes and terminals).
+func special(p string) error {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return err
+	}
+	for _, root := range []string{"/dev", "/proc"} {
+		if abs == root || strings.HasPrefix(abs, root+"/") {
+			return fmt.Errorf("%q lies in %s, %w: refusing to replace it (write to a regular file)", p, root, ErrNotRegular)
+		}
+	}
+	return nil
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
 
 // WriteFile creates path atomically with the bytes that write produces. The
 // writer handed to write is buffered; WriteFile flushes, fsyncs and renames it.
 // On any error the temporary file is removed and the old path is untouched.
+// path follows the rename rule (see the package comment and Resolve).
 func WriteFile(path string, perm os.FileMode, write func(w io.Writer) error) (err error) {
+	shown := path
+	if path, err = Resolve(path); err != nil {
+		return err
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("create temporary file for %s: %w", path, err)
+		return fmt.Errorf("create temporary file for %q: %w", shown, err)
 	}
 	tmpName := tmp.Name()
 	defer func() {
@@ -30,22 +155,22 @@ func WriteFile(path string, perm os.FileMode, write func(w io.Writer) error) (er
 	}()
 	bw := bufio.NewWriterSize(tmp, 1<<20)
 	if err = write(bw); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %q: %w", shown, err)
 	}
 	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %q: %w", shown, err)
 	}
 	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("chmod %s: %w", path, err)
+		return fmt.Errorf("chmod %q: %w", shown, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", path, err)
+		return fmt.Errorf("fsync %q: %w", shown, err)
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
+		return fmt.Errorf("close %q: %w", shown, err)
 	}
 	if err = os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("rename into %s: %w", path, err)
+		return fmt.Errorf("rename into %q: %w", shown, err)
 	}
 	return SyncDir(dir)
 }

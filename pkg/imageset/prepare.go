@@ -148,9 +148,11 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 	if cfg.Out == "" {
 		return Summary{}, errors.New("no output folder given")
 	}
-	if err := checkOut(cfg.Out); err != nil {
+	release, err := claimOut(&cfg)
+	if err != nil {
 		return Summary{}, err
 	}
+	defer release()
 
 	// The decoders allocate a little per image and the live heap is small,
 	// so the default GC target collects every few hundred images; a higher
@@ -326,31 +328,6 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 		return Summary{}, err
 	}
 	return Summary{Manifest: loaded, Elapsed: time.Since(start)}, nil
-}
-
-// checkOut refuses to replace something that is not a dataset folder.
-func checkOut(out string) error {
-	st, err := os.Stat(out)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("output %s exists and is not a folder", out)
-	}
-	ents, err := os.ReadDir(out)
-	if err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	if len(ents) == 0 {
-		return nil
-	}
-	if _, err := os.Stat(filepath.Join(out, shard.ManifestName)); err != nil {
-		return fmt.Errorf("output %s is a non-empty folder without %s: refusing to replace it (choose a new --out or remove it)", out, shard.ManifestName)
-	}
-	return nil
 }
 
 type nopProgress struct{}

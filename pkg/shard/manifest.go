@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
+	"github.com/toongan/toongan/pkg/safeio"
 )
 
 // ManifestName is the manifest's file name inside a dataset folder.
@@ -21,6 +22,10 @@ const ManifestFormat = "toongan-dataset"
 
 // ManifestVersion is the manifest version this package writes and reads.
 const ManifestVersion = 1
+
+// MaxManifestBytes is the largest manifest.json read (its list of skipped
+// files is what grows: about 200 bytes each).
+const MaxManifestBytes = 64 << 20
 
 // Manifest describes a prepared dataset. It is written by prep as
 // data/NAME/manifest.json.
@@ -108,13 +113,13 @@ func Load(path string) (*Manifest, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		file = filepath.Join(path, ManifestName)
 	}
-	data, err := os.ReadFile(file)
+	data, err := safeio.ReadFile(file, MaxManifestBytes, "dataset manifest")
 	if err != nil {
 		return nil, fmt.Errorf("read dataset manifest: %w", err)
 	}
 	m, err := ParseManifest(data)
 	if err != nil {
-		return nil, fmt.Errorf("dataset manifest %s: %w", file, err)
+		return nil, fmt.Errorf("dataset manifest %q: %w", file, err)
 	}
 	m.dir = filepath.Dir(file)
 	return m, nil
@@ -194,4 +199,37 @@ func WriteManifest(dir string, m *Manifest) error {
 		return fmt.Errorf("encode manifest for %s: %w", dir, err)
 	}
 	return atomicfile.WriteBytes(filepath.Join(dir, ManifestName), 0o644, append(data, '\n'))
+}
+
+// ErrNotDataset marks a folder that is not a toongan dataset.
+var ErrNotDataset = errors.New("not a toongan dataset")
+
+// Recognise tells whether dir is a toongan dataset folder: its manifest.json
+// carries the "format": "toongan-dataset" field (every manifest version has
+// it). It returns the names of the files the dataset consists of (the
+// manifest and the shards it lists), or an error wrapping ErrNotDataset.
+// The manifest need not be otherwise valid: a damaged dataset of ours is
+// still ours to replace.
+func Recognise(dir string) ([]string, error) {
+	file := filepath.Join(dir, ManifestName)
+	data, err := safeio.ReadFile(file, MaxManifestBytes, "dataset manifest")
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w (%w)", dir, ErrNotDataset, err)
+	}
+	var m struct {
+		Format  string `json:"format"`
+		Train   Split  `json:"train"`
+		Holdout Split  `json:"holdout"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil || m.Format != ManifestFormat {
+		return nil, fmt.Errorf("%q: %w (its %s has no \"format\": %q field)", dir, ErrNotDataset, ManifestName, ManifestFormat)
+	}
+	files := []string{ManifestName}
+	for _, s := range m.Train.Shards {
+		files = append(files, s.File)
+	}
+	for _, s := range m.Holdout.Shards {
+		files = append(files, s.File)
+	}
+	return files, nil
 }

@@ -87,6 +87,7 @@ const (
 
 // RunConfig is what runs/NAME/config.json records.
 type RunConfig struct {
+	Format      string     `json:"format"` // RunFormat
 	Version     string     `json:"toongan_version"`
 	Started     string     `json:"started"`
 	Data        string     `json:"data"`
@@ -162,6 +163,12 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 	if err := opts.defaults(); err != nil {
 		return err
 	}
+	dir, release, err := claimRunDir(opts.Out, opts.Data)
+	if err != nil {
+		return err
+	}
+	defer release()
+	opts.Out = dir
 	ds, err := opts.OpenData(opts.Data)
 	if err != nil {
 		return err
@@ -251,7 +258,7 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 		}
 	}
 	removeStale(stderr, ckptDir, filepath.Join(opts.Out, GridDir), opts.Out)
-	rc := RunConfig{Version: version.Version, Started: opts.Now().UTC().Format(time.RFC3339), Data: opts.Data,
+	rc := RunConfig{Format: RunFormat, Version: version.Version, Started: opts.Now().UTC().Format(time.RFC3339), Data: opts.Data,
 		DatasetHash: ds.Hash, Images: ds.Source.Len(), PerEpoch: perEpoch, Model: cfg, Steps: target,
 		Minutes: opts.Minutes, SaveEvery: opts.SaveEvery, Keep: opts.Keep, SampleEvery: opts.SampleEvery, LogEvery: opts.LogEvery}
 	if target == math.MaxInt {

@@ -1,0 +1,115 @@
+package trainer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/toongan/toongan/pkg/fslock"
+)
+
+func TestRunFolderRules(t *testing.T) {
+	data := dataset(t, 16, 5)
+	write := func(t *testing.T, dir string, files map[string]string) {
+		t.Helper()
+		for name, content := range files {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		files map[string]string // in the run folder before the run
+		out   func(run string) string
+		want  string // "" = success
+	}{
+		{"someone else's config", map[string]string{"config.json": `{"name":"app"}`, "log.jsonl": "keep\n"}, nil, "not a toongan run config"},
+		{"foreign files", map[string]string{"notes.txt": "keep"}, nil, `not empty ("notes.txt")`},
+		{"data folder", nil, func(string) string { return data }, "is the data folder"},
+		{"inside the data folder", nil, func(string) string { return filepath.Join(data, "run") }, "inside the data folder"},
+		{"make's stamp only", map[string]string{"train.opts": "bin/train ..."}, nil, ""},
+		{"legacy config", map[string]string{"config.json": `{"toongan_version":"0.1","dataset_hash":"sha256:x","model":{}}`}, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := filepath.Join(t.TempDir(), "run")
+			write(t, run, tc.files)
+			out := run
+			if tc.out != nil {
+				out = tc.out(run)
+			}
+			var f fakes
+			o := f.opts(data, out)
+			o.Steps = 1
+			err := Run(context.Background(), o, &bytes.Buffer{})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+			for name, content := range tc.files {
+				if b, err := os.ReadFile(filepath.Join(run, name)); err != nil || string(b) != content {
+					t.Errorf("%s changed: %q, %v", name, b, err)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(out, CkptDir)); err == nil {
+				t.Errorf("refused run created %s", CkptDir)
+			}
+		})
+	}
+}
+
+func TestRunFolderLocked(t *testing.T) {
+	data := dataset(t, 16, 5)
+	out := filepath.Join(t.TempDir(), "run")
+	os.MkdirAll(out, 0o755)
+	l, err := fslock.Acquire(filepath.Join(out, LockFile), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	var f fakes
+	o := f.opts(data, out)
+	o.Steps = 1
+	err = Run(context.Background(), o, &bytes.Buffer{})
+	if !errors.Is(err, fslock.ErrLocked) {
+		t.Fatalf("Run on a locked folder = %v, want ErrLocked", err)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 1 {
+		t.Errorf("locked run wrote into the folder: %v", ents)
+	}
+}
+
+func TestRunFolderSymlink(t *testing.T) {
+	data := dataset(t, 16, 5)
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, "real"), 0o755)
+	link := filepath.Join(root, "link")
+	if err := os.Symlink("real", link); err != nil {
+		t.Fatal(err)
+	}
+	var f fakes
+	o := f.opts(data, link)
+	o.Steps = 1
+	if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("the run folder link was replaced")
+	}
+	if _, err := os.Stat(filepath.Join(root, "real", ConfigFile)); err != nil {
+		t.Fatalf("run not written into the link's target: %v", err)
+	}
+}
