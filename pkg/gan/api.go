@@ -3,8 +3,6 @@
 // exponential moving average, and the named tensors that checkpoints hold.
 package gan
 
-import "errors"
-
 // Config fixes a model: architecture, sizes and optimiser settings. It is
 // stored in checkpoint metadata (as JSON) so later stages rebuild the model
 // without flags.
@@ -49,6 +47,3 @@ type Tensor struct {
 	Shape []int
 	Data  []float32
 }
-
-// ErrNotImplemented marks API that is still being written.
-var ErrNotImplemented = errors.New("not implemented")

@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -490,7 +491,7 @@ func TestHookGradient(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got [][]float32
-	for _, p := range m.train.gParams {
+	for _, p := range m.train.g.params {
 		got = append(got, slices.Clone(p.grad))
 	}
 
@@ -542,10 +543,10 @@ func TestHookGradient(t *testing.T) {
 			scale = math.Max(scale, math.Abs(float64(v)))
 		}
 		if d := maxDiff(got[i], want); d > 1e-4*scale+1e-9 {
-			t.Errorf("gradient of %s differs by %g (scale %g)", m.train.gParams[i].name, d, scale)
+			t.Errorf("gradient of %s differs by %g (scale %g)", m.train.g.params[i].name, d, scale)
 		}
 		if scale == 0 {
-			t.Errorf("gradient of %s is zero", m.train.gParams[i].name)
+			t.Errorf("gradient of %s is zero", m.train.g.params[i].name)
 		}
 	}
 }
@@ -704,5 +705,18 @@ func TestSteadyStateAllocations(t *testing.T) {
 	}
 	if after.HeapAlloc > before.HeapAlloc+1<<20 {
 		t.Errorf("live heap grew from %d to %d bytes over %d steps", before.HeapAlloc, after.HeapAlloc, steps)
+	}
+}
+
+// TestStepNonFinite: an input that overflows D makes Step report
+// ErrNonFinite with the step's (NaN) stats.
+func TestStepNonFinite(t *testing.T) {
+	cfg := tiny("dcgan", 32, 4)
+	m := mustNew(t, cfg)
+	real := make([]float32, cfg.Batch*3*32*32)
+	real[100] = float32(math.Inf(1))
+	st, err := m.Step(real)
+	if !errors.Is(err, ErrNonFinite) || !math.IsNaN(st.LossD) {
+		t.Fatalf("Step = %+v, %v; want NaN stats and ErrNonFinite", st, err)
 	}
 }

@@ -11,15 +11,16 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// The discriminator hook lets the generator's training graph run its
-// forward pass once per step. The G graph ends in dHook(fake), a scalar op
-// whose forward pass calls back into the model: it trains D on the real batch
-// and on fake (the G graph's own output, bound to D's input without a copy),
-// then runs the updated D on fake to get L_G and dL_G/dfake. The hook's
-// gradient op hands that stored dL_G/dfake to gorgonia's backward pass
-// through G. The order of events is exactly pytorch/examples/dcgan's (D
-// update first, then G's gradient through the updated D), but G's forward
-// pass with its BatchNorm batch statistics is computed once, not twice.
+// The discriminator hook is a detail of Step's phases (1) and (2) (see
+// step.go). G's training graph ends in dHook(fake), a scalar op: its forward
+// pass calls Model.lastDUpdateAndGLoss with the fake batch (G's own output,
+// bound to D's input without a copy), which updates D on the real batch and
+// fake and then runs the updated D on fake for G's loss and dLoss/dfake. The
+// hook's gradient op hands that stored dLoss/dfake to gorgonia's backward
+// pass through G. The order of events is exactly pytorch/examples/dcgan's
+// (D update first, then G's gradient through the updated D), but G's
+// forward pass with its BatchNorm batch statistics is computed once, not
+// twice.
 
 var hookCounter atomic.Uint64
 

@@ -110,6 +110,11 @@ type adam struct {
 	t                     int // steps taken
 }
 
+// newAdam is Adam with learning rate lr and cfg's betas.
+func newAdam(lr float64, cfg Config) adam {
+	return adam{lr: lr, beta1: cfg.Beta1, beta2: cfg.Beta2, eps: 1e-8}
+}
+
 // step applies one update with the gradients in each param's grad. Each
 // element is updated independently, so splitting the loop across workers
 // changes nothing in the result.
@@ -217,17 +222,6 @@ func (n *net) optSlots(prefix string, into map[string]stateSlot) {
 		into[prefix+p.name+".m"] = stateSlot{shape: p.shape, dst: p.m}
 		into[prefix+p.name+".v"] = stateSlot{shape: p.shape, dst: p.v}
 	}
-}
-
-// paramCount is the number of trainable values.
-func (n *net) paramCount() int {
-	c := 0
-	for _, p := range n.params {
-		if !p.buffer {
-			c += len(p.data)
-		}
-	}
-	return c
 }
 
 // checkShape reports whether got equals want.

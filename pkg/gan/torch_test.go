@@ -83,10 +83,10 @@ func TestTorchStep(t *testing.T) {
 				}
 			}
 			grads := map[string][]float32{}
-			for _, p := range m.train.dParams {
+			for _, p := range m.train.d.params {
 				grads["D."+p.name] = p.grad
 			}
-			for _, p := range m.train.gParams {
+			for _, p := range m.train.g.params {
 				grads["G."+p.name] = p.grad
 			}
 			if len(grads) != len(fx.Grads) {

@@ -371,14 +371,18 @@ func (r *run) loop(ctx context.Context) error {
 		st, err := r.model.Step(b.Data)
 		next := b.Next
 		b.Release()
-		if err != nil {
+		if err != nil && !errors.Is(err, gan.ErrNonFinite) {
 			return fmt.Errorf("step %d: %w", r.step+1, err)
 		}
 		r.step++
 		r.pos = next
-		if name, v, bad := nonFinite(st); bad {
-			return fmt.Errorf("%w at step %d: %s is %v; stopping without saving this state (last good checkpoint: %s)",
-				ErrNonFinite, r.step, name, v, r.lastOr())
+		if name, v, bad := nonFinite(st); bad || err != nil {
+			what := fmt.Sprintf("%s is %v", name, v)
+			if !bad {
+				what = err.Error()
+			}
+			return fmt.Errorf("%w at step %d: %s; stopping without saving this state (last good checkpoint: %s)",
+				ErrNonFinite, r.step, what, r.lastOr())
 		}
 		sum.LossD += st.LossD
 		sum.LossG += st.LossG

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -381,5 +383,48 @@ func TestGridImage(t *testing.T) {
 	check(2*gridPad+3, gridPad, 255, 0, 255) // 2 clamps
 	if _, err := gridImage(x, 3, 3, 1, 2, 2); err == nil {
 		t.Error("wrong length accepted")
+	}
+}
+
+// infAt is the real model, fed an infinite pixel at step `at` (counted in
+// this process): D's first convolution overflows and the losses become NaN.
+type infAt struct {
+	*gan.Model
+	at, n int
+}
+
+func (m *infAt) Step(real []float32) (gan.Stats, error) {
+	m.n++
+	if m.n == m.at {
+		real = slices.Clone(real)
+		real[len(real)/2] = float32(math.Inf(1))
+	}
+	return m.Model.Step(real)
+}
+
+// TestNonFiniteRealModel: the real model's NaN guard leads to the trainer's
+// ErrNonFinite path, which keeps the last good checkpoint.
+func TestNonFiniteRealModel(t *testing.T) {
+	data := dataset(t, 16, 4)
+	out := filepath.Join(t.TempDir(), "run")
+	o := Options{Data: data, Out: out, Config: tinyConfig(), Quiet: true, Steps: 10, SaveEvery: 2,
+		NewModel: func(c gan.Config) (Model, error) {
+			m, err := gan.New(c)
+			return &infAt{Model: m, at: 3}, err
+		}}
+	err := Run(context.Background(), o, &bytes.Buffer{})
+	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "at step 3") ||
+		!strings.Contains(err.Error(), "last good checkpoint: "+filepath.Join(out, CkptDir, ckpt.LatestName)) {
+		t.Fatalf("err = %v, want ErrNonFinite at step 3 naming the last good checkpoint", err)
+	}
+	m, meta, err := modelfile.Load(filepath.Join(out, CkptDir, ckpt.LatestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Step != 2 {
+		t.Errorf("latest checkpoint is step %d, want 2", meta.Step)
+	}
+	if err := modelfile.CheckFinite(m.State()); err != nil {
+		t.Errorf("the last good checkpoint: %v", err)
 	}
 }

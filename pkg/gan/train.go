@@ -1,0 +1,213 @@
+package gan
+
+import (
+	"fmt"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The training graphs, one constructor each. Step (step.go) runs them; every
+// graph binds the same weight tensors, so an optimiser update made after one
+// graph has run is seen by the next.
+
+// trainGraphs are the training-time graphs, built on the first Step.
+type trainGraphs struct {
+	d     *dGraph        // D's loss on one batch, gradients wrt D
+	gLoss *gLossGraph    // G's loss through D, gradient wrt the fake batch
+	g     *gGraph        // z -> G -> D hook, gradients wrt G
+	gFwd  *gForwardGraph // z -> G only, for the extra D updates; nil when DSteps is 1
+	obj   objective      // the losses the graphs were built with
+	stats Stats          // the current step's numbers, filled as it runs
+	vms   []gorgonia.VM  // every graph's machine, for Close
+}
+
+// buildTrain builds the training graphs for the model's configuration.
+func (m *Model) buildTrain() (*trainGraphs, error) {
+	t := &trainGraphs{obj: objectiveFor(m.cfg)}
+	var err error
+	if t.d, err = m.newDGraph(t.obj); err != nil {
+		return nil, err
+	}
+	if t.gLoss, err = m.newGLossGraph(t.obj); err != nil {
+		return nil, err
+	}
+	if t.g, err = m.newGGraph(m.lastDUpdateAndGLoss); err != nil {
+		return nil, err
+	}
+	t.vms = []gorgonia.VM{t.g.vm, t.d.vm, t.gLoss.vm}
+	if m.cfg.DSteps > 1 {
+		if t.gFwd, err = m.newGForwardGraph(); err != nil {
+			return nil, err
+		}
+		t.vms = append(t.vms, t.gFwd.vm)
+	}
+	return t, nil
+}
+
+// discriminatorInput is what D sees of a batch x (real or fake) in the
+// training graphs: x itself. A differentiable transform of D's inputs
+// (augmentation) goes here: it then applies to the real and the fake batch
+// of D's update, and G's gradient (gLossGraph differentiates wrt the fake
+// batch) flows back through it.
+func discriminatorInput(x *gorgonia.Node) (*gorgonia.Node, error) { return x, nil }
+
+// dGraph computes D's loss on one batch, x, against one label per sample,
+// and its gradients wrt D's weights. It runs once on the real batch and once
+// on the fake batch per D update: separate BatchNorm batches as in
+// pytorch/examples, one set of op buffers.
+type dGraph struct {
+	vm     gorgonia.VM
+	x      *gorgonia.Node // bound to realT, or to a fake batch, before a pass
+	realT  *tensor.Dense  // the real batch, internal layout
+	real   []float32      // realT's data
+	label  []float32      // per-sample label, filled before a pass
+	loss   *gorgonia.Node
+	logits *gorgonia.Node
+	grads  gorgonia.Nodes
+	params []*param    // trainable D params, aligned with grads
+	acc    [][]float32 // real-batch gradients, then the sum
+}
+
+func (m *Model) newDGraph(obj objective) (*dGraph, error) {
+	dg := &dGraph{}
+	g := gorgonia.NewGraph()
+	bd := bind(g, m.d)
+	x, real := newInput(g, "x", m.imageShape(m.cfg.Batch))
+	dg.x, dg.real, dg.realT = x, real, x.Value().(*tensor.Dense)
+	in, err := discriminatorInput(x)
+	if err != nil {
+		return nil, err
+	}
+	if dg.logits, err = bd.forward(in, true); err != nil {
+		return nil, err
+	}
+	label, labelData := newInput(g, "target", dg.logits.Shape())
+	dg.label = labelData
+	if dg.loss, err = obj.discriminator(dg.logits, label); err != nil {
+		return nil, err
+	}
+	ps := bd.params()
+	if dg.grads, err = gorgonia.Grad(dg.loss, ps...); err != nil {
+		return nil, fmt.Errorf("gan: D gradients: %w", err)
+	}
+	dg.params = trainable(m.d)
+	for _, p := range dg.params {
+		dg.acc = append(dg.acc, make([]float32, len(p.data)))
+	}
+	outs := append(gorgonia.Nodes{dg.loss, dg.logits}, dg.grads...)
+	if dg.vm, err = machine(g, append(gorgonia.Nodes{x, label}, ps...), outs); err != nil {
+		return nil, err
+	}
+	return dg, nil
+}
+
+// gLossGraph computes G's loss on D's logits for a fake batch and its
+// gradient wrt that batch; D is in training mode, as in pytorch/examples.
+type gLossGraph struct {
+	vm       gorgonia.VM
+	fake     *gorgonia.Node // bound to G's output before a pass
+	loss     *gorgonia.Node
+	gradFake *gorgonia.Node
+}
+
+func (m *Model) newGLossGraph(obj objective) (*gLossGraph, error) {
+	lg := &gLossGraph{}
+	g := gorgonia.NewGraph()
+	bd := bind(g, m.d)
+	shape := m.imageShape(m.cfg.Batch)
+	lg.fake = gorgonia.NewTensor(g, tensor.Float32, len(shape), gorgonia.WithShape(shape...), gorgonia.WithName("fake"))
+	in, err := discriminatorInput(lg.fake)
+	if err != nil {
+		return nil, err
+	}
+	logits, err := bd.forward(in, true)
+	if err != nil {
+		return nil, err
+	}
+	if lg.loss, err = obj.generator(logits); err != nil {
+		return nil, err
+	}
+	gs, err := gorgonia.Grad(lg.loss, lg.fake)
+	if err != nil {
+		return nil, fmt.Errorf("gan: G loss gradient: %w", err)
+	}
+	lg.gradFake = gs[0]
+	if lg.vm, err = machine(g, append(gorgonia.Nodes{lg.fake}, bd.params()...), gorgonia.Nodes{lg.loss, lg.gradFake}); err != nil {
+		return nil, err
+	}
+	return lg, nil
+}
+
+// gGraph is G's training graph: z -> G (batch statistics) -> fake ->
+// dHook(fake), with G's gradients. The hook (hook.go) calls atFake with the
+// fake batch and hands the gradient atFake leaves in hook.grad to the
+// backward pass through G.
+type gGraph struct {
+	vm     gorgonia.VM
+	z      []float32 // z input, internal layout
+	grads  gorgonia.Nodes
+	params []*param // trainable G params, aligned with grads
+	hook   *dHook
+}
+
+func (m *Model) newGGraph(atFake func(fake *tensor.Dense) (float32, error)) (*gGraph, error) {
+	gg := &gGraph{}
+	g := gorgonia.NewGraph()
+	bg := bind(g, m.g)
+	z, zd := newInput(g, "z", m.latentShape(m.cfg.Batch))
+	gg.z = zd
+	fake, err := bg.forward(z, true)
+	if err != nil {
+		return nil, err
+	}
+	gg.hook = newDHook(fake.Shape(), atFake)
+	cost, err := gorgonia.ApplyOp(gg.hook, fake)
+	if err != nil {
+		return nil, fmt.Errorf("gan: G hook: %w", err)
+	}
+	ps := bg.params()
+	if gg.grads, err = gorgonia.Grad(cost, ps...); err != nil {
+		return nil, fmt.Errorf("gan: G gradients: %w", err)
+	}
+	gg.params = trainable(m.g)
+	if gg.vm, err = machine(g, append(gorgonia.Nodes{z}, ps...), append(gorgonia.Nodes{cost}, gg.grads...)); err != nil {
+		return nil, err
+	}
+	return gg, nil
+}
+
+// gForwardGraph is z -> G -> fake without gradients, for the D updates
+// before the last one when DSteps > 1.
+type gForwardGraph struct {
+	vm   gorgonia.VM
+	z    []float32
+	fake *gorgonia.Node
+}
+
+func (m *Model) newGForwardGraph() (*gForwardGraph, error) {
+	fg := &gForwardGraph{}
+	g := gorgonia.NewGraph()
+	bg := bind(g, m.g)
+	z, zd := newInput(g, "z", m.latentShape(m.cfg.Batch))
+	fg.z = zd
+	fake, err := bg.forward(z, true)
+	if err != nil {
+		return nil, err
+	}
+	fg.fake = fake
+	if fg.vm, err = machine(g, append(gorgonia.Nodes{z}, bg.params()...), gorgonia.Nodes{fake}); err != nil {
+		return nil, err
+	}
+	return fg, nil
+}
+
+func trainable(n *net) []*param {
+	var out []*param
+	for _, p := range n.params {
+		if !p.buffer {
+			out = append(out, p)
+		}
+	}
+	return out
+}
