@@ -73,6 +73,11 @@ func TestOldCheckpoint(t *testing.T) {
 	if err := os.WriteFile(ckpt.StepPath(filepath.Join(resumed, CkptDir), 5), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A run folder as eaf477e left it: config.json without a "format" field.
+	oldConfig := `{"toongan_version": "0.1.0", "dataset_hash": "` + meta.DatasetHash + `", "model": {"arch": "dcgan"}}`
+	if err := os.WriteFile(filepath.Join(resumed, ConfigFile), []byte(oldConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	o := Options{Data: data, Out: resumed, Quiet: true, Steps: 7, Resume: true, Force: true}
 	if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
 		t.Fatalf("resume from the old checkpoint: %v", err)
