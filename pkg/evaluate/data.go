@@ -9,58 +9,6 @@ import (
 	"github.com/toongan/toongan/pkg/shard"
 )
 
-// shardSet gives indexed access to the records of several shards as one
-// sequence (manifest order).
-type shardSet struct {
-	readers []*shard.Reader
-	starts  []int
-	total   int
-	hdr     shard.Header
-}
-
-func openShards(paths []string) (*shardSet, error) {
-	s := &shardSet{}
-	for _, p := range paths {
-		r, err := shard.Open(p)
-		if err != nil {
-			s.close()
-			return nil, err
-		}
-		h := r.Header()
-		if len(s.readers) > 0 && (h.Height != s.hdr.Height || h.Width != s.hdr.Width || h.Channels != s.hdr.Channels) {
-			r.Close()
-			s.close()
-			return nil, fmt.Errorf("shard %s holds %dx%dx%d images, %s holds %dx%dx%d", p, h.Height, h.Width, h.Channels,
-				s.readers[0].Path(), s.hdr.Height, s.hdr.Width, s.hdr.Channels)
-		}
-		if h.Channels != 1 && h.Channels != 3 {
-			r.Close()
-			s.close()
-			return nil, fmt.Errorf("shard %s: %d channels, eval reads 1 or 3", p, h.Channels)
-		}
-		s.hdr = h
-		s.readers = append(s.readers, r)
-		s.starts = append(s.starts, s.total)
-		s.total += h.Count
-	}
-	return s, nil
-}
-
-func (s *shardSet) close() {
-	for _, r := range s.readers {
-		r.Close()
-	}
-}
-
-// record reads global record i.
-func (s *shardSet) record(i int, buf []byte) error {
-	k := len(s.starts) - 1
-	for k > 0 && s.starts[k] > i {
-		k--
-	}
-	return s.readers[k].ReadRecord(i-s.starts[k], buf)
-}
-
 // spread returns up to limit indices spread evenly over [0, total)
 // (all of them when limit <= 0 or limit >= total).
 func spread(total, limit int) []int {
@@ -77,12 +25,12 @@ func spread(total, limit int) []int {
 
 // images reads the records at idx as CHW float images in [-1, 1], resized
 // to side x side by area averaging when side > 0 and differs.
-func (s *shardSet) images(idx []int, side int) ([]metrics.Image, error) {
-	h := s.hdr
+func images(s *shard.Set, idx []int, side int) ([]metrics.Image, error) {
+	h := s.Header()
 	buf := make([]byte, h.RecordSize())
 	out := make([]metrics.Image, len(idx))
 	for j, i := range idx {
-		if err := s.record(i, buf); err != nil {
+		if err := s.Read(i, buf); err != nil {
 			return nil, err
 		}
 		m := metrics.Image{C: h.Channels, H: h.Height, W: h.Width, Pix: make([]float32, h.RecordSize())}
@@ -98,12 +46,13 @@ func (s *shardSet) images(idx []int, side int) ([]metrics.Image, error) {
 }
 
 // picture reads record i as an image for display.
-func (s *shardSet) picture(i int) (*image.NRGBA, error) {
-	buf := make([]byte, s.hdr.RecordSize())
-	if err := s.record(i, buf); err != nil {
+func picture(s *shard.Set, i int) (*image.NRGBA, error) {
+	h := s.Header()
+	buf := make([]byte, h.RecordSize())
+	if err := s.Read(i, buf); err != nil {
 		return nil, err
 	}
-	return imgutil.RecordImage(buf, s.hdr.Height, s.hdr.Width, s.hdr.Channels)
+	return imgutil.RecordImage(buf, h.Height, h.Width, h.Channels)
 }
 
 // loadDir loads an image folder as metrics images of size x size.

@@ -143,7 +143,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	var man *shard.Manifest
-	var train, held *shardSet
+	var train, held *shard.Set
 	if o.Data != "" {
 		var err error
 		if man, err = shard.Load(o.Data); err != nil {
@@ -162,20 +162,23 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				warn("checkpoint %s was trained on dataset %s, not on %s (%s)", o.Ckpts[i], m.DatasetHash, o.Data, man.ContentHash)
 			}
 		}
-		if o.NNTrain > 0 && len(man.TrainPaths()) > 0 {
-			if train, err = openShards(man.TrainPaths()); err != nil {
+		if man.Channels != 1 && man.Channels != 3 {
+			return nil, fmt.Errorf("dataset %s: %d channels, eval reads 1 or 3", o.Data, man.Channels)
+		}
+		if o.NNTrain > 0 && len(man.Train.Shards) > 0 {
+			if train, err = man.OpenSplit(man.Train); err != nil {
 				return nil, err
 			}
-			defer train.close()
+			defer train.Close()
 		}
 		if o.RealDir == "" {
-			if len(man.HoldoutPaths()) == 0 {
+			if len(man.Holdout.Shards) == 0 {
 				return nil, fmt.Errorf("dataset %s has no holdout shards: prepare it with --holdout > 0 or give --real-dir", o.Data)
 			}
-			if held, err = openShards(man.HoldoutPaths()); err != nil {
+			if held, err = man.OpenSplit(man.Holdout); err != nil {
 				return nil, err
 			}
-			defer held.close()
+			defer held.Close()
 		}
 	}
 	if size == 0 { // --fake-dir with --real-dir only: take the first real image's size
@@ -209,7 +212,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	} else {
 		var err error
-		if real, err = held.images(spread(held.total, o.HoldoutCap), 0); err != nil {
+		if real, err = images(held, spread(held.Len(), o.HoldoutCap), 0); err != nil {
 			return nil, err
 		}
 	}
@@ -289,10 +292,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// Memorisation: nearest training images.
 	if train != nil {
-		idx := spread(train.total, o.NNTrain)
-		r.Counts.Train, r.Counts.TrainPool = len(idx), train.total
-		o.logf("memorisation check against %d of %d training images", len(idx), train.total)
-		trainSmall, err := train.images(idx, o.Memo.Side)
+		idx := spread(train.Len(), o.NNTrain)
+		r.Counts.Train, r.Counts.TrainPool = len(idx), train.Len()
+		o.logf("memorisation check against %d of %d training images", len(idx), train.Len())
+		trainSmall, err := images(train, idx, o.Memo.Side)
 		if err != nil {
 			return nil, err
 		}
@@ -437,7 +440,7 @@ func gridOf(imgs []image.Image, cols int) ([]byte, error) {
 
 // nnPairs shows the generated images closest to a training image (flagged
 // ones first, by distance), each beside its nearest training image.
-func nnPairs(memo *metrics.MemoReport, fake []metrics.Image, train *shardSet, pairs int) (*report.Figure, error) {
+func nnPairs(memo *metrics.MemoReport, fake []metrics.Image, train *shard.Set, pairs int) (*report.Figure, error) {
 	order := make([]int, len(memo.Gen.Dist))
 	for i := range order {
 		order[i] = i
@@ -446,7 +449,7 @@ func nnPairs(memo *metrics.MemoReport, fake []metrics.Image, train *shardSet, pa
 	order = order[:min(max(pairs, 1), len(order))]
 	var cells []image.Image
 	for _, g := range order {
-		pic, err := train.picture(memo.Gen.Index[g])
+		pic, err := picture(train, memo.Gen.Index[g])
 		if err != nil {
 			return nil, err
 		}

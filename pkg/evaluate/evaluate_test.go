@@ -2,15 +2,12 @@ package evaluate
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -74,7 +71,7 @@ func writeShard(t testing.TB, path string, recs [][]byte) {
 func makeDataset(t testing.TB, dir string, nTrain, nHold int) *shard.Manifest {
 	t.Helper()
 	r := rand.New(rand.NewPCG(1, 2))
-	h := sha256.New()
+	var digests []byte
 	split := func(name string, n int) shard.Split {
 		p := filepath.Join(dir, name+"-00000.shard")
 		recs := make([][]byte, n)
@@ -82,10 +79,14 @@ func makeDataset(t testing.TB, dir string, nTrain, nHold int) *shard.Manifest {
 			recs[i] = blob(r)
 		}
 		writeShard(t, p, recs)
-		f, _ := os.Open(p)
-		st, _ := f.Stat()
-		io.Copy(h, f)
-		f.Close()
+		for _, rec := range recs {
+			d := shard.RecordDigest(rec)
+			digests = append(digests, d[:]...)
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		return shard.Split{Count: n, Shards: []shard.ShardInfo{{File: filepath.Base(p), Count: n, Bytes: st.Size()}}}
 	}
 	m := &shard.Manifest{Format: shard.ManifestFormat, Version: shard.ManifestVersion, Source: "test", Size: side,
@@ -95,7 +96,7 @@ func makeDataset(t testing.TB, dir string, nTrain, nHold int) *shard.Manifest {
 	if nHold > 0 {
 		m.Holdout = split("holdout", nHold)
 	}
-	m.ContentHash = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	m.ContentHash = shard.ContentHash(digests)
 	if err := shard.WriteManifest(dir, m); err != nil {
 		t.Fatal(err)
 	}
@@ -292,13 +293,17 @@ func TestEvaluateFakeDir(t *testing.T) {
 	// Memorised copies: a fake folder of training images must be flagged.
 	copies := filepath.Join(dir, "copies")
 	os.MkdirAll(copies, 0o755)
-	tr, err := openShards([]string{filepath.Join(data, "train-00000.shard")})
+	man, err := shard.Load(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tr.close()
+	tr, err := man.OpenSplit(man.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
 	for i := 0; i < 20; i++ {
-		im, _ := tr.picture(i * 5)
+		im, _ := picture(tr, i*5)
 		imgutil.WritePNG(filepath.Join(copies, fmt.Sprintf("c%03d.png", i)), im)
 	}
 	o.FakeDir, o.N, o.Out = copies, 20, filepath.Join(dir, "eval2")
@@ -342,4 +347,22 @@ func TestEvaluateErrors(t *testing.T) {
 	}
 	_ = image.Point{}
 	_ = color.White
+}
+
+// TestMakeDatasetHash: the test dataset's content_hash is the one the
+// manifest defines, so hash checks in eval see what prep would write.
+func TestMakeDatasetHash(t *testing.T) {
+	dir := t.TempDir()
+	m := makeDataset(t, dir, 5, 3)
+	loaded, err := shard.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := loaded.ReadContentHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ContentHash != want {
+		t.Errorf("content hash %s, the records' is %s", m.ContentHash, want)
+	}
 }

@@ -2,9 +2,7 @@ package imageset
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -266,7 +264,7 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 						r.skip = se
 					} else {
 						r.rec = rec
-						r.digest = sha256.Sum256(rec)
+						r.digest = shard.RecordDigest(rec)
 					}
 				}
 				pool.put(j.data)
@@ -475,9 +473,6 @@ func (b *builder) finish(source string) (*shard.Manifest, error) {
 	if b.counts.Train == 0 {
 		return nil, fmt.Errorf("input %s: all %d images fell in the holdout split; lower --holdout", source, b.counts.Kept)
 	}
-	h := sha256.New()
-	h.Write(b.splits[0].digests)
-	h.Write(b.splits[1].digests)
 	sz := b.cfg.Options.Size
 	skipped := b.skipped
 	if skipped == nil {
@@ -492,7 +487,7 @@ func (b *builder) finish(source string) (*shard.Manifest, error) {
 		Params:          b.cfg.Params,
 		Skipped:         skipped,
 		SkippedByReason: b.byReason,
-		ContentHash:     "sha256:" + hex.EncodeToString(h.Sum(nil)),
+		ContentHash:     shard.ContentHash(b.splits[0].digests, b.splits[1].digests),
 	}
 	if err := shard.WriteManifest(b.dir, m); err != nil {
 		return nil, err

@@ -23,38 +23,6 @@ type Source interface {
 	Read(i int, dst []byte) error
 }
 
-// Concat joins sources into one, in order.
-func Concat(srcs ...Source) Source {
-	c := &concat{srcs: srcs, starts: make([]int, len(srcs)+1)}
-	for i, s := range srcs {
-		c.starts[i+1] = c.starts[i] + s.Len()
-	}
-	return c
-}
-
-type concat struct {
-	srcs   []Source
-	starts []int
-}
-
-func (c *concat) Len() int { return c.starts[len(c.srcs)] }
-
-func (c *concat) Read(i int, dst []byte) error {
-	if i < 0 || i >= c.Len() {
-		return fmt.Errorf("image %d out of range [0, %d)", i, c.Len())
-	}
-	lo, hi := 0, len(c.srcs)-1 // find the last source starting at or before i
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if c.starts[mid] <= i {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	return c.srcs[lo].Read(i-c.starts[lo], dst)
-}
-
 // Perm is epoch's visiting order of n images for seed: a Fisher-Yates
 // shuffle driven by a PCG seeded with (seed, epoch). It is specified here,
 // not by the standard library, so the order never changes between Go versions.

@@ -218,29 +218,6 @@ func TestCloseWhileBlocked(t *testing.T) {
 	s.Close() // must not hang
 }
 
-func TestConcat(t *testing.T) {
-	a := &memSource{n: 3, h: 1, w: 1, c: 3, failAt: -1}
-	b := &memSource{n: 0, h: 1, w: 1, c: 3, failAt: -1}
-	c := &memSource{n: 2, h: 1, w: 1, c: 3, failAt: -1}
-	cc := Concat(a, b, c)
-	if cc.Len() != 5 {
-		t.Fatalf("Len = %d", cc.Len())
-	}
-	want := []int{0, 1, 2, 0, 1}
-	buf := make([]byte, 3)
-	for i, w := range want {
-		if err := cc.Read(i, buf); err != nil {
-			t.Fatal(err)
-		}
-		if int(buf[0]) != w {
-			t.Errorf("Concat image %d = source image %d, want %d", i, buf[0], w)
-		}
-	}
-	if err := cc.Read(5, buf); err == nil {
-		t.Error("out of range read accepted")
-	}
-}
-
 func BenchmarkFill64(b *testing.B) {
 	src := &memSource{n: 256, h: 64, w: 64, c: 3, failAt: -1}
 	l, _ := New(src, 64, 64, 3, 64, 0)

@@ -5,10 +5,7 @@
 package trainertest
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -31,6 +28,7 @@ func WriteDataset(dir string, n, size, perShard int, seed uint64) (string, error
 	m := &shard.Manifest{Format: shard.ManifestFormat, Version: shard.ManifestVersion, Source: "trainertest",
 		Size: size, Height: size, Width: size, Channels: 3, DType: "uint8", Layout: "HWC",
 		Params: map[string]any{"seed": seed}, Skipped: []shard.Skip{}, SkippedByReason: map[string]int{}}
+	var digests []byte
 	write := func(name string, count int) (shard.ShardInfo, error) {
 		p := filepath.Join(dir, name)
 		w, err := shard.Create(p, size, size, 3)
@@ -46,6 +44,8 @@ func WriteDataset(dir string, n, size, perShard int, seed uint64) (string, error
 				w.Abort()
 				return shard.ShardInfo{}, err
 			}
+			d := shard.RecordDigest(rec)
+			digests = append(digests, d[:]...)
 		}
 		if err := w.Close(); err != nil {
 			return shard.ShardInfo{}, err
@@ -71,19 +71,7 @@ func WriteDataset(dir string, n, size, perShard int, seed uint64) (string, error
 	}
 	m.Holdout = shard.Split{Count: 2, Shards: []shard.ShardInfo{info}}
 	m.Counts = shard.Counts{Inputs: n + 2, Kept: n + 2, Train: n, Holdout: 2}
-	h := sha256.New()
-	for _, p := range append(m.TrainPaths(), m.HoldoutPaths()...) {
-		f, err := os.Open(filepath.Join(dir, p))
-		if err != nil {
-			return "", err
-		}
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return "", err
-		}
-	}
-	m.ContentHash = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	m.ContentHash = shard.ContentHash(digests)
 	if err := shard.WriteManifest(dir, m); err != nil {
 		return "", err
 	}
