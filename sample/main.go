@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/imgutil"
-	"github.com/toongan/toongan/pkg/modelfile"
 	"github.com/toongan/toongan/pkg/sampling"
 	"github.com/urfave/cli/v2"
 )
@@ -85,7 +85,7 @@ func action(c *cli.Context) error {
 	if c.Int("pad") < 0 || c.Int("cols") <= 0 {
 		return cliapp.UsageErrorf("--cols must be > 0 and --pad >= 0")
 	}
-	m, meta, err := modelfile.Load(c.String("ckpt"))
+	m, meta, err := checkpoint.Load(c.String("ckpt"))
 	if err != nil {
 		return err
 	}

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/gan"
-	"github.com/toongan/toongan/pkg/modelfile"
 )
 
 func writeCkpt(t *testing.T, dir string) string {
@@ -20,7 +20,7 @@ func writeCkpt(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := modelfile.Save(filepath.Join(dir, "ckpt"), 3, 0, m, modelfile.Meta{Config: cfg, ImageSize: 32, Channels: 3})
+	p, err := checkpoint.Save(filepath.Join(dir, "ckpt"), 3, 0, m, checkpoint.Meta{Config: cfg, ImageSize: 32, Channels: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

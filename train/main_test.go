@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/toongan/toongan/pkg/ckpt"
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/cliapp"
-	"github.com/toongan/toongan/pkg/modelfile"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/trainer/trainertest"
 )
 
@@ -74,7 +74,7 @@ func TestEnvFallback(t *testing.T) {
 	if code := cliapp.Run(a, args, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	meta, err := modelfile.ReadMeta(filepath.Join(out, "ckpt", ckpt.LatestName))
+	meta, err := checkpoint.ReadMeta(filepath.Join(out, "ckpt", safetensors.LatestName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,11 +101,11 @@ func buildTrain(t *testing.T) string {
 // checkLatest loads the run's latest checkpoint with the real model.
 func checkLatest(t *testing.T, out string) int {
 	t.Helper()
-	path, err := ckpt.Latest(filepath.Join(out, "ckpt"))
+	path, err := safetensors.Latest(filepath.Join(out, "ckpt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, meta, err := modelfile.Load(path)
+	_, meta, err := checkpoint.Load(path)
 	if err != nil {
 		t.Fatalf("latest checkpoint does not load: %v", err)
 	}

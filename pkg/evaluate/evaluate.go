@@ -17,10 +17,10 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/imgutil"
 	"github.com/toongan/toongan/pkg/metrics"
-	"github.com/toongan/toongan/pkg/modelfile"
 	"github.com/toongan/toongan/pkg/report"
 	"github.com/toongan/toongan/pkg/sampling"
 	"github.com/toongan/toongan/pkg/shard"
@@ -127,9 +127,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// Image geometry: from the first checkpoint, else the dataset.
 	size, channels := 0, 0
-	var metas []modelfile.Meta
+	var metas []checkpoint.Meta
 	for _, p := range o.Ckpts {
-		m, err := modelfile.ReadMeta(p)
+		m, err := checkpoint.ReadMeta(p)
 		if err != nil {
 			return nil, err
 		}
@@ -357,7 +357,7 @@ func swd(cfg metrics.SWDConfig, realDesc *metrics.Descriptors, fake []metrics.Im
 // scores them: SWD against the reals and D's view of reals and fakes.
 func scoreCheckpoint(o Options, path string, real []metrics.Image, realDesc *metrics.Descriptors) (report.Source, report.Checkpoint, []metrics.Image, error) {
 	var src report.Source
-	m, meta, err := modelfile.Load(path)
+	m, meta, err := checkpoint.Load(path)
 	if err != nil {
 		return src, report.Checkpoint{}, nil, err
 	}

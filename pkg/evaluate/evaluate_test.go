@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/imgutil"
-	"github.com/toongan/toongan/pkg/modelfile"
 	"github.com/toongan/toongan/pkg/shard"
 )
 
@@ -115,7 +115,7 @@ func makeRun(t testing.TB, dir string, hash string, steps ...int) []string {
 	}
 	var paths []string
 	for _, s := range steps {
-		p, err := modelfile.Save(filepath.Join(dir, "ckpt"), s, 0, m, modelfile.Meta{Config: cfg, ImageSize: side, Channels: 3, DatasetHash: hash})
+		p, err := checkpoint.Save(filepath.Join(dir, "ckpt"), s, 0, m, checkpoint.Meta{Config: cfg, ImageSize: side, Channels: 3, DatasetHash: hash})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
-	"github.com/toongan/toongan/pkg/modelfile"
 )
 
 // configFlags maps the train flags that set model config fields to those
@@ -42,7 +42,7 @@ func ConfigFlags() []string {
 }
 
 // checkResume compares a checkpoint with the data and the flags the user set.
-func checkResume(path string, meta modelfile.Meta, opts Options, ds *Dataset) error {
+func checkResume(path string, meta checkpoint.Meta, opts Options, ds *Dataset) error {
 	var diffs []string
 	if meta.Config.Size != ds.Size || meta.Config.Channels != ds.Channels {
 		diffs = append(diffs, fmt.Sprintf("image size %dx%d with %d channels in the checkpoint, %dx%d with %d in %s",

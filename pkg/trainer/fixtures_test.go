@@ -8,9 +8,9 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/toongan/toongan/pkg/ckpt"
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/kernels"
-	"github.com/toongan/toongan/pkg/modelfile"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/trainer/trainertest"
 )
 
@@ -23,21 +23,21 @@ const (
 )
 
 // TestOldCheckpoint checks that a checkpoint written before the training
-// step was restructured still loads for sampling (modelfile.Load), holds
+// step was restructured still loads for sampling (checkpoint.Load), holds
 // what it held, and resumes training (same weights as an uninterrupted run
 // on the kernels that wrote it).
 func TestOldCheckpoint(t *testing.T) {
 	if got := CheckpointHash(t, oldCheckpoint); got != classicHash {
 		t.Fatalf("%s hashes to %s, want %s", oldCheckpoint, got, classicHash)
 	}
-	m, meta, err := modelfile.Load(oldCheckpoint)
+	m, meta, err := checkpoint.Load(oldCheckpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if meta.Step != 5 || meta.Epoch != 1 || meta.DataPos != 0 || meta.Config != tinyConfig() {
 		t.Errorf("meta: step %d epoch %d pos %d config %+v", meta.Step, meta.Epoch, meta.DataPos, meta.Config)
 	}
-	f, err := ckpt.Load(oldCheckpoint)
+	f, err := safetensors.Load(oldCheckpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestOldCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(ckpt.StepPath(filepath.Join(resumed, CkptDir), 5), b, 0o644); err != nil {
+	if err := os.WriteFile(safetensors.StepPath(filepath.Join(resumed, CkptDir), 5), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// A run folder as eaf477e left it: config.json without a "format" field.
@@ -90,7 +90,7 @@ func TestOldCheckpoint(t *testing.T) {
 	if err := Run(context.Background(), Options{Data: data, Out: full, Config: tinyConfig(), Quiet: true, Steps: 7}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	got, want := CheckpointHash(t, filepath.Join(resumed, CkptDir, ckpt.LatestName)), CheckpointHash(t, filepath.Join(full, CkptDir, ckpt.LatestName))
+	got, want := CheckpointHash(t, filepath.Join(resumed, CkptDir, safetensors.LatestName)), CheckpointHash(t, filepath.Join(full, CkptDir, safetensors.LatestName))
 	if got != want {
 		t.Error("resuming the old checkpoint gives other weights than an uninterrupted run")
 	}

@@ -11,9 +11,9 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/toongan/toongan/pkg/ckpt"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/kernels"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/trainer/trainertest"
 )
 
@@ -89,7 +89,7 @@ func TestPinnedRecipes(t *testing.T) {
 			if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
 				t.Fatal(err)
 			}
-			got := CheckpointHash(t, filepath.Join(out, CkptDir, ckpt.LatestName))
+			got := CheckpointHash(t, filepath.Join(out, CkptDir, safetensors.LatestName))
 			want, ok := rc.hashes[kernel]
 			if !ok || want == "" {
 				t.Fatalf("no pinned hash for kernel %q; this run's is %s", kernel, got)
@@ -107,7 +107,7 @@ func TestPinnedRecipes(t *testing.T) {
 // version string).
 func CheckpointHash(t testing.TB, path string) string {
 	t.Helper()
-	f, err := ckpt.Load(path)
+	f, err := safetensors.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

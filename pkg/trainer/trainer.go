@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
-	"github.com/toongan/toongan/pkg/ckpt"
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/loader"
-	"github.com/toongan/toongan/pkg/modelfile"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/version"
 )
 
@@ -181,7 +181,7 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 		}()
 	}
 	ckptDir := filepath.Join(opts.Out, CkptDir)
-	latest, lerr := ckpt.Latest(ckptDir)
+	latest, lerr := safetensors.Latest(ckptDir)
 	if lerr != nil && !errors.Is(lerr, fs.ErrNotExist) {
 		return lerr
 	}
@@ -200,7 +200,7 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 	case !opts.Resume && have:
 		return fmt.Errorf("%s already holds checkpoint %s: add --resume to continue it, or choose another --out", opts.Out, latest)
 	case opts.Resume:
-		meta, err := modelfile.ReadMeta(latest)
+		meta, err := checkpoint.ReadMeta(latest)
 		if err != nil {
 			return err
 		}
@@ -211,7 +211,7 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 		if model, err = opts.NewModel(cfg); err != nil {
 			return fmt.Errorf("build model from %s: %w", latest, err)
 		}
-		if meta, err = modelfile.Restore(latest, model); err != nil {
+		if meta, err = checkpoint.Restore(latest, model); err != nil {
 			return err
 		}
 		step, pos = meta.Step, loader.Pos{Epoch: meta.Epoch, Batch: meta.DataPos}
@@ -457,19 +457,19 @@ func (r *run) save() error {
 	if err != nil {
 		return err
 	}
-	meta := modelfile.Meta{Config: r.cfg, Epoch: r.pos.Epoch, DataPos: r.pos.Batch, DatasetHash: r.ds.Hash,
+	meta := checkpoint.Meta{Config: r.cfg, Epoch: r.pos.Epoch, DataPos: r.pos.Batch, DatasetHash: r.ds.Hash,
 		ImageSize: r.ds.Size, Channels: r.ds.Channels, LoaderState: ls,
 		Extra: map[string]string{"data": r.opts.Data}}
-	path, err := modelfile.Save(r.ckptDir, r.step, r.opts.Keep, r.model, meta)
+	path, err := checkpoint.Save(r.ckptDir, r.step, r.opts.Keep, r.model, meta)
 	if err != nil {
-		var nf *modelfile.NonFiniteError
+		var nf *checkpoint.NonFiniteError
 		if errors.As(err, &nf) {
 			return fmt.Errorf("%w at step %d: weight %s; not saved (last good checkpoint: %s)",
 				ErrNonFinite, r.step, nf.Error(), r.lastOr())
 		}
 		return err
 	}
-	r.lastCkpt = filepath.Join(r.ckptDir, ckpt.LatestName)
+	r.lastCkpt = filepath.Join(r.ckptDir, safetensors.LatestName)
 	_ = path
 	return nil
 }

@@ -15,10 +15,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/toongan/toongan/pkg/ckpt"
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/gan"
-	"github.com/toongan/toongan/pkg/modelfile"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/trainer/trainertest"
 )
 
@@ -89,7 +89,7 @@ func TestTrainFakeOutputs(t *testing.T) {
 	if want := []string{"latest.safetensors", "step-000008.safetensors", "step-000009.safetensors"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("ckpt dir = %v, want %v", names, want)
 	}
-	meta, err := modelfile.ReadMeta(filepath.Join(out, CkptDir, ckpt.LatestName))
+	meta, err := checkpoint.ReadMeta(filepath.Join(out, CkptDir, safetensors.LatestName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,10 +132,10 @@ func TestTrainFakeOutputs(t *testing.T) {
 }
 
 // finalState loads runs/X/ckpt/latest into a fresh fake and returns it with meta.
-func finalState(t *testing.T, out string) ([]gan.Tensor, modelfile.Meta) {
+func finalState(t *testing.T, out string) ([]gan.Tensor, checkpoint.Meta) {
 	t.Helper()
 	m := trainertest.NewFake(tinyConfig())
-	meta, err := modelfile.Restore(filepath.Join(out, CkptDir, ckpt.LatestName), m)
+	meta, err := checkpoint.Restore(filepath.Join(out, CkptDir, safetensors.LatestName), m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestResumeRealModel(t *testing.T) {
 		}
 	}
 	load := func(out string) []gan.Tensor {
-		m, _, err := modelfile.Load(filepath.Join(out, CkptDir, ckpt.LatestName))
+		m, _, err := checkpoint.Load(filepath.Join(out, CkptDir, safetensors.LatestName))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +266,7 @@ func TestNonFinite(t *testing.T) {
 			if meta.Step != tc.wantLatest {
 				t.Errorf("latest checkpoint is step %d, want %d", meta.Step, tc.wantLatest)
 			}
-			if _, err := os.Stat(ckpt.StepPath(filepath.Join(out, CkptDir), 10)); err == nil {
+			if _, err := os.Stat(safetensors.StepPath(filepath.Join(out, CkptDir), 10)); err == nil {
 				t.Error("a checkpoint with NaN weights was written")
 			}
 		})
@@ -414,17 +414,17 @@ func TestNonFiniteRealModel(t *testing.T) {
 		}}
 	err := Run(context.Background(), o, &bytes.Buffer{})
 	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "at step 3") ||
-		!strings.Contains(err.Error(), "last good checkpoint: "+filepath.Join(out, CkptDir, ckpt.LatestName)) {
+		!strings.Contains(err.Error(), "last good checkpoint: "+filepath.Join(out, CkptDir, safetensors.LatestName)) {
 		t.Fatalf("err = %v, want ErrNonFinite at step 3 naming the last good checkpoint", err)
 	}
-	m, meta, err := modelfile.Load(filepath.Join(out, CkptDir, ckpt.LatestName))
+	m, meta, err := checkpoint.Load(filepath.Join(out, CkptDir, safetensors.LatestName))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if meta.Step != 2 {
 		t.Errorf("latest checkpoint is step %d, want 2", meta.Step)
 	}
-	if err := modelfile.CheckFinite(m.State()); err != nil {
+	if err := checkpoint.CheckFinite(m.State()); err != nil {
 		t.Errorf("the last good checkpoint: %v", err)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/toongan/toongan/pkg/modelfile"
+	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/report"
 	"github.com/toongan/toongan/pkg/shard"
 )
@@ -40,7 +40,7 @@ func check(dataDir, runDir string) error {
 		}
 		r.Close()
 	}
-	if _, _, err := modelfile.Load(filepath.Join(runDir, "ckpt", "latest.safetensors")); err != nil {
+	if _, _, err := checkpoint.Load(filepath.Join(runDir, "ckpt", "latest.safetensors")); err != nil {
 		return err
 	}
 	if _, _, err := report.ReadLog(filepath.Join(runDir, "log.jsonl")); err != nil {

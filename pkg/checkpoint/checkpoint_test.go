@@ -1,4 +1,4 @@
-package modelfile
+package checkpoint
 
 import (
 	"errors"
@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/toongan/toongan/pkg/ckpt"
 	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/safetensors"
 )
 
 // fakeModel is a Stater/Restorer with a couple of tensors and a PCG.
@@ -80,7 +80,7 @@ func TestSaveRestoreRoundTrip(t *testing.T) {
 	if want := filepath.Join(dir, "step-000042.safetensors"); path != want {
 		t.Errorf("Save returned %s, want %s", path, want)
 	}
-	for _, p := range []string{path, filepath.Join(dir, ckpt.LatestName)} {
+	for _, p := range []string{path, filepath.Join(dir, safetensors.LatestName)} {
 		dst := newFake(2)
 		got, err := Restore(p, dst)
 		if err != nil {
@@ -184,10 +184,10 @@ func TestRestoreErrors(t *testing.T) {
 		return m
 	}
 	full := newFake(1).State()
-	tensors := func(ts []gan.Tensor) []ckpt.Tensor {
-		out := make([]ckpt.Tensor, len(ts))
+	tensors := func(ts []gan.Tensor) []safetensors.Tensor {
+		out := make([]safetensors.Tensor, len(ts))
 		for i, t := range ts {
-			out[i] = ckpt.Tensor(t)
+			out[i] = safetensors.Tensor(t)
 		}
 		return out
 	}
@@ -214,7 +214,7 @@ func TestRestoreErrors(t *testing.T) {
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(dir, "c"+string(rune('a'+i))+".safetensors")
-			if err := ckpt.Save(p, tensors(tc.ts), tc.meta); err != nil {
+			if err := safetensors.Save(p, tensors(tc.ts), tc.meta); err != nil {
 				t.Fatal(err)
 			}
 			_, err := Restore(p, newFake(3))

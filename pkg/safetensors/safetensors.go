@@ -1,10 +1,10 @@
-// Package ckpt reads and writes checkpoints in the safetensors format: an
+// Package safetensors reads and writes checkpoints in the safetensors format: an
 // 8-byte little-endian header length N, N bytes of JSON header (padded with
 // spaces to a multiple of 8) describing each tensor's dtype, shape and byte
 // range, then the raw little-endian tensor bytes. Files are written
 // atomically, tensors sorted by name, so the same tensors and metadata always
 // give the same bytes. Decoding validates everything and never panics.
-package ckpt
+package safetensors
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ import (
 const MaxHeader = 100 << 20
 
 // Tensor is one named float32 array (dtype F32). Its layout is identical to
-// gan.Tensor, so ckpt.Tensor(t) converts one into the other.
+// gan.Tensor, so safetensors.Tensor(t) converts one into the other.
 type Tensor struct {
 	Name  string
 	Shape []int

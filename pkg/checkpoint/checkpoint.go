@@ -1,8 +1,8 @@
-// Package modelfile bridges gan models and checkpoint files: it stores a
+// Package checkpoint bridges gan models and checkpoint files: it stores a
 // model's tensors with toongan's metadata (format version, model config,
 // training position, dataset hash, RNG and data-loader state) in a
 // safetensors checkpoint, and rebuilds a ready model from one.
-package modelfile
+package checkpoint
 
 import (
 	"encoding/base64"
@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/toongan/toongan/pkg/ckpt"
 	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/version"
 )
 
@@ -215,16 +215,16 @@ func Save(dir string, step, keep int, m Stater, meta Meta) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("save checkpoint step %d in %s: %w", step, dir, err)
 	}
-	ts := make([]ckpt.Tensor, len(state))
+	ts := make([]safetensors.Tensor, len(state))
 	for i, t := range state {
-		ts[i] = ckpt.Tensor(t)
+		ts[i] = safetensors.Tensor(t)
 	}
-	return ckpt.SaveStep(dir, step, keep, ts, md)
+	return safetensors.SaveStep(dir, step, keep, ts, md)
 }
 
 // ReadMeta reads only the metadata of the checkpoint at path.
 func ReadMeta(path string) (Meta, error) {
-	md, err := ckpt.ReadMeta(path)
+	md, err := safetensors.ReadMeta(path)
 	if err != nil {
 		return Meta{}, err
 	}
@@ -239,7 +239,7 @@ func ReadMeta(path string) (Meta, error) {
 // with the checkpoint's Config (see ReadMeta). Every tensor of m.State() must
 // be in the file with the same shape; the RNG state is restored too.
 func Restore(path string, m Restorer) (Meta, error) {
-	f, err := ckpt.Load(path)
+	f, err := safetensors.Load(path)
 	if err != nil {
 		return Meta{}, err
 	}
@@ -253,7 +253,7 @@ func Restore(path string, m Restorer) (Meta, error) {
 	return meta, nil
 }
 
-func restore(f *ckpt.File, m Restorer, meta Meta) error {
+func restore(f *safetensors.File, m Restorer, meta Meta) error {
 	want := m.State()
 	var missing []string
 	ts := make([]gan.Tensor, 0, len(want))
@@ -289,7 +289,7 @@ func restore(f *ckpt.File, m Restorer, meta Meta) error {
 // Load builds the model a checkpoint describes (gan.New with its Config) and
 // loads its tensors and RNG state.
 func Load(path string) (*gan.Model, Meta, error) {
-	f, err := ckpt.Load(path)
+	f, err := safetensors.Load(path)
 	if err != nil {
 		return nil, Meta{}, err
 	}

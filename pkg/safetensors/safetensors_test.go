@@ -1,4 +1,4 @@
-package ckpt
+package safetensors
 
 import (
 	"bytes"
@@ -345,7 +345,7 @@ func TestSaveStep(t *testing.T) {
 
 func TestFuzzSeeds(t *testing.T) {
 	// The checked-in corpus must hold real saves; regenerate with
-	// TOONGAN_WRITE_SEEDS=1 go test -run TestFuzzSeeds ./pkg/ckpt
+	// TOONGAN_WRITE_SEEDS=1 go test -run TestFuzzSeeds ./pkg/safetensors
 	ts, rs, meta := sample()
 	full, _ := Encode(ts, rs, meta)
 	small, _ := Encode(ts[:1], nil, nil)
