@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/evaluate"
@@ -27,7 +28,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "fake-dir", Usage: "folder of generated images (png/jpg/gif/bmp/webp) to score instead of a checkpoint", EnvVars: env("fake-dir")},
 		&cli.StringFlag{Name: "data", Usage: "dataset folder from prep: held-out reals and training images", EnvVars: env("data")},
 		&cli.StringFlag{Name: "real-dir", Usage: "folder of real images to compare with instead of the holdout shards", EnvVars: env("real-dir")},
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder for report.json and report.html", Required: true, EnvVars: env("out")},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder for report.json and report.html (required)", EnvVars: env("out")},
 		&cli.StringFlag{Name: "log", Usage: "training log (default: log.jsonl beside the checkpoint's ckpt/ folder)", EnvVars: env("log")},
 		&cli.IntFlag{Name: "n", Value: d.N, Usage: "generated images per checkpoint (or most read from --fake-dir)", EnvVars: env("n")},
 		&cli.IntFlag{Name: "holdout-cap", Value: d.HoldoutCap, Usage: "most held-out real images used (0 = all)", EnvVars: env("holdout-cap")},
@@ -43,6 +44,9 @@ func flags() []cli.Flag {
 }
 
 func action(c *cli.Context) error {
+	if err := cliapp.Require(c, "out"); err != nil {
+		return err
+	}
 	o := evaluate.Defaults()
 	o.Ckpts = append(c.StringSlice("ckpt"), c.Args().Slice()...)
 	o.FakeDir, o.Data, o.RealDir = c.String("fake-dir"), c.String("data"), c.String("real-dir")
@@ -66,7 +70,7 @@ func action(c *cli.Context) error {
 			fmt.Fprintf(c.App.ErrWriter, "eval: "+format+"\n", a...)
 		}
 	}
-	ctx, stop := cliapp.SignalContext(c.Context)
+	ctx, stop := cliapp.Interruptible(c.Context, c.App.ErrWriter, "eval: interrupted; stopping (Ctrl-C again quits at once)", interruptGrace)
 	defer stop()
 	res, err := evaluate.Run(ctx, o)
 	if err != nil {
@@ -100,3 +104,8 @@ compared with held-out reals) and a mode-collapse check (pairwise distances). Wr
 }
 
 func main() { cliapp.Main(newApp()) }
+
+// interruptGrace is how long eval may take to stop after SIGINT/SIGTERM
+// before it exits anyway (with status 130; reports are written atomically,
+// so none is left half-written).
+const interruptGrace = 5 * time.Second

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/imageset"
@@ -20,10 +21,14 @@ const examples = `  prep --out data/anime /path/to/anime-faces-96.tar.gz
 
 func main() { cliapp.Main(newApp()) }
 
+// interruptGrace is how long prep may take to stop after SIGINT/SIGTERM
+// before it exits anyway (with status 130; the old dataset is intact).
+const interruptGrace = 10 * time.Second
+
 func newApp() *cli.App {
 	env := func(name string) []string { return cliapp.EnvVar("prep", name) }
 	flags := []cli.Flag{
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "dataset folder to (re)create, e.g. data/NAME", EnvVars: env("out"), Required: true},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "dataset folder to (re)create, e.g. data/NAME (required): new, empty, or a dataset of prep", EnvVars: env("out")},
 		&cli.IntFlag{Name: "size", Value: 64, Usage: "output image side in pixels (e.g. 32, 48, 64, 96, 128)", EnvVars: env("size")},
 		&cli.Float64Flag{Name: "holdout", Value: 0, Usage: "fraction of images kept apart for evaluation, 0..0.5 (e.g. 0.05)", EnvVars: env("holdout")},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the holdout split and the built-in faces", EnvVars: env("seed")},
@@ -49,6 +54,9 @@ atomically: a crash leaves the previous dataset intact.`,
 }
 
 func run(c *cli.Context) error {
+	if err := cliapp.Require(c, "out"); err != nil {
+		return err
+	}
 	builtin := c.Int("builtin")
 	input := c.Args().First()
 	switch {
@@ -96,7 +104,7 @@ func run(c *cli.Context) error {
 			return cliapp.NewProgress(stderr, total, "prep", quiet)
 		},
 	}
-	ctx, stop := cliapp.SignalContext(context.Background())
+	ctx, stop := cliapp.Interruptible(context.Background(), stderr, "prep: interrupted; stopping (Ctrl-C again quits at once)", interruptGrace)
 	defer stop()
 	sum, err := imageset.Prepare(ctx, cfg)
 	if err != nil {

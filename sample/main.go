@@ -28,7 +28,7 @@ const examples = `  sample --ckpt runs/builtin/ckpt/latest.safetensors --out gri
 func flags() []cli.Flag {
 	env := func(f string) []string { return cliapp.EnvVar("sample", f) }
 	return []cli.Flag{
-		&cli.StringFlag{Name: "ckpt", Usage: "checkpoint file (.safetensors) written by train", Required: true, EnvVars: env("ckpt")},
+		&cli.StringFlag{Name: "ckpt", Usage: "checkpoint file (.safetensors) written by train (required)", EnvVars: env("ckpt")},
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "grid PNG; with --interp NAME.gif/.png (both are written)", EnvVars: env("out")},
 		&cli.StringFlag{Name: "dir", Usage: "also write each face as a PNG in this folder (face-0000.png, ...)", EnvVars: env("dir")},
 		&cli.IntFlag{Name: "n", Value: 64, Usage: "number of faces", EnvVars: env("n")},
@@ -65,6 +65,9 @@ func parseSeeds(s string) ([]uint64, error) {
 }
 
 func action(c *cli.Context) error {
+	if err := cliapp.Require(c, "ckpt"); err != nil {
+		return err
+	}
 	if c.NArg() > 0 {
 		return cliapp.UsageErrorf("unexpected arguments %v", c.Args().Slice())
 	}

@@ -5,7 +5,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/gan"
@@ -51,29 +53,36 @@ func main() {
 	cliapp.Main(app())
 }
 
+// fieldFlags maps gan.Config fields (JSON names) to the flags that set them.
+var fieldFlags = map[string]string{
+	"arch": "arch", "nz": "nz", "ngf": "ngf", "ndf": "ndf", "kernel": "kernel", "batch": "batch",
+	"lr": "lr", "beta1": "beta1", "beta2": "beta2", "label_smooth": "label-smooth", "d_steps": "d-steps",
+	"ema_decay": "ema", "seed": "seed",
+}
+
 func flags() []cli.Flag {
 	d := gan.DefaultConfig(64)
 	ev := func(n string) []string { return cliapp.EnvVar("train", n) }
 	return []cli.Flag{
-		&cli.StringFlag{Name: "data", Usage: "dataset directory written by prep (`DIR` with manifest.json)", EnvVars: ev("data")},
-		&cli.StringFlag{Name: "out", Usage: "run directory for checkpoints, logs and grids (`DIR`, e.g. runs/NAME)", EnvVars: ev("out")},
-		&cli.IntFlag{Name: "steps", Usage: "stop after `N` steps in total (0: no step limit)", EnvVars: ev("steps")},
-		&cli.IntFlag{Name: "epochs", Usage: "stop after `N` epochs in total (0: no epoch limit; 25 when no budget is given)", EnvVars: ev("epochs")},
-		&cli.Float64Flag{Name: "minutes", Usage: "stop after `M` minutes of this invocation (0: no time limit)", EnvVars: ev("minutes")},
-		&cli.IntFlag{Name: "batch", Value: d.Batch, Usage: "images per batch", EnvVars: ev("batch")},
+		&cli.StringFlag{Name: "data", Usage: "dataset directory written by prep (`DIR` with manifest.json; required)", EnvVars: ev("data")},
+		&cli.StringFlag{Name: "out", Usage: "run directory for checkpoints, logs and grids (`DIR`, e.g. runs/NAME; required): empty, new, or a run directory of train", EnvVars: ev("out")},
+		&cli.IntFlag{Name: "steps", Usage: fmt.Sprintf("stop after `N` steps in total (0: no step limit; at most %d)", trainer.MaxSteps), EnvVars: ev("steps")},
+		&cli.IntFlag{Name: "epochs", Usage: fmt.Sprintf("stop after `N` epochs in total (0: no epoch limit; 25 when no budget is given; at most %d)", trainer.MaxEpochs), EnvVars: ev("epochs")},
+		&cli.Float64Flag{Name: "minutes", Usage: fmt.Sprintf("stop after `M` minutes of this invocation (0: no time limit; at most %g)", trainer.MaxMinutes), EnvVars: ev("minutes")},
+		&cli.IntFlag{Name: "batch", Value: d.Batch, Usage: fmt.Sprintf("images per batch, 1..%d", gan.MaxBatch), EnvVars: ev("batch")},
 		&cli.BoolFlag{Name: "resume", Usage: "continue from --out's latest checkpoint", EnvVars: ev("resume")},
 		&cli.BoolFlag{Name: "force", Usage: "with --resume: accept a data set whose hash differs from the checkpoint's", EnvVars: ev("force")},
 		&cli.StringFlag{Name: "arch", Value: d.Arch, Usage: "architecture `NAME`: dcgan (convolutional) or mlp (fully connected)", EnvVars: ev("arch")},
 		&cli.IntFlag{Name: "kernel", Value: d.Kernel, Usage: "convolution kernel size: 4 (pytorch/examples) or 5 (the article)", EnvVars: ev("kernel")},
-		&cli.IntFlag{Name: "ngf", Value: d.NGF, Usage: "generator feature width", EnvVars: ev("ngf")},
-		&cli.IntFlag{Name: "ndf", Value: d.NDF, Usage: "discriminator feature width", EnvVars: ev("ndf")},
-		&cli.IntFlag{Name: "nz", Value: d.NZ, Usage: "latent vector size", EnvVars: ev("nz")},
-		&cli.Float64Flag{Name: "lr", Value: d.LR, Usage: "Adam learning rate", EnvVars: ev("lr")},
-		&cli.Float64Flag{Name: "beta1", Value: d.Beta1, Usage: "Adam beta1", EnvVars: ev("beta1")},
-		&cli.Float64Flag{Name: "beta2", Value: d.Beta2, Usage: "Adam beta2", EnvVars: ev("beta2")},
-		&cli.Float64Flag{Name: "label-smooth", Value: d.LabelSmooth, Usage: "one-sided label smoothing: real label 1-`S` (0: off)", EnvVars: ev("label-smooth")},
-		&cli.IntFlag{Name: "d-steps", Value: d.DSteps, Usage: "discriminator updates per generator update", EnvVars: ev("d-steps")},
-		&cli.Float64Flag{Name: "ema", Value: d.EMADecay, Usage: "decay of the generator's moving average used for samples (0: off)", EnvVars: ev("ema")},
+		&cli.IntFlag{Name: "ngf", Value: d.NGF, Usage: fmt.Sprintf("generator feature width, 1..%d", gan.MaxWidth), EnvVars: ev("ngf")},
+		&cli.IntFlag{Name: "ndf", Value: d.NDF, Usage: fmt.Sprintf("discriminator feature width, 1..%d", gan.MaxWidth), EnvVars: ev("ndf")},
+		&cli.IntFlag{Name: "nz", Value: d.NZ, Usage: fmt.Sprintf("latent vector size, 1..%d", gan.MaxNZ), EnvVars: ev("nz")},
+		&cli.Float64Flag{Name: "lr", Value: d.LR, Usage: "Adam learning rate, in (0, 1)", EnvVars: ev("lr")},
+		&cli.Float64Flag{Name: "beta1", Value: d.Beta1, Usage: "Adam beta1, in [0, 1) (0: no momentum)", EnvVars: ev("beta1")},
+		&cli.Float64Flag{Name: "beta2", Value: d.Beta2, Usage: "Adam beta2, in (0, 1)", EnvVars: ev("beta2")},
+		&cli.Float64Flag{Name: "label-smooth", Value: d.LabelSmooth, Usage: "one-sided label smoothing: real label 1-`S`, S in [0, 1) (0: off)", EnvVars: ev("label-smooth")},
+		&cli.IntFlag{Name: "d-steps", Value: d.DSteps, Usage: fmt.Sprintf("discriminator updates per generator update, 1..%d", gan.MaxDSteps), EnvVars: ev("d-steps")},
+		&cli.Float64Flag{Name: "ema", Value: d.EMADecay, Usage: "decay of the generator's moving average used for samples, in [0, 1) (0: off)", EnvVars: ev("ema")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
@@ -90,17 +99,17 @@ func action(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return cliapp.UsageErrorf("unexpected argument %q (use --data DIR)", c.Args().First())
 	}
+	if err := cliapp.Require(c, "data", "out"); err != nil {
+		return err
+	}
 	cfg := gan.Config{
 		Arch: c.String("arch"), NZ: c.Int("nz"), NGF: c.Int("ngf"), NDF: c.Int("ndf"), Kernel: c.Int("kernel"),
 		Batch: c.Int("batch"), LR: c.Float64("lr"), Beta1: c.Float64("beta1"), Beta2: c.Float64("beta2"),
 		LabelSmooth: c.Float64("label-smooth"), DSteps: c.Int("d-steps"), EMADecay: c.Float64("ema"), Seed: c.Uint64("seed"),
 	}
-	if err := checkConfig(cfg); err != nil {
-		return err
-	}
 	var explicit []string
-	for _, f := range trainer.ConfigFlags() {
-		if c.IsSet(f) {
+	for _, f := range trainer.ConfigFields() {
+		if c.IsSet(fieldFlags[f]) {
 			explicit = append(explicit, f)
 		}
 	}
@@ -111,34 +120,70 @@ func action(c *cli.Context) error {
 		SaveEvery: c.Int("save-every"), Keep: c.Int("keep"), SampleEvery: c.Int("sample-every"),
 		LogEvery: c.Int("log-every"), Quiet: c.Bool("quiet"),
 	}
-	ctx, stop := cliapp.SignalContext(context.Background())
+	if err := checkFlags(c, opts); err != nil {
+		return err
+	}
+	ctx, stop := cliapp.Interruptible(context.Background(), c.App.ErrWriter,
+		"train: stopping after the current step to save a checkpoint (Ctrl-C again quits without saving)", 0)
 	defer stop()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-ctx.Done():
-			stop() // a second Ctrl-C now kills at once; checkpoints stay whole
-			fmt.Fprintln(c.App.ErrWriter, "train: stopping after the current step to save a checkpoint (Ctrl-C again quits without saving)")
-		case <-done:
-		}
-	}()
-	return trainer.Run(ctx, opts, c.App.ErrWriter)
+	return explain(trainer.Run(ctx, opts, c.App.ErrWriter), opts)
 }
 
-// checkConfig rejects flag values no model can use.
-func checkConfig(c gan.Config) error {
-	switch {
-	case c.Arch != "dcgan" && c.Arch != "mlp":
-		return cliapp.UsageErrorf("--arch %q: want dcgan or mlp", c.Arch)
-	case c.Kernel != 4 && c.Kernel != 5:
-		return cliapp.UsageErrorf("--kernel %d: want 4 or 5", c.Kernel)
-	case c.Batch < 1, c.NZ < 1, c.NGF < 1, c.NDF < 1, c.DSteps < 1:
-		return cliapp.UsageErrorf("--batch, --nz, --ngf, --ndf and --d-steps must be at least 1")
-	case !(c.LR > 0), !(c.Beta1 >= 0 && c.Beta1 < 1), !(c.Beta2 >= 0 && c.Beta2 < 1):
-		return cliapp.UsageErrorf("--lr must be positive, --beta1 and --beta2 in [0, 1)")
-	case !(c.LabelSmooth >= 0 && c.LabelSmooth < 1), !(c.EMADecay >= 0 && c.EMADecay < 1):
-		return cliapp.UsageErrorf("--label-smooth and --ema must be in [0, 1)")
+// checkFlags validates every flag before any work, naming the flag.
+func checkFlags(c *cli.Context, o trainer.Options) error {
+	var fe *gan.FieldError
+	if err := o.Config.ValidateHyper(); errors.As(err, &fe) {
+		if !o.Resume || c.IsSet(fieldFlags[fe.Field]) {
+			return cliapp.UsageErrorf("--%s %v out of range %s", fieldFlags[fe.Field], fe.Value, fe.Want)
+		}
+	}
+	for _, b := range []struct {
+		flag string
+		v    float64
+		max  float64
+	}{
+		{"steps", float64(o.Steps), trainer.MaxSteps}, {"epochs", float64(o.Epochs), trainer.MaxEpochs},
+		{"minutes", o.Minutes, trainer.MaxMinutes}, {"save-every", float64(o.SaveEvery), trainer.MaxEvery},
+		{"keep", float64(o.Keep), trainer.MaxEvery}, {"sample-every", float64(o.SampleEvery), trainer.MaxEvery},
+		{"log-every", float64(o.LogEvery), trainer.MaxEvery},
+	} {
+		if !(b.v >= 0 && b.v <= b.max) {
+			return cliapp.UsageErrorf("--%s %v out of range 0..%g", b.flag, b.v, b.max)
+		}
+	}
+	if o.Force && !o.Resume {
+		return cliapp.UsageErrorf("--force only applies with --resume")
 	}
 	return nil
+}
+
+// explain adds the command-line hints to the trainer's errors.
+func explain(err error, o trainer.Options) error {
+	var ie *trainer.InterruptedError
+	var rm *trainer.ResumeMismatchError
+	var dm *trainer.DataMismatchError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ie):
+		return fmt.Errorf("%w at step %d; saved %s; continue with: train --data %s --out %s --resume",
+			cliapp.ErrInterrupted, ie.Step, ie.Ckpt, o.Data, o.Out)
+	case errors.Is(err, trainer.ErrNoCheckpoint):
+		return fmt.Errorf("--resume: %w; run without --resume to start a new run", err)
+	case errors.Is(err, trainer.ErrHasCheckpoint):
+		return fmt.Errorf("%w: add --resume to continue it, or choose another --out", err)
+	case errors.As(err, &rm):
+		var parts []string
+		if rm.Geometry != "" {
+			parts = append(parts, rm.Geometry)
+		}
+		for _, d := range rm.Diffs {
+			parts = append(parts, fmt.Sprintf("--%s %s differs from the checkpoint's %s", fieldFlags[d.Field], d.Want, d.Have))
+		}
+		return fmt.Errorf("cannot resume %q: %s (drop those flags to keep the checkpoint's settings, or start a new run with another --out)",
+			rm.Path, strings.Join(parts, "; "))
+	case errors.As(err, &dm):
+		return fmt.Errorf("%w (add --force to continue on the new data)", err)
+	}
+	return err
 }

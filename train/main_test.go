@@ -46,6 +46,14 @@ func TestHelpAndUsage(t *testing.T) {
 		{[]string{"--data", "x", "--out", "y", "--ema", "1"}, 2, "--ema"},
 		{[]string{"--data", "x", "--out", "y", "extra"}, 2, "unexpected argument"},
 		{[]string{"--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"--data", "x", "--out", "y", "--batch", "abc"}, 2, "invalid value"},
+		{[]string{"--data", "x", "--out", "y", "--beta2", "0"}, 2, "--beta2 0 out of range (0, 1)"},
+		{[]string{"--data", "x", "--out", "y", "--lr", "1"}, 2, "--lr 1 out of range"},
+		{[]string{"--data", "x", "--out", "y", "--ngf", "2000"}, 2, "--ngf 2000 out of range 1..1024"},
+		{[]string{"--data", "x", "--out", "y", "--nz", "0"}, 2, "--nz 0 out of range"},
+		{[]string{"--data", "x", "--out", "y", "--minutes", "Inf"}, 2, "--minutes +Inf out of range"},
+		{[]string{"--data", "x", "--out", "y", "--steps", "-1"}, 2, "--steps -1 out of range"},
+		{[]string{"--data", "x", "--out", "y", "--force"}, 2, "--force only applies with --resume"},
 		{[]string{"--data", filepath.Join(t.TempDir(), "none"), "--out", t.TempDir()}, 1, "manifest"},
 	}
 	for _, tc := range tests {

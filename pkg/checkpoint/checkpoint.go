@@ -156,10 +156,17 @@ func Decode(m map[string]string) (Meta, error) {
 			fv, version.Version, FormatVersion)
 	}
 	meta.FormatVersion = fv
+	// Fields absent from an older config take their defaults; fields present
+	// are kept as they are, zero included, and must be valid.
+	meta.Config = gan.DefaultConfig(0)
+	meta.Config.EMADecay, meta.Config.Seed = 0, 0
 	dec := json.NewDecoder(strings.NewReader(m[KeyConfig]))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&meta.Config); err != nil {
 		return meta, fmt.Errorf("invalid config metadata: %w", err)
+	}
+	if err := meta.Config.Validate(); err != nil {
+		return meta, fmt.Errorf("config metadata: %w", err)
 	}
 	ints := []struct {
 		key string
@@ -230,7 +237,7 @@ func ReadMeta(path string) (Meta, error) {
 	}
 	meta, err := Decode(md)
 	if err != nil {
-		return Meta{}, fmt.Errorf("%s: %w", path, err)
+		return Meta{}, fmt.Errorf("%q: %w", path, err)
 	}
 	return meta, nil
 }
@@ -239,18 +246,97 @@ func ReadMeta(path string) (Meta, error) {
 // with the checkpoint's Config (see ReadMeta). Every tensor of m.State() must
 // be in the file with the same shape; the RNG state is restored too.
 func Restore(path string, m Restorer) (Meta, error) {
-	f, err := safetensors.Load(path)
+	f, meta, err := read(path, func(gan.Config) ([]gan.Tensor, error) { return m.State(), nil })
 	if err != nil {
 		return Meta{}, err
 	}
-	meta, err := Decode(f.Meta)
-	if err != nil {
-		return Meta{}, fmt.Errorf("%s: %w", path, err)
-	}
 	if err := restore(f, m, meta); err != nil {
-		return Meta{}, fmt.Errorf("%s: %w", path, err)
+		return Meta{}, fmt.Errorf("%q: %w", path, err)
 	}
 	return meta, nil
+}
+
+// CheckHeader reads only the header of the checkpoint at path and checks
+// it against the model its config describes: every tensor a gan.Model of
+// that config holds must be there with the same shape. A caller that is
+// about to build that model calls it first, so that a damaged or forged
+// header cannot make it allocate a huge model.
+func CheckHeader(path string) (Meta, error) {
+	_, meta, err := readHeader(path, gan.StateShapes)
+	return meta, err
+}
+
+func readHeader(path string, want func(gan.Config) ([]gan.Tensor, error)) (*safetensors.Header, Meta, error) {
+	h, err := safetensors.ReadHeader(path)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	meta, err := Decode(h.Meta)
+	if err != nil {
+		return nil, Meta{}, fmt.Errorf("%q: %w", path, err)
+	}
+	ws, err := want(meta.Config)
+	if err != nil {
+		return nil, Meta{}, fmt.Errorf("%q: %w", path, err)
+	}
+	if err := checkHeader(h, ws, meta.Config); err != nil {
+		return nil, Meta{}, fmt.Errorf("%q: %w", path, err)
+	}
+	return h, meta, nil
+}
+
+// read loads a checkpoint defensively, refusing it before anything big is
+// allocated when it cannot be right: the header alone is read first (a
+// regular file, bounded), its config decoded and validated, and every
+// tensor shape that want returns for the config compared with the
+// header's; only then are the tensors read, and each is checked for NaN
+// and Inf.
+func read(path string, want func(gan.Config) ([]gan.Tensor, error)) (*safetensors.File, Meta, error) {
+	_, meta, err := readHeader(path, want)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	f, err := safetensors.Load(path)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	ts := make([]gan.Tensor, len(f.Tensors))
+	for i, t := range f.Tensors {
+		ts[i] = gan.Tensor(t)
+	}
+	if err := CheckFinite(ts); err != nil {
+		return nil, Meta{}, fmt.Errorf("%q: %w: the checkpoint is damaged or was saved from a diverged run", path, err)
+	}
+	return f, meta, nil
+}
+
+// checkHeader compares the header's tensors with those a model holds.
+func checkHeader(h *safetensors.Header, want []gan.Tensor, cfg gan.Config) error {
+	have := make(map[string]safetensors.Info, len(h.Tensors))
+	for _, in := range h.Tensors {
+		have[in.Name] = in
+	}
+	var missing []string
+	for _, w := range want {
+		in, ok := have[w.Name]
+		if !ok {
+			missing = append(missing, w.Name)
+			continue
+		}
+		if in.DType != "F32" || !slices.Equal(in.Shape, w.Shape) {
+			return fmt.Errorf("tensor %s has shape %v (%s), the model (config %s) needs %v (F32)",
+				w.Name, in.Shape, in.DType, describe(cfg), w.Shape)
+		}
+	}
+	if len(missing) > 0 {
+		more := ""
+		if len(missing) > 5 {
+			more = fmt.Sprintf(" and %d more", len(missing)-5)
+			missing = missing[:5]
+		}
+		return fmt.Errorf("missing tensors %s%s", strings.Join(missing, ", "), more)
+	}
+	return nil
 }
 
 func restore(f *safetensors.File, m Restorer, meta Meta) error {
@@ -287,22 +373,18 @@ func restore(f *safetensors.File, m Restorer, meta Meta) error {
 }
 
 // Load builds the model a checkpoint describes (gan.New with its Config) and
-// loads its tensors and RNG state.
+// loads its tensors and RNG state, after the checks of read.
 func Load(path string) (*gan.Model, Meta, error) {
-	f, err := safetensors.Load(path)
+	f, meta, err := read(path, gan.StateShapes)
 	if err != nil {
 		return nil, Meta{}, err
 	}
-	meta, err := Decode(f.Meta)
-	if err != nil {
-		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
-	}
 	m, err := gan.New(meta.Config)
 	if err != nil {
-		return nil, Meta{}, fmt.Errorf("%s: build model: %w", path, err)
+		return nil, Meta{}, fmt.Errorf("%q: build model: %w", path, err)
 	}
 	if err := restore(f, m, meta); err != nil {
-		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
+		return nil, Meta{}, fmt.Errorf("%q: %w", path, err)
 	}
 	return m, meta, nil
 }

@@ -1,9 +1,6 @@
 package gan
 
-import (
-	"fmt"
-	"strconv"
-)
+import "strconv"
 
 // Sizes lists the image sides the DCGAN architecture supports. 32, 64 and
 // 128 grow from a 4x4 base, 48 and 96 from 3x3.
@@ -37,95 +34,6 @@ func (l layer) prefix() string { return "main." + strconv.Itoa(l.index) }
 // arch is the layer list of the generator and the discriminator.
 type arch struct {
 	g, d []layer
-}
-
-// withDefaults fills zero fields of cfg with DefaultConfig's values, so a
-// Config decoded from older metadata (or written by hand) still works.
-func withDefaults(cfg Config) Config {
-	def := DefaultConfig(cfg.Size)
-	if cfg.Arch == "" {
-		cfg.Arch = def.Arch
-	}
-	if cfg.Channels == 0 {
-		cfg.Channels = def.Channels
-	}
-	if cfg.NZ == 0 {
-		cfg.NZ = def.NZ
-	}
-	if cfg.NGF == 0 {
-		cfg.NGF = def.NGF
-	}
-	if cfg.NDF == 0 {
-		cfg.NDF = def.NDF
-	}
-	if cfg.Kernel == 0 {
-		cfg.Kernel = def.Kernel
-	}
-	if cfg.Batch == 0 {
-		cfg.Batch = def.Batch
-	}
-	if cfg.LR == 0 {
-		cfg.LR = def.LR
-	}
-	if cfg.Beta1 == 0 {
-		cfg.Beta1 = def.Beta1
-	}
-	if cfg.Beta2 == 0 {
-		cfg.Beta2 = def.Beta2
-	}
-	if cfg.DSteps == 0 {
-		cfg.DSteps = def.DSteps
-	}
-	return cfg
-}
-
-// Validate reports the first problem with cfg, or nil. Zero fields are
-// checked as they are (New fills defaults first).
-func (cfg Config) Validate() error {
-	switch cfg.Arch {
-	case "dcgan":
-		if base(cfg.Size) == 0 {
-			return fmt.Errorf("gan: size %d not supported by the dcgan architecture (want one of %v)", cfg.Size, Sizes)
-		}
-		if cfg.Kernel != 4 && cfg.Kernel != 5 {
-			return fmt.Errorf("gan: kernel %d not supported (want 4 or 5)", cfg.Kernel)
-		}
-	case "mlp":
-		if cfg.Size < 1 || cfg.Size > 512 {
-			return fmt.Errorf("gan: size %d out of range 1..512", cfg.Size)
-		}
-	default:
-		return fmt.Errorf("gan: unknown architecture %q (want dcgan or mlp)", cfg.Arch)
-	}
-	checks := []struct {
-		name   string
-		v, max int
-	}{
-		{"channels", cfg.Channels, 4},
-		{"nz", cfg.NZ, 4096},
-		{"ngf", cfg.NGF, 1024},
-		{"ndf", cfg.NDF, 1024},
-		{"batch", cfg.Batch, 4096},
-		{"d_steps", cfg.DSteps, 100},
-	}
-	for _, c := range checks {
-		if c.v < 1 || c.v > c.max {
-			return fmt.Errorf("gan: %s %d out of range 1..%d", c.name, c.v, c.max)
-		}
-	}
-	if !(cfg.LR > 0 && cfg.LR < 1) {
-		return fmt.Errorf("gan: lr %g out of range (0, 1)", cfg.LR)
-	}
-	if !(cfg.Beta1 >= 0 && cfg.Beta1 < 1) || !(cfg.Beta2 >= 0 && cfg.Beta2 < 1) {
-		return fmt.Errorf("gan: Adam betas (%g, %g) out of range [0, 1)", cfg.Beta1, cfg.Beta2)
-	}
-	if !(cfg.LabelSmooth >= 0 && cfg.LabelSmooth < 1) {
-		return fmt.Errorf("gan: label_smooth %g out of range [0, 1)", cfg.LabelSmooth)
-	}
-	if !(cfg.EMADecay >= 0 && cfg.EMADecay < 1) {
-		return fmt.Errorf("gan: ema_decay %g out of range [0, 1)", cfg.EMADecay)
-	}
-	return nil
 }
 
 // base returns the side of the generator's first feature map for a DCGAN of

@@ -645,10 +645,16 @@ func TestValidate(t *testing.T) {
 	}{
 		{"size", func(c *Config) { c.Size = 40 }, "size 40"},
 		{"kernel", func(c *Config) { c.Kernel = 3 }, "kernel 3"},
-		{"arch", func(c *Config) { c.Arch = "vae" }, "unknown architecture"},
+		{"arch", func(c *Config) { c.Arch = "vae" }, "arch \"vae\""},
 		{"batch", func(c *Config) { c.Batch = -1 }, "batch -1"},
 		{"lr", func(c *Config) { c.LR = -1 }, "lr"},
-		{"beta", func(c *Config) { c.Beta1 = 1 }, "betas"},
+		{"beta", func(c *Config) { c.Beta1 = 1 }, "beta1 1"},
+		{"beta2 zero", func(c *Config) { c.Beta2 = 0 }, "beta2 0"},
+		{"nz zero", func(c *Config) { c.NZ = 0 }, "nz 0"},
+		{"ngf big", func(c *Config) { c.NGF = 2000 }, "ngf 2000"},
+		{"lr one", func(c *Config) { c.LR = 1 }, "lr 1"},
+		{"lr NaN", func(c *Config) { c.LR = math.NaN() }, "lr NaN"},
+		{"zero config", func(c *Config) { *c = Config{Size: 32} }, "arch"},
 		{"smooth", func(c *Config) { c.LabelSmooth = 1 }, "label_smooth"},
 		{"ema", func(c *Config) { c.EMADecay = 1.5 }, "ema_decay"},
 		{"mlp size", func(c *Config) { c.Arch = "mlp"; c.Size = 1000 }, "size 1000"},
@@ -661,14 +667,15 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%s: err = %v, want it to mention %q", c.name, err, c.msg)
 		}
 	}
-	m, err := New(Config{Size: 32})
+	// Zero means zero where it is accepted: nothing is replaced by a default.
+	zero := DefaultConfig(32)
+	zero.Beta1, zero.EMADecay, zero.Seed, zero.LabelSmooth = 0, 0, 0, 0
+	m, err := New(zero)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DefaultConfig(32)
-	want.EMADecay, want.Seed = 0, 0 // zero is meaningful for these
-	if m.Config() != want {
-		t.Errorf("defaults not filled: %+v", m.Config())
+	if m.Config() != zero {
+		t.Errorf("config changed: %+v, want %+v", m.Config(), zero)
 	}
 	if _, err := m.Step(make([]float32, 5)); err == nil {
 		t.Error("Step accepted a short batch")

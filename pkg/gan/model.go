@@ -37,12 +37,9 @@ type Model struct {
 var installOnce sync.Once
 
 // New builds a model for cfg with freshly initialised weights (from
-// cfg.Seed). Zero fields that must be positive (channels, nz, widths,
-// kernel, batch, lr, betas, d_steps, arch) take DefaultConfig's values;
-// Config returns the completed configuration.
+// cfg.Seed). cfg must pass Validate as it is: no field is filled in.
 func New(cfg Config) (*Model, error) {
 	installOnce.Do(kernels.Install)
-	cfg = withDefaults(cfg)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

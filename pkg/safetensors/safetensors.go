@@ -14,17 +14,21 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
+	"github.com/toongan/toongan/pkg/safeio"
 )
 
 // MaxHeader is the largest header length accepted (100 MB).
 const MaxHeader = 100 << 20
+
+// MaxFile is the largest checkpoint Load reads (16 GiB: a DCGAN-128 with the
+// widest generator and discriminator toongan builds stays far below it).
+const MaxFile = 16 << 30
 
 // Tensor is one named float32 array (dtype F32). Its layout is identical to
 // gan.Tensor, so safetensors.Tensor(t) converts one into the other.
@@ -289,14 +293,27 @@ func writeBody(w io.Writer, hdr []byte, entries []entry) error {
 }
 
 // Load reads and validates the checkpoint at path.
+// Only a regular file is read (a device or FIFO is refused, not streamed).
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	fh, err := safeio.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("load checkpoint: %w", err)
 	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("load checkpoint: %w", err)
+	}
+	if st.Size() > MaxFile {
+		return nil, fmt.Errorf("load checkpoint %q: %d bytes, over the %d byte limit", path, st.Size(), int64(MaxFile))
+	}
+	data := make([]byte, st.Size())
+	if _, err := io.ReadFull(fh, data); err != nil {
+		return nil, fmt.Errorf("load checkpoint %q: %w", path, err)
+	}
 	f, err := Decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("load checkpoint %s: %w", path, err)
+		return nil, fmt.Errorf("load checkpoint %q: %w", path, err)
 	}
 	return f, nil
 }
@@ -305,7 +322,7 @@ func Load(path string) (*File, error) {
 // (the tensor bytes are not read), checking the byte ranges against the
 // file's size.
 func ReadHeader(path string) (*Header, error) {
-	fh, err := os.Open(path)
+	fh, err := safeio.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoint header: %w", err)
 	}
@@ -315,7 +332,7 @@ func ReadHeader(path string) (*Header, error) {
 		return nil, fmt.Errorf("read checkpoint header: %w", err)
 	}
 	fail := func(err error) (*Header, error) {
-		return nil, fmt.Errorf("read checkpoint header %s: %w", path, err)
+		return nil, fmt.Errorf("read checkpoint header %q: %w", path, err)
 	}
 	size := st.Size()
 	var nb [8]byte

@@ -9,11 +9,11 @@ import (
 	"github.com/toongan/toongan/pkg/gan"
 )
 
-// configFlags maps the train flags that set model config fields to those
-// fields, for comparing a resumed checkpoint with the command line.
-var configFlags = []struct {
-	flag string
-	get  func(gan.Config) string
+// configFields are the model config fields (by JSON name) that a resumed
+// checkpoint is compared on when Options.Explicit names them.
+var configFields = []struct {
+	field string
+	get   func(gan.Config) string
 }{
 	{"arch", func(c gan.Config) string { return c.Arch }},
 	{"nz", func(c gan.Config) string { return strconv.Itoa(c.NZ) }},
@@ -24,49 +24,85 @@ var configFlags = []struct {
 	{"lr", func(c gan.Config) string { return fmtFloat(c.LR) }},
 	{"beta1", func(c gan.Config) string { return fmtFloat(c.Beta1) }},
 	{"beta2", func(c gan.Config) string { return fmtFloat(c.Beta2) }},
-	{"label-smooth", func(c gan.Config) string { return fmtFloat(c.LabelSmooth) }},
-	{"d-steps", func(c gan.Config) string { return strconv.Itoa(c.DSteps) }},
-	{"ema", func(c gan.Config) string { return fmtFloat(c.EMADecay) }},
+	{"label_smooth", func(c gan.Config) string { return fmtFloat(c.LabelSmooth) }},
+	{"d_steps", func(c gan.Config) string { return strconv.Itoa(c.DSteps) }},
+	{"ema_decay", func(c gan.Config) string { return fmtFloat(c.EMADecay) }},
 	{"seed", func(c gan.Config) string { return strconv.FormatUint(c.Seed, 10) }},
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-// ConfigFlags lists the flag names Options.Explicit may hold.
-func ConfigFlags() []string {
-	out := make([]string, len(configFlags))
-	for i, f := range configFlags {
-		out[i] = f.flag
+// ConfigFields lists the config field names Options.Explicit may hold.
+func ConfigFields() []string {
+	out := make([]string, len(configFields))
+	for i, f := range configFields {
+		out[i] = f.field
 	}
 	return out
 }
 
-// checkResume compares a checkpoint with the data and the flags the user set.
+// FieldDiff is one config field whose requested value differs from the
+// checkpoint's.
+type FieldDiff struct {
+	Field      string // config JSON name, e.g. "ngf"
+	Want, Have string // requested, in the checkpoint
+}
+
+// ResumeMismatchError: the checkpoint cannot be resumed as asked, because
+// its image geometry differs from the data's (Geometry) or fields the
+// caller set explicitly differ from its config (Diffs).
+type ResumeMismatchError struct {
+	Path     string
+	Geometry string
+	Diffs    []FieldDiff
+}
+
+func (e *ResumeMismatchError) Error() string {
+	var parts []string
+	if e.Geometry != "" {
+		parts = append(parts, e.Geometry)
+	}
+	for _, d := range e.Diffs {
+		parts = append(parts, fmt.Sprintf("%s %s differs from the checkpoint's %s", d.Field, d.Want, d.Have))
+	}
+	return fmt.Sprintf("cannot resume %q: %s", e.Path, strings.Join(parts, "; "))
+}
+
+// DataMismatchError: the checkpoint was trained on other data (resuming
+// needs Options.Force).
+type DataMismatchError struct {
+	Path, Data         string
+	CkptHash, DataHash string
+}
+
+func (e *DataMismatchError) Error() string {
+	return fmt.Sprintf("cannot resume %q: it was trained on data with hash %q, %q has %q", e.Path, e.CkptHash, e.Data, e.DataHash)
+}
+
+// checkResume compares a checkpoint with the data and the fields the caller set.
 func checkResume(path string, meta checkpoint.Meta, opts Options, ds *Dataset) error {
-	var diffs []string
+	e := &ResumeMismatchError{Path: path}
 	if meta.Config.Size != ds.Size || meta.Config.Channels != ds.Channels {
-		diffs = append(diffs, fmt.Sprintf("image size %dx%d with %d channels in the checkpoint, %dx%d with %d in %s",
-			meta.Config.Size, meta.Config.Size, meta.Config.Channels, ds.Size, ds.Size, ds.Channels, opts.Data))
+		e.Geometry = fmt.Sprintf("image size %dx%d with %d channels in the checkpoint, %dx%d with %d in %q",
+			meta.Config.Size, meta.Config.Size, meta.Config.Channels, ds.Size, ds.Size, ds.Channels, opts.Data)
 	}
 	explicit := map[string]bool{}
 	for _, f := range opts.Explicit {
 		explicit[f] = true
 	}
-	for _, f := range configFlags {
-		if !explicit[f.flag] {
+	for _, f := range configFields {
+		if !explicit[f.field] {
 			continue
 		}
 		if have, want := f.get(meta.Config), f.get(opts.Config); have != want {
-			diffs = append(diffs, fmt.Sprintf("--%s %s differs from the checkpoint's %s", f.flag, want, have))
+			e.Diffs = append(e.Diffs, FieldDiff{Field: f.field, Want: want, Have: have})
 		}
 	}
-	if len(diffs) > 0 {
-		return fmt.Errorf("cannot resume %s: %s (drop those flags to keep the checkpoint's settings, or start a new run with another --out)",
-			path, strings.Join(diffs, "; "))
+	if e.Geometry != "" || len(e.Diffs) > 0 {
+		return e
 	}
 	if meta.DatasetHash != ds.Hash && !opts.Force {
-		return fmt.Errorf("cannot resume %s: it was trained on data with hash %q, %s has %q (add --force to continue on the new data)",
-			path, meta.DatasetHash, opts.Data, ds.Hash)
+		return &DataMismatchError{Path: path, Data: opts.Data, CkptHash: meta.DatasetHash, DataHash: ds.Hash}
 	}
 	return nil
 }

@@ -60,8 +60,9 @@ func claimRunDir(out, data string) (string, func(), error) {
 // IsRunDir returns nil when dir may be used as a run folder: it holds a
 // config.json whose "format" is RunFormat (or, written before that field
 // existed, whose "toongan_version", "dataset_hash" and "model" fields are
-// all present), or it holds nothing but hidden files and make's *.opts
-// stamps. Otherwise the error wraps ErrNotRunDir and names what is there.
+// all present), or it holds nothing but hidden files, make's *.opts stamps
+// and a ckpt folder of *.safetensors files (a checkpoint copied in to be
+// resumed). Otherwise the error wraps ErrNotRunDir and names what is there.
 func IsRunDir(dir string) error {
 	data, err := safeio.ReadFile(filepath.Join(dir, ConfigFile), maxConfigBytes, "run config")
 	switch {
@@ -87,7 +88,8 @@ func IsRunDir(dir string) error {
 	var foreign []string
 	for _, e := range ents {
 		n := e.Name()
-		if strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".opts") && e.Type().IsRegular() {
+		if strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".opts") && e.Type().IsRegular() ||
+			n == CkptDir && e.IsDir() && onlyCheckpoints(filepath.Join(dir, n)) {
 			continue
 		}
 		foreign = append(foreign, fmt.Sprintf("%q", n))
@@ -124,4 +126,17 @@ func checkRunOverlap(out, data string) error {
 		return fmt.Errorf("run folder %q lies inside the data folder %q: %w; choose another output folder", out, data, ErrNotRunDir)
 	}
 	return nil
+}
+
+func onlyCheckpoints(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), ".") && (!e.Type().IsRegular() || filepath.Ext(e.Name()) != ".safetensors") {
+			return false
+		}
+	}
+	return true
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/loader"
+	"github.com/toongan/toongan/pkg/memlimit"
 	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/version"
 )
@@ -59,7 +60,7 @@ type Options struct {
 	// are taken from the data. On --resume the checkpoint's config is used
 	// and any field named in Explicit must agree with it.
 	Config   gan.Config
-	Explicit []string // flag names the user set: "batch", "ngf", "lr", ... (see configFlags)
+	Explicit []string // config fields the user set: "batch", "ngf", "lr", ... (see ConfigFields)
 
 	Resume bool // continue from Out/ckpt/latest.safetensors
 	Force  bool // resume even if the data set's hash differs from the checkpoint's
@@ -75,6 +76,8 @@ type Options struct {
 	NewModel func(gan.Config) (Model, error)
 	OpenData func(dir string) (*Dataset, error)
 	Now      func() time.Time
+
+	realModel bool // NewModel is gan.New: checkpoint headers are checked against gan's shapes
 }
 
 // Paths inside Out.
@@ -122,21 +125,72 @@ func FixedLatents(seed uint64, nz int) []float32 {
 // ErrNonFinite marks a run stopped by a NaN or Inf loss or weight.
 var ErrNonFinite = errors.New("training diverged")
 
+// Bounds of the budget and cadence options.
+const (
+	MaxSteps   = 1_000_000_000
+	MaxEpochs  = 1_000_000
+	MaxMinutes = 1_000_000.0
+	MaxEvery   = 1_000_000_000 // SaveEvery, Keep, SampleEvery, LogEvery
+)
+
+// ErrNoCheckpoint: Resume was asked but the run folder has no checkpoint.
+var ErrNoCheckpoint = errors.New("no checkpoint to resume")
+
+// ErrHasCheckpoint: a fresh run was asked but the run folder already has
+// checkpoints.
+var ErrHasCheckpoint = errors.New("run folder already holds checkpoints")
+
+// InterruptedError: the run stopped on its context after saving Ckpt at
+// Step. It wraps context.Canceled.
+type InterruptedError struct {
+	Step int
+	Ckpt string
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted at step %d; saved %s", e.Step, e.Ckpt)
+}
+
+func (e *InterruptedError) Unwrap() error { return context.Canceled }
+
+// Validate checks the options that do not depend on the data or the
+// checkpoint (the model config is checked by Config.ValidateHyper, and in
+// full once the data's image size is known).
+func (o *Options) Validate() error {
+	switch {
+	case o.Data == "":
+		return errors.New("trainer: no data folder")
+	case o.Out == "":
+		return errors.New("trainer: no run folder")
+	case o.Steps < 0 || o.Steps > MaxSteps:
+		return fmt.Errorf("trainer: steps %d out of range 0..%d", o.Steps, MaxSteps)
+	case o.Epochs < 0 || o.Epochs > MaxEpochs:
+		return fmt.Errorf("trainer: epochs %d out of range 0..%d", o.Epochs, MaxEpochs)
+	case !(o.Minutes >= 0 && o.Minutes <= MaxMinutes):
+		return fmt.Errorf("trainer: minutes %v out of range 0..%g", o.Minutes, MaxMinutes)
+	}
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"save_every", o.SaveEvery}, {"keep", o.Keep}, {"sample_every", o.SampleEvery}, {"log_every", o.LogEvery}} {
+		if c.v < 0 || c.v > MaxEvery {
+			return fmt.Errorf("trainer: %s %d out of range 0..%d", c.name, c.v, MaxEvery)
+		}
+	}
+	if !o.Resume {
+		if err := o.Config.ValidateHyper(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (o *Options) defaults() error {
-	if o.Data == "" {
-		return cliapp.UsageErrorf("--data is required (a directory written by prep)")
-	}
-	if o.Out == "" {
-		return cliapp.UsageErrorf("--out is required (the run directory, e.g. runs/NAME)")
-	}
-	if o.Steps < 0 || o.Epochs < 0 || o.Minutes < 0 || math.IsNaN(o.Minutes) {
-		return cliapp.UsageErrorf("--steps, --epochs and --minutes must not be negative")
+	if err := o.Validate(); err != nil {
+		return err
 	}
 	if o.Steps == 0 && o.Epochs == 0 && o.Minutes == 0 {
 		o.Epochs = DefaultEpochs
-	}
-	if o.SaveEvery < 0 || o.Keep < 0 || o.SampleEvery < 0 || o.LogEvery < 0 {
-		return cliapp.UsageErrorf("--save-every, --keep, --sample-every and --log-every must not be negative")
 	}
 	if o.LogEvery == 0 {
 		o.LogEvery = 1
@@ -145,7 +199,17 @@ func (o *Options) defaults() error {
 		o.Prefetch = 2
 	}
 	if o.NewModel == nil {
-		o.NewModel = func(c gan.Config) (Model, error) { return gan.New(c) }
+		o.realModel = true
+		o.NewModel = func(c gan.Config) (Model, error) {
+			if err := c.Validate(); err != nil {
+				return nil, err
+			}
+			if err := memlimit.Check(fmt.Sprintf("training a %d px %s model (ngf %d, ndf %d, batch %d)", c.Size, c.Arch, c.NGF, c.NDF, c.Batch),
+				gan.EstimateBytes(c)); err != nil {
+				return nil, err
+			}
+			return gan.New(c)
+		}
 	}
 	if o.OpenData == nil {
 		o.OpenData = OpenData
@@ -157,8 +221,8 @@ func (o *Options) defaults() error {
 }
 
 // Run trains as opts say, reporting progress and notes on stderr. It
-// returns an error wrapping cliapp.ErrInterrupted when stopped by ctx (after
-// saving a checkpoint), and one wrapping ErrNonFinite on divergence.
+// returns an *InterruptedError when stopped by ctx (after saving a
+// checkpoint), and an error wrapping ErrNonFinite on divergence.
 func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 	if err := opts.defaults(); err != nil {
 		return err
@@ -196,11 +260,15 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 	)
 	switch {
 	case opts.Resume && !have:
-		return fmt.Errorf("--resume: no checkpoint in %s; run without --resume to start a new run", ckptDir)
+		return fmt.Errorf("%w in %q", ErrNoCheckpoint, ckptDir)
 	case !opts.Resume && have:
-		return fmt.Errorf("%s already holds checkpoint %s: add --resume to continue it, or choose another --out", opts.Out, latest)
+		return fmt.Errorf("%w: %q has %q", ErrHasCheckpoint, opts.Out, latest)
 	case opts.Resume:
-		meta, err := checkpoint.ReadMeta(latest)
+		readMeta := checkpoint.ReadMeta
+		if opts.realModel { // refuse a damaged or forged header before building its model
+			readMeta = checkpoint.CheckHeader
+		}
+		meta, err := readMeta(latest)
 		if err != nil {
 			return err
 		}
@@ -223,7 +291,7 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 		}
 		prior = ls.Elapsed
 		if ls.Images != 0 && ls.Images != ds.Source.Len() {
-			// Only reachable with --force: the old position means nothing here.
+			// Only reachable with Force: the old position means nothing here.
 			fmt.Fprintf(stderr, "note: the data set has %d training images, the checkpoint's had %d; starting a new epoch\n",
 				ds.Source.Len(), ls.Images)
 			pos = loader.Pos{Epoch: pos.Epoch + 1}
@@ -283,7 +351,7 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 	defer lw.close()
 
 	if step >= target {
-		fmt.Fprintf(stderr, "train: %s is already at step %d of %d; nothing to do (raise --steps or --epochs)\n", latest, step, target)
+		fmt.Fprintf(stderr, "train: %s is already at step %d of %d; nothing to do (raise the step or epoch budget)\n", latest, step, target)
 		return nil
 	}
 
@@ -423,8 +491,7 @@ func (r *run) loop(ctx context.Context) error {
 		}
 	}
 	if interrupted {
-		return fmt.Errorf("%w at step %d; saved %s; continue with: train --data %s --out %s --resume",
-			cliapp.ErrInterrupted, r.step, r.lastCkpt, r.opts.Data, r.opts.Out)
+		return &InterruptedError{Step: r.step, Ckpt: r.lastCkpt}
 	}
 	if !r.opts.Quiet {
 		fmt.Fprintf(r.stderr, "train: step %d (epoch %.2f) in %s; checkpoint %s\n",

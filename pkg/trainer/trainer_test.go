@@ -16,7 +16,6 @@ import (
 	"testing"
 
 	"github.com/toongan/toongan/pkg/checkpoint"
-	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/trainer/trainertest"
@@ -174,7 +173,8 @@ func TestResumeBitIdentical(t *testing.T) {
 		return m, nil
 	}
 	err := Run(ctx, o, &bytes.Buffer{})
-	if !errors.Is(err, cliapp.ErrInterrupted) || !strings.Contains(err.Error(), "at step 7") || !strings.Contains(err.Error(), "--resume") {
+	var ie *InterruptedError
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &ie) || ie.Step != 7 || !strings.Contains(err.Error(), "at step 7") {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	if _, m := finalState(t, part); m.Step != 7 {
@@ -292,20 +292,22 @@ func TestRunErrors(t *testing.T) {
 		mod  func(o *Options)
 		want string // "" = success
 	}{
-		{"no data flag", func(o *Options) { o.Data = "" }, "--data is required"},
+		{"no data flag", func(o *Options) { o.Data = "" }, "no data folder"},
 		{"missing data", func(o *Options) { o.Data = filepath.Join(out, "nope") }, "manifest"},
-		{"fresh over existing", func(o *Options) {}, "add --resume"},
-		{"resume nothing", func(o *Options) { o.Resume, o.Out = true, filepath.Join(out, "new") }, "no checkpoint in"},
-		{"other data", func(o *Options) { o.Resume, o.Data = true, other }, "--force"},
+		{"fresh over existing", func(o *Options) {}, "already holds checkpoints"},
+		{"resume nothing", func(o *Options) { o.Resume, o.Out = true, filepath.Join(out, "new") }, "no checkpoint to resume in"},
+		{"other data", func(o *Options) { o.Resume, o.Data = true, other }, "trained on data with hash"},
 		{"other size", func(o *Options) { o.Resume, o.Data, o.Force = true, data64, true }, "image size 32x32 with 3 channels in the checkpoint, 16x16"},
 		{"explicit ngf", func(o *Options) {
 			o.Resume, o.Config.NGF, o.Explicit = true, 16, []string{"ngf", "lr"}
-		}, "--ngf 16 differs from the checkpoint's 8"},
+		}, "ngf 16 differs from the checkpoint's 8"},
 		{"same explicit", func(o *Options) { o.Resume, o.Explicit, o.Steps = true, []string{"ngf", "batch"}, 3 }, ""},
 		{"forced data", func(o *Options) { o.Resume, o.Data, o.Force, o.Steps = true, other, true, 4 }, ""},
 		{"nothing to do", func(o *Options) { o.Resume, o.Force, o.Steps = true, true, 2 }, ""},
 		{"batch too big", func(o *Options) { o.Out, o.Config.Batch = filepath.Join(out, "b"), 64 }, "fewer than one batch"},
-		{"negative", func(o *Options) { o.Steps = -1 }, "must not be negative"},
+		{"negative", func(o *Options) { o.Steps = -1 }, "steps -1 out of range"},
+		{"infinite minutes", func(o *Options) { o.Minutes = math.Inf(1) }, "minutes +Inf out of range"},
+		{"lr 1", func(o *Options) { o.Out, o.Config.LR = filepath.Join(out, "lr"), 1 }, "lr 1 out of range"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
