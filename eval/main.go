@@ -30,16 +30,16 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "real-dir", Usage: "folder of real images to compare with instead of the holdout shards", EnvVars: env("real-dir")},
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder for report.json and report.html (required)", EnvVars: env("out")},
 		&cli.StringFlag{Name: "log", Usage: "training log (default: log.jsonl beside the checkpoint's ckpt/ folder)", EnvVars: env("log")},
-		&cli.IntFlag{Name: "n", Value: d.N, Usage: "generated images per checkpoint (or most read from --fake-dir)", EnvVars: env("n")},
-		&cli.IntFlag{Name: "holdout-cap", Value: d.HoldoutCap, Usage: "most held-out real images used (0 = all)", EnvVars: env("holdout-cap")},
-		&cli.IntFlag{Name: "nn-train", Value: d.NNTrain, Usage: "training images searched by the memorisation check (spread over the set; 0 = skip)", EnvVars: env("nn-train")},
+		&cli.IntFlag{Name: "n", Value: d.N, Usage: fmt.Sprintf("generated images per checkpoint (or most read from --fake-dir), 2..%d", evaluate.MaxN), EnvVars: env("n")},
+		&cli.IntFlag{Name: "holdout-cap", Value: d.HoldoutCap, Usage: fmt.Sprintf("most held-out real images used (0 = all), at most %d", evaluate.MaxHoldoutCap), EnvVars: env("holdout-cap")},
+		&cli.IntFlag{Name: "nn-train", Value: d.NNTrain, Usage: fmt.Sprintf("training images searched by the memorisation check (spread over the set; 0 = skip), at most %d", evaluate.MaxNNTrain), EnvVars: env("nn-train")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "latent seed (same seed, same report)", EnvVars: env("seed")},
 		&cli.Uint64Flag{Name: "swd-seed", Value: d.SWD.Seed, Usage: "seed of SWD's patch positions and projections", EnvVars: env("swd-seed")},
 		&cli.BoolFlag{Name: "raw", Usage: "score the raw generator instead of its moving average (EMA)", EnvVars: env("raw")},
-		&cli.IntFlag{Name: "batch", Value: d.Batch, Usage: "model batch size (memory only)", EnvVars: env("batch")},
-		&cli.IntFlag{Name: "bins", Value: d.HistBins, Usage: "bins of the D-score histograms", EnvVars: env("bins")},
-		&cli.IntFlag{Name: "grid", Value: d.GridN, Usage: "images in the report's sample grid", EnvVars: env("grid")},
-		&cli.IntFlag{Name: "pairs", Value: d.Pairs, Usage: "nearest-neighbour pairs shown in the report", EnvVars: env("pairs")},
+		&cli.IntFlag{Name: "batch", Value: d.Batch, Usage: fmt.Sprintf("model batch size (memory only), 1..%d", evaluate.MaxBatch), EnvVars: env("batch")},
+		&cli.IntFlag{Name: "bins", Value: d.HistBins, Usage: fmt.Sprintf("bins of the D-score histograms, 1..%d", evaluate.MaxBins), EnvVars: env("bins")},
+		&cli.IntFlag{Name: "grid", Value: d.GridN, Usage: fmt.Sprintf("images in the report's sample grid, 1..%d", evaluate.MaxGrid), EnvVars: env("grid")},
+		&cli.IntFlag{Name: "pairs", Value: d.Pairs, Usage: fmt.Sprintf("nearest-neighbour pairs shown in the report, 1..%d", evaluate.MaxPairs), EnvVars: env("pairs")},
 	}
 }
 
@@ -63,6 +63,9 @@ func action(c *cli.Context) error {
 	}
 	if o.Data == "" && o.RealDir == "" {
 		return cliapp.UsageErrorf("give --data DATASET or --real-dir FOLDER for the real images")
+	}
+	if err := o.Validate(); err != nil {
+		return cliapp.UsageErrorf("%v", err)
 	}
 	quiet := c.Bool("quiet")
 	o.Logf = func(format string, a ...any) {

@@ -73,12 +73,24 @@ func TestEvalUsage(t *testing.T) {
 		{"--out", "x", "--ckpt", "a", "--fake-dir", "f", "--data", "d"},
 		{"--out", "x", "--ckpt", "a"},
 		{"--ckpt", "a", "--data", "d"},
+		{"--out", "x", "--ckpt", "a", "--data", "d", "-n", "0"},
+		{"--out", "x", "--ckpt", "a", "--data", "d", "--bins", "-1"},
+		{"--out", "x", "--ckpt", "a", "--data", "d", "--grid", "-1"},
+		{"--out", "x", "--ckpt", "a", "--data", "d", "--pairs", "-1"},
+		{"--out", "x", "--ckpt", "a", "--data", "d", "--batch", "0"},
+		{"--out", "x", "--ckpt", "a", "--data", "d", "-n", "100000000"},
 	} {
 		if code, _, stderr := run(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
 		}
 	}
-	code, _, stderr := run("--out", t.TempDir(), "--data", "nodata", "--ckpt", "missing.safetensors")
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, []byte("keep"), 0o644)
+	code, _, stderr := run("--out", file, "--data", "nodata", "--ckpt", "missing.safetensors")
+	if code != 1 || !strings.Contains(stderr, "not a folder") {
+		t.Errorf("--out FILE: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = run("--out", t.TempDir(), "--data", "nodata", "--ckpt", "missing.safetensors")
 	if code != 1 || !strings.Contains(stderr, "missing.safetensors") {
 		t.Errorf("missing checkpoint: exit %d, %s", code, stderr)
 	}

@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/toongan/toongan/pkg/atomicfile"
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/imgutil"
+	"github.com/toongan/toongan/pkg/memlimit"
 	"github.com/toongan/toongan/pkg/sampling"
 	"github.com/urfave/cli/v2"
 )
@@ -29,23 +31,23 @@ func flags() []cli.Flag {
 	env := func(f string) []string { return cliapp.EnvVar("sample", f) }
 	return []cli.Flag{
 		&cli.StringFlag{Name: "ckpt", Usage: "checkpoint file (.safetensors) written by train (required)", EnvVars: env("ckpt")},
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "grid PNG; with --interp NAME.gif/.png (both are written)", EnvVars: env("out")},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "grid PNG (NAME.png); with --interp NAME.gif or NAME.png (both are written). Written through symbolic links; devices, FIFOs, folders and /dev, /proc paths (e.g. /dev/stdout) are refused", EnvVars: env("out")},
 		&cli.StringFlag{Name: "dir", Usage: "also write each face as a PNG in this folder (face-0000.png, ...)", EnvVars: env("dir")},
-		&cli.IntFlag{Name: "n", Value: 64, Usage: "number of faces", EnvVars: env("n")},
-		&cli.IntFlag{Name: "cols", Value: 8, Usage: "grid columns", EnvVars: env("cols")},
-		&cli.IntFlag{Name: "pad", Value: 2, Usage: "pixels between grid cells and around the border", EnvVars: env("pad")},
+		&cli.IntFlag{Name: "n", Value: 64, Usage: fmt.Sprintf("number of faces, 1..%d", sampling.MaxN), EnvVars: env("n")},
+		&cli.IntFlag{Name: "cols", Value: 8, Usage: fmt.Sprintf("grid columns, 1..%d", sampling.MaxCols), EnvVars: env("cols")},
+		&cli.IntFlag{Name: "pad", Value: 2, Usage: fmt.Sprintf("pixels between grid cells and around the border, 0..%d", sampling.MaxPad), EnvVars: env("pad")},
 		&cli.StringFlag{Name: "bg", Value: "#ffffff", Usage: "grid background colour (#rrggbb, black, white, gray)", EnvVars: env("bg")},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "latent seed: the same seed draws the same faces", EnvVars: env("seed")},
 		&cli.BoolFlag{Name: "raw", Usage: "use the raw generator instead of its moving average (EMA)", EnvVars: env("raw")},
-		&cli.Float64Flag{Name: "truncation", Usage: "truncation trick: redraw latent values beyond +-T (e.g. 1.5; 0 = off)", EnvVars: env("truncation")},
-		&cli.IntFlag{Name: "interp", Usage: "interpolate between keyframes with this many steps per pair (spherical)", EnvVars: env("interp")},
-		&cli.StringFlag{Name: "seeds", Usage: "interpolation keyframes as latent seeds, e.g. 3,17,42", EnvVars: env("seeds")},
-		&cli.IntFlag{Name: "keys", Value: 4, Usage: "number of random keyframes for --interp without --seeds (seeds SEED, SEED+1, ...)", EnvVars: env("keys")},
-		&cli.IntFlag{Name: "delay", Value: 8, Usage: "GIF frame delay in 1/100 s", EnvVars: env("delay")},
-		&cli.IntFlag{Name: "scale", Usage: "GIF enlargement factor (0 = up to about 128 px)", EnvVars: env("scale")},
+		&cli.Float64Flag{Name: "truncation", Usage: fmt.Sprintf("truncation trick: redraw latent values beyond +-T (e.g. 1.5; 0 = off; else %g..%g)", sampling.MinTrunc, sampling.MaxTrunc), EnvVars: env("truncation")},
+		&cli.IntFlag{Name: "interp", Usage: fmt.Sprintf("interpolate between keyframes with this many steps per pair (spherical; 2..%d, keyframes x steps at most %d)", sampling.MaxInterp, sampling.MaxFrames), EnvVars: env("interp")},
+		&cli.StringFlag{Name: "seeds", Usage: fmt.Sprintf("interpolation keyframes as latent seeds, e.g. 3,17,42 (at most %d)", sampling.MaxKeys), EnvVars: env("seeds")},
+		&cli.IntFlag{Name: "keys", Value: 4, Usage: fmt.Sprintf("number of random keyframes for --interp without --seeds (seeds SEED, SEED+1, ...), 2..%d", sampling.MaxKeys), EnvVars: env("keys")},
+		&cli.IntFlag{Name: "delay", Value: 8, Usage: fmt.Sprintf("GIF frame delay in 1/100 s, 1..%d", sampling.MaxDelay), EnvVars: env("delay")},
+		&cli.IntFlag{Name: "scale", Usage: fmt.Sprintf("GIF enlargement factor (0 = up to about 128 px), 0..%d", sampling.MaxScale), EnvVars: env("scale")},
 		&cli.StringFlag{Name: "save-latents", Usage: "write the latents used to this JSON file (interp: the keyframes)", EnvVars: env("save-latents")},
 		&cli.StringFlag{Name: "latents", Usage: "read latents from a JSON file written by --save-latents instead of drawing them", EnvVars: env("latents")},
-		&cli.IntFlag{Name: "batch", Value: 64, Usage: "generator batch size (memory only: results do not depend on it)", EnvVars: env("batch")},
+		&cli.IntFlag{Name: "batch", Value: 64, Usage: fmt.Sprintf("generator batch size (memory only: results do not depend on it), 1..%d", sampling.MaxBatch), EnvVars: env("batch")},
 	}
 }
 
@@ -69,7 +71,7 @@ func action(c *cli.Context) error {
 		return err
 	}
 	if c.NArg() > 0 {
-		return cliapp.UsageErrorf("unexpected arguments %v", c.Args().Slice())
+		return cliapp.UsageErrorf("unexpected arguments %q", c.Args().Slice())
 	}
 	bg, err := imgutil.ParseColor(c.String("bg"))
 	if err != nil {
@@ -79,25 +81,47 @@ func action(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if t := c.Float64("truncation"); t < 0 || (t > 0 && t < 0.05) {
-		return cliapp.UsageErrorf("--truncation %v: want 0 (off) or a value >= 0.05", t)
-	}
-	if c.String("out") == "" && c.String("dir") == "" {
-		return cliapp.UsageErrorf("give --out FILE and/or --dir FOLDER")
-	}
-	if c.Int("pad") < 0 || c.Int("cols") <= 0 {
-		return cliapp.UsageErrorf("--cols must be > 0 and --pad >= 0")
-	}
-	m, meta, err := checkpoint.Load(c.String("ckpt"))
-	if err != nil {
-		return err
-	}
 	o := sampling.Options{
 		N: c.Int("n"), Cols: c.Int("cols"), Pad: c.Int("pad"), BG: bg, Seed: c.Uint64("seed"),
 		Raw: c.Bool("raw"), Truncation: c.Float64("truncation"), Batch: c.Int("batch"),
 		Out: c.String("out"), Dir: c.String("dir"),
 		Interp: c.Int("interp"), Seeds: seeds, Keys: c.Int("keys"), Delay: c.Int("delay"), Scale: c.Int("scale"),
 		SaveLatents: c.String("save-latents"), Latents: c.String("latents"),
+	}
+	if err := o.Validate(); err != nil {
+		return cliapp.UsageErrorf("%v", err)
+	}
+	for _, p := range o.OutputPaths() {
+		if _, err := atomicfile.Resolve(p); err != nil {
+			return cliapp.UsageErrorf("output: %v", err)
+		}
+	}
+	if o.Dir != "" {
+		if _, err := atomicfile.ResolveDir(o.Dir); err != nil {
+			return cliapp.UsageErrorf("--dir: %v", err)
+		}
+	}
+	// The header alone first: a damaged or forged checkpoint, or a request
+	// too big for memory, is refused before the model is built.
+	meta, err := checkpoint.CheckHeader(c.String("ckpt"))
+	if err != nil {
+		return err
+	}
+	n := o.N
+	if o.Latents != "" {
+		lf, err := sampling.ReadLatents(o.Latents)
+		if err != nil {
+			return err
+		}
+		n = lf.N
+	}
+	if err := memlimit.Check(fmt.Sprintf("sampling %d images of %d px", n, meta.Config.Size),
+		o.EstimateBytes(n, meta.Config.NZ, meta.Config.Size)); err != nil {
+		return err
+	}
+	m, meta, err := checkpoint.Load(c.String("ckpt"))
+	if err != nil {
+		return err
 	}
 	res, err := sampling.Run(m, meta.Config, o)
 	if err != nil {

@@ -73,6 +73,19 @@ func TestSampleErrors(t *testing.T) {
 		{"bad bg", []string{"--ckpt", ck, "--bg", "#zz", "--out", out}, 2, []string{"--bg"}},
 		{"no ckpt", []string{"--out", out}, 2, []string{"ckpt"}},
 		{"latents nz", []string{"--ckpt", ck, "--latents", filepath.Join(dir, "missing.json"), "--out", out}, 1, []string{"missing.json"}},
+		{"n zero", []string{"--ckpt", ck, "-n", "0", "--out", out}, 2, []string{"--n 0 out of range 1..10000"}},
+		{"n huge", []string{"--ckpt", ck, "-n", "10000000", "--out", out}, 2, []string{"--n 10000000"}},
+		{"truncation NaN", []string{"--ckpt", ck, "--truncation", "NaN", "--out", out}, 2, []string{"--truncation NaN"}},
+		{"batch negative", []string{"--ckpt", ck, "--batch", "-1", "--out", out}, 2, []string{"--batch -1"}},
+		{"interp negative", []string{"--ckpt", ck, "--interp", "-1", "--out", out}, 2, []string{"--interp -1"}},
+		{"interp huge", []string{"--ckpt", ck, "--interp", "100000", "--out", out}, 2, []string{"--interp 100000"}},
+		{"keys huge", []string{"--ckpt", ck, "--interp", "4", "--keys", "100000", "--out", out}, 2, []string{"--keys 100000"}},
+		{"delay negative", []string{"--ckpt", ck, "--delay", "-5", "--out", out}, 2, []string{"--delay -5"}},
+		{"scale", []string{"--ckpt", ck, "--scale", "1000", "--out", out}, 2, []string{"--scale 1000"}},
+		{"jpeg name", []string{"--ckpt", ck, "--out", filepath.Join(dir, "x.jpg")}, 2, []string{".png"}},
+		{"device", []string{"--ckpt", ck, "--out", "/dev/null.png"}, 2, []string{"/dev"}},
+		{"save latents to fd", []string{"--ckpt", ck, "--save-latents", "/proc/self/fd/1", "--out", out}, 2, []string{"/proc"}},
+		{"ckpt is a device", []string{"--ckpt", "/dev/zero", "--out", out}, 1, []string{"not a regular file"}},
 	} {
 		code, msg := run(tc.args...)
 		if code != tc.code {

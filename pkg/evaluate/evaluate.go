@@ -20,6 +20,7 @@ import (
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/imgutil"
+	"github.com/toongan/toongan/pkg/memlimit"
 	"github.com/toongan/toongan/pkg/metrics"
 	"github.com/toongan/toongan/pkg/report"
 	"github.com/toongan/toongan/pkg/sampling"
@@ -76,18 +77,11 @@ func (o *Options) check() error {
 		return errors.New("give --data DATASET (held-out shards) or --real-dir FOLDER")
 	case o.Out == "":
 		return errors.New("give --out FOLDER")
-	case o.N < 2:
-		return fmt.Errorf("--n %d: need at least 2 generated images", o.N)
-	case o.HoldoutCap < 0 || o.NNTrain < 0:
-		return errors.New("--holdout-cap and --nn-train must be >= 0")
 	}
-	if o.Batch <= 0 {
-		o.Batch = 64
+	if err := o.Validate(); err != nil {
+		return err
 	}
-	if o.HistBins <= 0 {
-		o.HistBins = 20
-	}
-	return nil
+	return o.prepareOut()
 }
 
 // FileSHA256 returns the hex SHA-256 of a file's bytes.
@@ -198,6 +192,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		channels = 3
 	}
 	r.Params.Size, r.Params.Channels = size, channels
+	if err := memlimit.Check(fmt.Sprintf("evaluating %d images of %d px against %d reals", o.N, size, o.HoldoutCap),
+		o.estimateBytes(size, channels)); err != nil {
+		return nil, err
+	}
 
 	// Held-out reals.
 	var real []metrics.Image
@@ -223,6 +221,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	o.logf("%d held-out real images of %d px", len(real), size)
 
 	var err error
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	o.logf("SWD real-vs-real baseline")
 	if r.Baseline, err = o.SWD.Baseline(real); err != nil {
 		return nil, fmt.Errorf("real-vs-real baseline: %w", err)
@@ -232,6 +233,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("describe real images: %w", err)
 	}
 
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	// Generated images and their scores, per source.
 	var mainFake []metrics.Image
 	if o.FakeDir != "" {
@@ -290,6 +294,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		warn("mode collapse suspected: generated images are %.2fx as varied as real ones (mean pairwise distance %.3f vs %.3f)", div.Ratio, div.Gen, div.Real)
 	}
 
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	// Memorisation: nearest training images.
 	if train != nil {
 		idx := spread(train.Len(), o.NNTrain)
@@ -329,6 +336,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		warn("memorisation check skipped: no training images (give --data with train shards, and --nn-train > 0)")
 	}
 
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := plots(o, r, page); err != nil {
 		return nil, err
 	}

@@ -6,15 +6,21 @@ import (
 	_ "image/gif"  // decoder
 	_ "image/jpeg" // decoder
 	_ "image/png"  // decoder
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/disintegration/imaging"
+	"github.com/toongan/toongan/pkg/safeio"
 	_ "golang.org/x/image/bmp"  // decoder
 	_ "golang.org/x/image/webp" // decoder
 )
+
+// MaxPixels is the largest image (width x height) LoadImage decodes, as
+// prep's default --max-pixels.
+const MaxPixels = 40_000_000
 
 // imageExts are the file name endings LoadDir reads.
 var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".bmp": true, ".webp": true}
@@ -28,10 +34,16 @@ func ListDir(dir string) ([]string, error) {
 	}
 	var out []string
 	for _, e := range ents {
-		if e.IsDir() || !imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+		if !imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
 			continue
 		}
-		out = append(out, filepath.Join(dir, e.Name()))
+		p := filepath.Join(dir, e.Name())
+		// Only regular files: a FIFO or device named like an image would
+		// block or stream forever.
+		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		out = append(out, p)
 	}
 	sort.Strings(out)
 	return out, nil
@@ -40,15 +52,28 @@ func ListDir(dir string) ([]string, error) {
 // LoadImage decodes one image file and resizes it to size x size: the
 // shorter side is scaled to size and the centre cropped (Lanczos). With
 // size <= 0 the image keeps its size.
+//
+// Only regular files are opened, and an image of more than MaxPixels
+// pixels is refused before it is decoded.
 func LoadImage(path string, size int) (*image.NRGBA, error) {
-	f, err := os.Open(path)
+	f, err := safeio.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("open image: %w", err)
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("decode image %q: %w", path, err)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPixels {
+		return nil, fmt.Errorf("image %q is %dx%d = %d pixels, over the limit of %d", path, cfg.Width, cfg.Height, px, int64(MaxPixels))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("read image %q: %w", path, err)
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
-		return nil, fmt.Errorf("decode image %s: %w", path, err)
+		return nil, fmt.Errorf("decode image %q: %w", path, err)
 	}
 	if size <= 0 {
 		return toNRGBA(img), nil

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,11 @@ func (m Image) At(c, x, y int) float32 { return m.Pix[(c*m.H+y)*m.W+x] }
 func (m Image) check() error {
 	if m.C <= 0 || m.H <= 0 || m.W <= 0 || len(m.Pix) != m.C*m.H*m.W {
 		return fmt.Errorf("invalid image: %dx%dx%d with %d values", m.C, m.H, m.W, len(m.Pix))
+	}
+	for i, v := range m.Pix {
+		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+			return fmt.Errorf("invalid image: value %d is %v (a generator gone NaN or Inf)", i, v)
+		}
 	}
 	return nil
 }

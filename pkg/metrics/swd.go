@@ -239,6 +239,9 @@ func wasserstein1Sorted(x, y []float32) float64 {
 		} else {
 			v = float64(y[j])
 		}
+		if v != v { // NaN never equals itself: the loops below would not advance
+			return math.NaN()
+		}
 		s += math.Abs(float64(i)/nx-float64(j)/ny) * (v - prev)
 		prev = v
 		for i < len(x) && float64(x[i]) == v {

@@ -5,7 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
+
+	"github.com/toongan/toongan/pkg/safeio"
 )
 
 // LogEntry is the part of one runs/NAME/log.jsonl line that the report plots.
@@ -27,11 +28,17 @@ type LogSummary struct {
 	Last    LogEntry `json:"last"`
 }
 
+// MaxLogBytes is the largest training log read: about two million entries
+// (a log line every step for two million steps).
+const MaxLogBytes = 256 << 20
+
 // ReadLog reads a JSON-lines training log. Lines that do not parse (a line
 // torn by a kill, say) are skipped and counted; entries come back in file
 // order.
+//
+// Only a regular file of at most MaxLogBytes is read.
 func ReadLog(path string) ([]LogEntry, int, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, MaxLogBytes, "training log")
 	if err != nil {
 		return nil, 0, fmt.Errorf("read training log: %w", err)
 	}

@@ -5,16 +5,17 @@
 package sampling
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
 	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/safeio"
 )
 
 // Latents draws n latent vectors of size nz from N(0, 1) with seed
@@ -130,7 +131,7 @@ type LatentFile struct {
 
 // maxLatentValues bounds a latents file (64 Mi values) so a corrupt header
 // cannot make us allocate without limit.
-const maxLatentValues = 1 << 26
+const maxLatentValues = 1 << 24
 
 // NewLatentFile wraps a flat n*nz latent array.
 func NewLatentFile(z []float32, nz int, seed uint64, trunc float64) LatentFile {
@@ -193,15 +194,15 @@ func DecodeLatents(r io.Reader) (LatentFile, error) {
 }
 
 // ReadLatents reads a latents file written by WriteLatents.
+// Only a regular file of at most 256 MiB is read.
 func ReadLatents(path string) (LatentFile, error) {
-	f, err := os.Open(path)
+	b, err := safeio.ReadFile(path, maxLatentMiB<<20, "latents file")
 	if err != nil {
-		return LatentFile{}, fmt.Errorf("open latents file: %w", err)
+		return LatentFile{}, fmt.Errorf("read latents file: %w", err)
 	}
-	defer f.Close()
-	lf, err := DecodeLatents(f)
+	lf, err := DecodeLatents(bytes.NewReader(b))
 	if err != nil {
-		return LatentFile{}, fmt.Errorf("latents file %s: %w", path, err)
+		return LatentFile{}, fmt.Errorf("latents file %q: %w", path, err)
 	}
 	return lf, nil
 }
