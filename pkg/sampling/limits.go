@@ -93,8 +93,8 @@ func (o Options) OutputPaths() []string {
 // a generator of images of side size with nz latent values (n images: the
 // latents file's count when o.Latents is set).
 func (o Options) EstimateBytes(n, nz, size int) int64 {
-	per := float64(nz + 3*size*size) * 4 // latent and generated tensor
-	pic := float64(size*size) * 4        // NRGBA
+	per := float64(nz+3*size*size) * 4 // latent and generated tensor
+	pic := float64(size*size) * 4      // NRGBA
 	var total float64
 	if o.Interp > 0 {
 		keys := o.Keys
