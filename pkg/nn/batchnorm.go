@@ -18,9 +18,17 @@ const (
 // channel. Train-mode forward passes update them in place; eval-mode passes
 // normalise with them. Save and load them with the checkpoint (PyTorch's
 // running_mean and running_var).
+//
+// With Cumulative set, train-mode passes make the running statistics the
+// plain average of the batch statistics seen since Batches was last zero
+// (PyTorch's momentum=None), which is how "standing statistics" are
+// gathered for a generator whose weights were averaged.
 type BNState struct {
 	Mean []float32
 	Var  []float32
+
+	Cumulative bool
+	Batches    int // batches averaged so far (Cumulative only)
 }
 
 // NewBNState returns the initial running statistics of a BatchNorm over c
@@ -130,6 +138,11 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 	sv.mean = grow(sv.mean, c)
 	sv.invstd = grow(sv.invstd, c)
 	sv.training = b.training
+	mom := BNMomentum
+	if b.st.Cumulative {
+		mom = 1 / float64(b.st.Batches+1)
+		defer func() { b.st.Batches++ }()
+	}
 	parallelFor(c, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			xs := x[ch*m : (ch+1)*m]
@@ -148,8 +161,8 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 				if m > 1 {
 					unbiased = v * float64(m) / float64(m-1)
 				}
-				b.st.Mean[ch] = float32((1-BNMomentum)*float64(b.st.Mean[ch]) + BNMomentum*mean)
-				b.st.Var[ch] = float32((1-BNMomentum)*float64(b.st.Var[ch]) + BNMomentum*unbiased)
+				b.st.Mean[ch] = float32((1-mom)*float64(b.st.Mean[ch]) + mom*mean)
+				b.st.Var[ch] = float32((1-mom)*float64(b.st.Var[ch]) + mom*unbiased)
 			} else {
 				mean, v = float64(b.st.Mean[ch]), float64(b.st.Var[ch])
 			}
