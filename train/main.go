@@ -57,7 +57,8 @@ func main() {
 var fieldFlags = map[string]string{
 	"arch": "arch", "nz": "nz", "ngf": "ngf", "ndf": "ndf", "kernel": "kernel", "batch": "batch",
 	"lr": "lr", "beta1": "beta1", "beta2": "beta2", "label_smooth": "label-smooth", "d_steps": "d-steps",
-	"ema_decay": "ema", "seed": "seed",
+	"ema_decay": "ema", "seed": "seed", "recipe": "recipe", "loss": "loss", "lr_d": "lr-d", "lr_g": "lr-g",
+	"augment": "augment", "spectral_norm": "spectral-norm", "mbstd": "mbstd", "ema_bn": "ema-bn",
 }
 
 func flags() []cli.Flag {
@@ -83,6 +84,14 @@ func flags() []cli.Flag {
 		&cli.Float64Flag{Name: "label-smooth", Value: d.LabelSmooth, Usage: "one-sided label smoothing: real label 1-`S`, S in [0, 1) (0: off)", EnvVars: ev("label-smooth")},
 		&cli.IntFlag{Name: "d-steps", Value: d.DSteps, Usage: fmt.Sprintf("discriminator updates per generator update, 1..%d", gan.MaxDSteps), EnvVars: ev("d-steps")},
 		&cli.Float64Flag{Name: "ema", Value: d.EMADecay, Usage: "decay of the generator's moving average used for samples, in [0, 1) (0: off)", EnvVars: ev("ema")},
+		&cli.StringFlag{Name: "recipe", Value: gan.RecipeClassic, Usage: "training recipe `NAME`: " + strings.Join(gan.RecipeNames(), ", ") + "; the flags above and below override its settings", EnvVars: ev("recipe")},
+		&cli.StringFlag{Name: "loss", Usage: "GAN loss `NAME`: bce or hinge (default: the recipe's)", EnvVars: ev("loss")},
+		&cli.Float64Flag{Name: "lr-d", Usage: "discriminator learning rate, in (0, 1) (default: the recipe's, else --lr)", EnvVars: ev("lr-d")},
+		&cli.Float64Flag{Name: "lr-g", Usage: "generator learning rate, in (0, 1) (default: the recipe's, else --lr)", EnvVars: ev("lr-g")},
+		&cli.StringFlag{Name: "augment", Usage: "DiffAugment transforms of everything D sees while training: `LIST` of color,translation,cutout, or none (default: the recipe's)", EnvVars: ev("augment")},
+		&cli.BoolFlag{Name: "spectral-norm", Usage: "SNGAN discriminator: spectrally normalised convolutions, no BatchNorm (default: the recipe's)", EnvVars: ev("spectral-norm")},
+		&cli.BoolFlag{Name: "mbstd", Usage: "minibatch standard-deviation feature before D's last layer (default: the recipe's)", EnvVars: ev("mbstd")},
+		&cli.StringFlag{Name: "ema-bn", Usage: "where the EMA generator's BatchNorm statistics come from: `MODE` copy (G's) or standing (measured on the EMA generator) (default: the recipe's)", EnvVars: ev("ema-bn")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
@@ -102,10 +111,9 @@ func action(c *cli.Context) error {
 	if err := cliapp.Require(c, "data", "out"); err != nil {
 		return err
 	}
-	cfg := gan.Config{
-		Arch: c.String("arch"), NZ: c.Int("nz"), NGF: c.Int("ngf"), NDF: c.Int("ndf"), Kernel: c.Int("kernel"),
-		Batch: c.Int("batch"), LR: c.Float64("lr"), Beta1: c.Float64("beta1"), Beta2: c.Float64("beta2"),
-		LabelSmooth: c.Float64("label-smooth"), DSteps: c.Int("d-steps"), EMADecay: c.Float64("ema"), Seed: c.Uint64("seed"),
+	cfg, err := configFromFlags(c)
+	if err != nil {
+		return err
 	}
 	var explicit []string
 	for _, f := range trainer.ConfigFields() {

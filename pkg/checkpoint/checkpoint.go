@@ -208,6 +208,11 @@ func Decode(m map[string]string) (Meta, error) {
 // meta.RNG is taken from m.RNGState(). A model holding NaN or Inf weights is
 // not written: Save returns a *NonFiniteError and leaves dir untouched.
 func Save(dir string, step, keep int, m Stater, meta Meta) (string, error) {
+	if s, ok := m.(interface{ SyncEMA() error }); ok {
+		if err := s.SyncEMA(); err != nil {
+			return "", fmt.Errorf("save checkpoint step %d in %s: %w", step, dir, err)
+		}
+	}
 	state := m.State()
 	if err := CheckFinite(state); err != nil {
 		return "", fmt.Errorf("save checkpoint step %d in %s: %w", step, dir, err)

@@ -255,6 +255,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if src.SWD, err = swd(o.SWD, realDesc, fake); err != nil {
 			return nil, err
 		}
+		if src.Colour, err = colour(real, fake); err != nil {
+			return nil, err
+		}
 		r.Sources = append(r.Sources, src)
 		mainFake = fake
 	}
@@ -275,6 +278,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r.Counts.Generated = len(mainFake)
 	mainSrc := r.Sources[r.Main]
 	o.logf("SWD avg %.2f (real vs real %.2f)", mainSrc.SWD.Avg, r.Baseline.Avg)
+	if c := mainSrc.Colour; c != nil {
+		o.logf("colour gap %.1f grey levels", c.Gap)
+	}
 
 	page := &report.Page{Report: r}
 	gridN := min(max(o.GridN, 1), len(mainFake))
@@ -363,6 +369,14 @@ func swd(cfg metrics.SWDConfig, realDesc *metrics.Descriptors, fake []metrics.Im
 	return cfg.Distance(realDesc, d)
 }
 
+func colour(real, fake []metrics.Image) (*metrics.ColourReport, error) {
+	c, err := metrics.Colour(real, fake)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // scoreCheckpoint generates o.N images with the checkpoint at path and
 // scores them: SWD against the reals and D's view of reals and fakes.
 func scoreCheckpoint(o Options, path string, real []metrics.Image, realDesc *metrics.Descriptors) (report.Source, report.Checkpoint, []metrics.Image, error) {
@@ -388,6 +402,9 @@ func scoreCheckpoint(o Options, path string, real []metrics.Image, realDesc *met
 	}
 	src = report.Source{Kind: "checkpoint", Path: path, Step: meta.Step, N: o.N}
 	if src.SWD, err = swd(o.SWD, realDesc, fake); err != nil {
+		return src, ck, nil, err
+	}
+	if src.Colour, err = colour(real, fake); err != nil {
 		return src, ck, nil, err
 	}
 	dReal, err := discriminate(m, real, o.Batch)

@@ -22,7 +22,48 @@ type Config struct {
 	LabelSmooth float64 `json:"label_smooth"` // one-sided: real label = 1-LabelSmooth; 0 = off
 	DSteps      int     `json:"d_steps"`      // D updates per G update, 1
 	EMADecay    float64 `json:"ema_decay"`    // 0.999; 0 = no EMA
-	Seed        uint64  `json:"seed"`         // weight init and latent draws
+	// EMABN is where the EMA generator's BatchNorm statistics come from:
+	// EMABNCopy ("copy" or empty: G's) or EMABNStanding (measured on the
+	// EMA generator).
+	EMABN string `json:"ema_bn,omitempty"`
+	Seed  uint64 `json:"seed"` // weight init and latent draws
+
+	// Training recipe ingredients beyond the classic DCGAN. Their zero
+	// values are the classic recipe, and they are left out of the JSON
+	// when zero, so a classic configuration encodes as it always did.
+	Recipe string  `json:"recipe,omitempty"` // name of the preset the run started from (information only)
+	Loss   string  `json:"loss,omitempty"`   // LossBCE ("" too) or LossHinge
+	LRD    float64 `json:"lr_d,omitempty"`   // D's learning rate; 0: LR
+	LRG    float64 `json:"lr_g,omitempty"`   // G's learning rate; 0: LR
+	// Augment lists DiffAugment's transforms applied to everything D sees
+	// while training: "color", "translation", "cutout", comma-separated.
+	Augment string `json:"augment,omitempty"`
+	// SpectralNorm makes D the SNGAN discriminator: every convolution
+	// spectrally normalised, no BatchNorm.
+	SpectralNorm bool `json:"spectral_norm,omitempty"`
+	// MBStd adds a minibatch standard-deviation feature map before D's last
+	// convolution.
+	MBStd bool `json:"mbstd,omitempty"`
+}
+
+// Losses (Config.Loss).
+const (
+	LossBCE   = "bce"   // non-saturating binary cross-entropy, pytorch/examples
+	LossHinge = "hinge" // D: mean(relu(1-D(x))) + mean(relu(1+D(G(z)))); G: -mean(D(G(z)))
+)
+
+// Augmentations (Config.Augment).
+var Augmentations = []string{"color", "translation", "cutout"}
+
+// lrD and lrG are the effective learning rates.
+func (cfg Config) lrD() float64 { return cmpOr(cfg.LRD, cfg.LR) }
+func (cfg Config) lrG() float64 { return cmpOr(cfg.LRG, cfg.LR) }
+
+func cmpOr(v, def float64) float64 {
+	if v != 0 {
+		return v
+	}
+	return def
 }
 
 // DefaultConfig is the reference DCGAN of pytorch/examples for size px images.

@@ -17,6 +17,7 @@ const (
 	kLReLU                   // LeakyReLU(0.2), no parameters
 	kTanh                    // no parameters
 	kLinear                  // fully connected: weight [out, in], bias [out]
+	kMBStd                   // minibatch standard deviation: one more channel, no parameters
 )
 
 // layer is one module of a PyTorch nn.Sequential called "main": its index in
@@ -26,6 +27,7 @@ type layer struct {
 	index                int
 	in, out              int // channels (features for kLinear); BN: out only
 	k, stride, pad, opad int
+	sn                   bool // kConv: spectrally normalised weight (weight_u, weight_v buffers)
 }
 
 // prefix is the state_dict prefix of the layer inside its network.
@@ -99,15 +101,23 @@ func dcganArch(cfg Config) arch {
 
 	idx = 0
 	ch = cfg.NDF
-	add(&a.d, layer{kind: kConv, in: cfg.Channels, out: ch, k: k, stride: 2, pad: pad})
+	sn := cfg.SpectralNorm
+	add(&a.d, layer{kind: kConv, in: cfg.Channels, out: ch, k: k, stride: 2, pad: pad, sn: sn})
 	add(&a.d, layer{kind: kLReLU})
 	for i := 1; i < L; i++ {
-		add(&a.d, layer{kind: kConv, in: ch, out: ch * 2, k: k, stride: 2, pad: pad})
-		add(&a.d, layer{kind: kBN, out: ch * 2})
+		add(&a.d, layer{kind: kConv, in: ch, out: ch * 2, k: k, stride: 2, pad: pad, sn: sn})
+		if !sn {
+			add(&a.d, layer{kind: kBN, out: ch * 2})
+		}
 		add(&a.d, layer{kind: kLReLU})
 		ch *= 2
 	}
-	add(&a.d, layer{kind: kConv, in: ch, out: 1, k: b, stride: 1})
+	in := ch
+	if cfg.MBStd {
+		add(&a.d, layer{kind: kMBStd})
+		in++
+	}
+	add(&a.d, layer{kind: kConv, in: in, out: 1, k: b, stride: 1, sn: sn})
 	return a
 }
 
@@ -157,7 +167,13 @@ func (l layer) specs() []paramSpec {
 	case kConvT:
 		return []paramSpec{{name: p + ".weight", shape: []int{l.in, l.out, l.k, l.k}}}
 	case kConv:
-		return []paramSpec{{name: p + ".weight", shape: []int{l.out, l.in, l.k, l.k}}}
+		w := []paramSpec{{name: p + ".weight", shape: []int{l.out, l.in, l.k, l.k}}}
+		if l.sn {
+			w = append(w,
+				paramSpec{name: p + ".weight_u", shape: []int{l.out}, buffer: true},
+				paramSpec{name: p + ".weight_v", shape: []int{l.in * l.k * l.k}, buffer: true})
+		}
+		return w
 	case kBN:
 		return []paramSpec{
 			{name: p + ".weight", shape: []int{l.out}},

@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -264,8 +265,8 @@ func TestAdam(t *testing.T) {
 // TestResume checks that 4 steps equal 2 steps, a State/RNGState round
 // trip into a new model, and 2 more steps, bit for bit.
 func TestResume(t *testing.T) {
-	for _, cfg := range []Config{tiny("dcgan", 32, 4), tiny("mlp", 8, 0)} {
-		t.Run(cfg.Arch, func(t *testing.T) {
+	for _, cfg := range []Config{tiny("dcgan", 32, 4), tiny("mlp", 8, 0), allIngredients(tiny("dcgan", 32, 4))} {
+		t.Run(cfg.Arch+cmp.Or(cfg.Recipe, "-classic"), func(t *testing.T) {
 			batches := make([][]float32, 4)
 			for i := range batches {
 				batches[i] = SampleLatents(uint64(100+i), cfg.Batch, 3*cfg.Size*cfg.Size)

@@ -19,13 +19,14 @@ type bound struct {
 	n     *net
 	nodes map[string]*gorgonia.Node
 	bn    map[int]*nn.BNState
+	sn    map[int]*nn.SNState
 }
 
 // bind adds n's trainable tensors to g as input nodes sharing their values.
 // Every graph gets BatchNorm states that point at the same running
 // statistics (the net's running_mean and running_var tensors).
 func bind(g *gorgonia.ExprGraph, n *net) *bound {
-	b := &bound{n: n, nodes: map[string]*gorgonia.Node{}, bn: map[int]*nn.BNState{}}
+	b := &bound{n: n, nodes: map[string]*gorgonia.Node{}, bn: map[int]*nn.BNState{}, sn: map[int]*nn.SNState{}}
 	for _, p := range n.params {
 		if p.buffer {
 			continue
@@ -36,6 +37,9 @@ func bind(g *gorgonia.ExprGraph, n *net) *bound {
 	for _, l := range n.layers {
 		if l.kind == kBN {
 			b.bn[l.index] = &nn.BNState{Mean: n.get(l.prefix() + ".running_mean").data, Var: n.get(l.prefix() + ".running_var").data}
+		}
+		if l.sn {
+			b.sn[l.index] = &nn.SNState{U: n.get(l.prefix() + ".weight_u").data, V: n.get(l.prefix() + ".weight_v").data}
 		}
 	}
 	return b
@@ -63,7 +67,15 @@ func (b *bound) forward(x *gorgonia.Node, training bool) (*gorgonia.Node, error)
 		case kConvT:
 			x, err = nn.ConvTranspose2d(x, b.nodes[p+".weight"], l.stride, l.pad, l.opad)
 		case kConv:
-			x, err = nn.Conv2d(x, b.nodes[p+".weight"], l.stride, l.pad)
+			w := b.nodes[p+".weight"]
+			if l.sn {
+				if w, err = nn.SpectralNorm(w, b.sn[l.index], training); err != nil {
+					break
+				}
+			}
+			x, err = nn.Conv2d(x, w, l.stride, l.pad)
+		case kMBStd:
+			x, err = nn.MinibatchStd(x)
 		case kBN:
 			x, err = nn.BatchNorm(x, b.nodes[p+".weight"], b.nodes[p+".bias"], b.bn[l.index], training)
 		case kReLU:

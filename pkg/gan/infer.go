@@ -115,6 +115,8 @@ func (m *Model) Generate(z []float32, n int, raw bool) ([]float32, error) {
 	which := "EMA"
 	if raw {
 		which = "G"
+	} else if err := m.SyncEMA(); err != nil {
+		return nil, err
 	}
 	return m.runChunks(which, z, n, m.cfg.NZ, 1, m.imageLen(), m.hw())
 }

@@ -32,6 +32,11 @@ type Model struct {
 
 	// latents, when set (by tests), replaces the RNG draws of drawLatents.
 	latents func(dst []float32, n int)
+
+	// standing measures the EMA generator's BatchNorm statistics
+	// (standing.go); emaStale is set when the EMA weights moved since.
+	standing *standingGraph
+	emaStale bool
 }
 
 var installOnce sync.Once
@@ -50,8 +55,8 @@ func New(cfg Config) (*Model, error) {
 		g:     newNet("G.", a.g, true),
 		d:     newNet("D.", a.d, true),
 		ema:   newNet("EMA.", a.g, false),
-		optG:  newAdam(cfg.LR, cfg),
-		optD:  newAdam(cfg.LR, cfg),
+		optG:  newAdam(cfg.lrG(), cfg),
+		optD:  newAdam(cfg.lrD(), cfg),
 		pcg:   rand.NewPCG(cfg.Seed, 0x70076a),
 		infer: map[inferKey]*inferGraph{},
 	}
@@ -59,6 +64,7 @@ func New(cfg Config) (*Model, error) {
 	ir := rand.New(rand.NewPCG(cfg.Seed, 0x1217))
 	m.g.init(ir)
 	m.d.init(ir)
+	m.d.initSN(rand.New(rand.NewPCG(cfg.Seed, 0x5bec)))
 	m.ema.copyFrom(m.g)
 	return m, nil
 }
@@ -75,6 +81,10 @@ func (m *Model) Close() error {
 	}
 	for _, ig := range m.infer {
 		vms = append(vms, ig.vm)
+	}
+	if m.standing != nil {
+		vms = append(vms, m.standing.vm)
+		m.standing = nil
 	}
 	for _, vm := range vms {
 		if err := vm.Close(); err != nil {
@@ -149,6 +159,9 @@ func (m *Model) SetState(ts []Tensor) error {
 		}
 		copy(slots[t.Name].dst, t.Data)
 	}
+	// Loaded EMA statistics may come from another EMABN mode: measure them
+	// again before use (a pure function of the EMA weights).
+	m.emaStale = true
 	return nil
 }
 

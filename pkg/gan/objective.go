@@ -49,7 +49,34 @@ func (o bceObjective) generator(logits *gorgonia.Node) (*gorgonia.Node, error) {
 	return loss, nil
 }
 
+// hingeObjective is the hinge loss of SNGAN and BigGAN: D minimises
+// mean(relu(1 - D(x))) + mean(relu(1 + D(G(z)))) (label +1 real, -1 fake),
+// G minimises -mean(D(G(z))).
+type hingeObjective struct{}
+
+func (hingeObjective) discriminator(logits, label *gorgonia.Node) (*gorgonia.Node, error) {
+	loss, err := nn.HingeLoss(logits, label)
+	if err != nil {
+		return nil, fmt.Errorf("gan: D loss: %w", err)
+	}
+	return loss, nil
+}
+
+func (hingeObjective) realLabel() float32 { return 1 }
+func (hingeObjective) fakeLabel() float32 { return -1 }
+
+func (hingeObjective) generator(logits *gorgonia.Node) (*gorgonia.Node, error) {
+	loss, err := nn.NegMean(logits)
+	if err != nil {
+		return nil, fmt.Errorf("gan: G loss: %w", err)
+	}
+	return loss, nil
+}
+
 // objectiveFor returns the objective cfg asks for.
 func objectiveFor(cfg Config) objective {
+	if cfg.Loss == LossHinge {
+		return hingeObjective{}
+	}
 	return bceObjective{smooth: cfg.LabelSmooth}
 }

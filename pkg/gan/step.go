@@ -53,6 +53,7 @@ func (m *Model) Step(real []float32) (Stats, error) {
 	}
 	// (3) the EMA generator follows.
 	emaUpdate(m.ema, m.g, m.cfg.EMADecay, m.optG.t)
+	m.emaStale = true
 	st := t.stats
 	for _, v := range []float64{st.LossD, st.LossG, st.DReal, st.DFake} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -135,6 +136,7 @@ func (m *Model) dPass(x *tensor.Dense, label float32) (loss, score float64, err 
 		return 0, 0, err
 	}
 	fill(dg.label, label)
+	m.drawAugment(dg.aug)
 	if err := run(dg.vm); err != nil {
 		return 0, 0, err
 	}
@@ -173,6 +175,7 @@ func (m *Model) lastDUpdateAndGLoss(fake *tensor.Dense) (float32, error) {
 	if err := gorgonia.Let(lg.fake, fake); err != nil {
 		return 0, fmt.Errorf("gan: G loss: %w", err)
 	}
+	m.drawAugment(lg.aug)
 	if err := run(lg.vm); err != nil {
 		return 0, fmt.Errorf("gan: G loss: %w", err)
 	}

@@ -3,6 +3,7 @@ package gan
 import (
 	"fmt"
 
+	"github.com/toongan/toongan/pkg/nn"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -46,11 +47,14 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 }
 
 // discriminatorInput is what D sees of a batch x (real or fake) in the
-// training graphs: x itself. A differentiable transform of D's inputs
-// (augmentation) goes here: it then applies to the real and the fake batch
-// of D's update, and G's gradient (gLossGraph differentiates wrt the fake
-// batch) flows back through it.
-func discriminatorInput(x *gorgonia.Node) (*gorgonia.Node, error) { return x, nil }
+// training graphs: x itself, or x through DiffAugment when the
+// configuration asks for augmentation (recipe.go). It then applies to the
+// real and the fake batch of D's update, and G's gradient (gLossGraph
+// differentiates wrt the fake batch) flows back through it. The returned
+// policy (nil without augmentation) is drawn before each run of the graph.
+func (m *Model) discriminatorInput(x *gorgonia.Node) (*gorgonia.Node, *nn.Augment, error) {
+	return m.augmented(x)
+}
 
 // dGraph computes D's loss on one batch, x, against one label per sample,
 // and its gradients wrt D's weights. It runs once on the real batch and once
@@ -67,6 +71,7 @@ type dGraph struct {
 	grads  gorgonia.Nodes
 	params []*param    // trainable D params, aligned with grads
 	acc    [][]float32 // real-batch gradients, then the sum
+	aug    *nn.Augment // DiffAugment's draws (nil: none), drawn before each pass
 }
 
 func (m *Model) newDGraph(obj objective) (*dGraph, error) {
@@ -75,10 +80,11 @@ func (m *Model) newDGraph(obj objective) (*dGraph, error) {
 	bd := bind(g, m.d)
 	x, real := newInput(g, "x", m.imageShape(m.cfg.Batch))
 	dg.x, dg.real, dg.realT = x, real, x.Value().(*tensor.Dense)
-	in, err := discriminatorInput(x)
+	in, aug, err := m.discriminatorInput(x)
 	if err != nil {
 		return nil, err
 	}
+	dg.aug = aug
 	if dg.logits, err = bd.forward(in, true); err != nil {
 		return nil, err
 	}
@@ -109,6 +115,7 @@ type gLossGraph struct {
 	fake     *gorgonia.Node // bound to G's output before a pass
 	loss     *gorgonia.Node
 	gradFake *gorgonia.Node
+	aug      *nn.Augment // DiffAugment's draws (nil: none), drawn before each pass
 }
 
 func (m *Model) newGLossGraph(obj objective) (*gLossGraph, error) {
@@ -117,10 +124,11 @@ func (m *Model) newGLossGraph(obj objective) (*gLossGraph, error) {
 	bd := bind(g, m.d)
 	shape := m.imageShape(m.cfg.Batch)
 	lg.fake = gorgonia.NewTensor(g, tensor.Float32, len(shape), gorgonia.WithShape(shape...), gorgonia.WithName("fake"))
-	in, err := discriminatorInput(lg.fake)
+	in, aug, err := m.discriminatorInput(lg.fake)
 	if err != nil {
 		return nil, err
 	}
+	lg.aug = aug
 	logits, err := bd.forward(in, true)
 	if err != nil {
 		return nil, err

@@ -98,7 +98,7 @@ func (cfg Config) ValidateHyper() error {
 			return &FieldError{Field: c.name, Value: c.v, Want: c.interval}
 		}
 	}
-	return nil
+	return cfg.validateRecipe()
 }
 
 // StateShapes returns the name and shape of every tensor State returns for a

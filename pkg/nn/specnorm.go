@@ -102,17 +102,7 @@ func (k *snFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 	copy(sv.v, k.st.V)
 	u, v := sv.u, sv.v
 	if k.training {
-		// v = normalize(W^T u), u = normalize(W v), kept for the next run.
-		clear(v)
-		for i := 0; i < rows; i++ {
-			ui, row := u[i], w[i*cols:(i+1)*cols]
-			for j, x := range row {
-				v[j] += ui * x
-			}
-		}
-		normalize(v)
-		matVec(u, w, v, cols)
-		normalize(u)
+		powerStep(u, v, w)
 		copy(k.st.U, u)
 		copy(k.st.V, v)
 	}
@@ -191,4 +181,34 @@ func matVec(dst, w, v []float32, cols int) {
 		}
 		dst[i] = float32(d)
 	}
+}
+
+// powerStep does one power iteration on W (row-major, len(u) rows):
+// v = normalize(W^T u), then u = normalize(W v).
+func powerStep(u, v, w []float32) {
+	cols := len(v)
+	clear(v)
+	for i := range u {
+		ui, row := u[i], w[i*cols:(i+1)*cols]
+		for j, x := range row {
+			v[j] += ui * x
+		}
+	}
+	normalize(v)
+	matVec(u, w, v, cols)
+	normalize(u)
+}
+
+// Iterate runs n power iterations on the weight w (len(U) x len(V) values,
+// row-major), as PyTorch does when it adds spectral normalisation to a
+// layer, so that the first estimate is already close to the largest
+// singular value.
+func (st *SNState) Iterate(w []float32, n int) error {
+	if len(w) != len(st.U)*len(st.V) {
+		return fmt.Errorf("nn: spectral norm: weight has %d values, state is %d x %d", len(w), len(st.U), len(st.V))
+	}
+	for range n {
+		powerStep(st.U, st.V, w)
+	}
+	return nil
 }

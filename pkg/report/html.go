@@ -76,15 +76,16 @@ code { font-size: 0.9em; word-break: break-all; }
 
 <h2>Summary</h2>
 <table>
-<tr><th class="l">source</th><th>step</th><th>images</th><th>SWD avg ×1e3</th><th>D AUC</th><th>D accuracy</th><th>mean D(x)</th><th>mean D(G(z))</th></tr>
+<tr><th class="l">source</th><th>step</th><th>images</th><th>SWD avg ×1e3</th><th>colour gap</th><th>D AUC</th><th>D accuracy</th><th>mean D(x)</th><th>mean D(G(z))</th></tr>
 {{- range $i, $s := $r.Sources}}
-<tr><td class="l">{{if eq $i $r.Main}}<b>{{$s.Path}}</b>{{else}}{{$s.Path}}{{end}}</td><td>{{$s.Step}}</td><td>{{$s.N}}</td><td>{{f $s.SWD.Avg}}</td>
+<tr><td class="l">{{if eq $i $r.Main}}<b>{{$s.Path}}</b>{{else}}{{$s.Path}}{{end}}</td><td>{{$s.Step}}</td><td>{{$s.N}}</td><td>{{f $s.SWD.Avg}}</td><td>{{with $s.Colour}}{{f .Gap}}{{else}}–{{end}}</td>
 {{- with $s.D}}<td>{{f .Logits.AUC}}</td><td>{{pct .Logits.Accuracy}}</td><td>{{f .ProbReal.Mean}} ± {{f .ProbReal.Std}}</td><td>{{f .ProbFake.Mean}} ± {{f .ProbFake.Std}}</td>
 {{- else}}<td>–</td><td>–</td><td>–</td><td>–</td>{{end}}</tr>
 {{- end}}
-<tr><td class="l"><i>real vs real baseline</i></td><td></td><td>{{$r.Counts.RealHalf}} + {{$r.Counts.RealHalf}}</td><td>{{f $r.Baseline.Avg}}</td><td colspan="4"></td></tr>
+<tr><td class="l"><i>real vs real baseline</i></td><td></td><td>{{$r.Counts.RealHalf}} + {{$r.Counts.RealHalf}}</td><td>{{f $r.Baseline.Avg}}</td><td colspan="5"></td></tr>
 </table>
 <p>SWD: multi-scale sliced Wasserstein distance (ProGAN protocol), lower is better; a generator that matches the data scores about the real-vs-real baseline.
+Colour gap: the largest difference between generated and held-out real images in a channel's mean, in grey levels (0–255); SWD normalises colours away, this shows a cast.
 D AUC: how well the discriminator separates held-out reals from generated images (0.5 = cannot tell them apart).</p>
 
 {{- with .Grid}}

@@ -98,7 +98,9 @@ type Source struct {
 	Step int               `json:"step"` // training step (checkpoints)
 	N    int               `json:"n"`    // images scored
 	SWD  metrics.SWDResult `json:"swd"`
-	D    *DScores          `json:"d,omitempty"` // only with a checkpoint
+	// Colour compares mean colours with the held-out reals (grey levels).
+	Colour *metrics.ColourReport `json:"colour,omitempty"`
+	D      *DScores              `json:"d,omitempty"` // only with a checkpoint
 }
 
 // DScores is the discriminator's view: logit statistics (AUC, accuracy at

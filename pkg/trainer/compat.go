@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,6 +29,14 @@ var configFields = []struct {
 	{"d_steps", func(c gan.Config) string { return strconv.Itoa(c.DSteps) }},
 	{"ema_decay", func(c gan.Config) string { return fmtFloat(c.EMADecay) }},
 	{"seed", func(c gan.Config) string { return strconv.FormatUint(c.Seed, 10) }},
+	{"recipe", func(c gan.Config) string { return cmp.Or(c.Recipe, gan.RecipeClassic) }},
+	{"loss", func(c gan.Config) string { return cmp.Or(c.Loss, gan.LossBCE) }},
+	{"lr_d", func(c gan.Config) string { return fmtFloat(cmp.Or(c.LRD, c.LR)) }},
+	{"lr_g", func(c gan.Config) string { return fmtFloat(cmp.Or(c.LRG, c.LR)) }},
+	{"augment", func(c gan.Config) string { return cmp.Or(c.Augment, "none") }},
+	{"spectral_norm", func(c gan.Config) string { return strconv.FormatBool(c.SpectralNorm) }},
+	{"mbstd", func(c gan.Config) string { return strconv.FormatBool(c.MBStd) }},
+	{"ema_bn", func(c gan.Config) string { return cmp.Or(c.EMABN, gan.EMABNCopy) }},
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

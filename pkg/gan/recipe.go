@@ -1,0 +1,165 @@
+package gan
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/toongan/toongan/pkg/nn"
+	"gorgonia.org/gorgonia"
+)
+
+// The ingredients of the training recipe that sit around the networks:
+// what D sees (DiffAugment), the losses, and spectral normalisation's
+// state. The classic recipe uses none of them and draws no extra random
+// numbers, so its runs are what they were before the ingredients existed.
+
+// augmented returns x passed through DiffAugment when the configuration
+// asks for augmentation, with the policy whose draws the caller refreshes
+// before each run; otherwise x itself and a nil policy.
+func (m *Model) augmented(x *gorgonia.Node) (*gorgonia.Node, *nn.Augment, error) {
+	a, err := ParseAugment(m.cfg.Augment)
+	if err != nil || !a.Active() {
+		return x, nil, err
+	}
+	y, err := nn.DiffAugment(x, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	return y, a, nil
+}
+
+// drawAugment draws a's parameters for the next run from the training RNG
+// (saved in checkpoints, so resumption stays exact).
+func (m *Model) drawAugment(a *nn.Augment) {
+	if a != nil {
+		a.Draw(m.rng, m.cfg.Batch, m.cfg.Size)
+	}
+}
+
+// snInitIterations is how many power iterations a new spectrally
+// normalised weight starts with (torch.nn.utils.spectral_norm: 15).
+const snInitIterations = 15
+
+// initSN gives every spectrally normalised weight of n its power-iteration
+// vectors: random unit vectors drawn from r (a stream of its own, so weight
+// initialisation is the same with and without spectral norm), refined by
+// snInitIterations iterations. Call it after the weights are initialised.
+func (n *net) initSN(r *rand.Rand) {
+	for _, l := range n.layers {
+		if !l.sn {
+			continue
+		}
+		w := n.get(l.prefix() + ".weight")
+		st := nn.NewSNState(w.shape[0], len(w.data)/w.shape[0], r)
+		_ = st.Iterate(w.data, snInitIterations) // sizes match by construction
+		copy(n.get(l.prefix()+".weight_u").data, st.U)
+		copy(n.get(l.prefix()+".weight_v").data, st.V)
+	}
+}
+
+// Recipe names (Config.Recipe). RecipeClassic is the DCGAN of Radford et
+// al. as in pytorch/examples; the others add ingredients whose worth was
+// measured (README, "Recipes").
+const (
+	RecipeClassic = "classic"
+)
+
+// recipes maps a recipe name to what it changes in a classic Config.
+var recipes = map[string]func(*Config){
+	RecipeClassic: func(*Config) {},
+}
+
+// RecipeNames lists the recipes, classic first.
+func RecipeNames() []string {
+	names := []string{RecipeClassic}
+	for n := range recipes {
+		if n != RecipeClassic {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names[1:])
+	return names
+}
+
+// ApplyRecipe sets cfg's training hyper-parameters (optimiser, loss,
+// augmentation, D's normalisation, EMA ...) to those of the named recipe;
+// the architecture's sizes, the batch and the seed keep their values.
+func ApplyRecipe(cfg *Config, name string) error {
+	f, ok := recipes[name]
+	if !ok {
+		return fmt.Errorf("gan: recipe %q unknown (want one of %s)", name, strings.Join(RecipeNames(), ", "))
+	}
+	def := DefaultConfig(cfg.Size)
+	cfg.LR, cfg.Beta1, cfg.Beta2, cfg.LabelSmooth, cfg.DSteps, cfg.EMADecay = def.LR, def.Beta1, def.Beta2, def.LabelSmooth, def.DSteps, def.EMADecay
+	cfg.Loss, cfg.LRD, cfg.LRG, cfg.Augment, cfg.SpectralNorm, cfg.MBStd, cfg.EMABN = "", 0, 0, "", false, false, ""
+	f(cfg)
+	cfg.Recipe = name
+	if name == RecipeClassic {
+		cfg.Recipe = "" // classic configurations encode as they always did
+	}
+	return nil
+}
+
+// validateRecipe checks the recipe ingredients of cfg (zero values are the
+// classic recipe's).
+func (cfg Config) validateRecipe() error {
+	switch cfg.Loss {
+	case "", LossBCE:
+	case LossHinge:
+		if cfg.LabelSmooth != 0 {
+			return &FieldError{Field: "label_smooth", Value: cfg.LabelSmooth, Want: "0 with the hinge loss (smoothing applies to bce)"}
+		}
+	default:
+		return &FieldError{Field: "loss", Value: fmt.Sprintf("%q", cfg.Loss), Want: LossBCE + " or " + LossHinge}
+	}
+	for _, lr := range []struct {
+		name string
+		v    float64
+	}{{"lr_d", cfg.LRD}, {"lr_g", cfg.LRG}} {
+		if !(lr.v >= 0 && lr.v < 1) {
+			return &FieldError{Field: lr.name, Value: lr.v, Want: "(0, 1), or 0 for lr"}
+		}
+	}
+	switch cfg.EMABN {
+	case "", EMABNCopy, EMABNStanding:
+	default:
+		return &FieldError{Field: "ema_bn", Value: fmt.Sprintf("%q", cfg.EMABN), Want: EMABNCopy + " or " + EMABNStanding}
+	}
+	if _, err := ParseAugment(cfg.Augment); err != nil {
+		return err
+	}
+	if cfg.Arch != "dcgan" && (cfg.Augment != "" || cfg.SpectralNorm || cfg.MBStd) {
+		return &FieldError{Field: "arch", Value: fmt.Sprintf("%q", cfg.Arch), Want: "dcgan with augment, spectral_norm or mbstd"}
+	}
+	return nil
+}
+
+// ParseAugment parses a comma-separated list of Augmentations ("" or
+// "none": no augmentation) into a policy applying to every image.
+func ParseAugment(s string) (*nn.Augment, error) {
+	a := &nn.Augment{P: 1}
+	if s == "" || s == "none" {
+		return a, nil
+	}
+	seen := map[string]bool{}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if seen[f] {
+			return nil, &FieldError{Field: "augment", Value: fmt.Sprintf("%q", s), Want: "each transform once"}
+		}
+		seen[f] = true
+		switch f {
+		case "color":
+			a.Color = true
+		case "translation":
+			a.Translation = true
+		case "cutout":
+			a.Cutout = true
+		default:
+			return nil, &FieldError{Field: "augment", Value: fmt.Sprintf("%q", s), Want: "a comma-separated list of " + strings.Join(Augmentations, ", ")}
+		}
+	}
+	return a, nil
+}
