@@ -55,22 +55,34 @@ type Meta struct {
 	ImageSize     int        // image side in pixels
 	Channels      int        // image channels
 	RNG           []byte     // the model's latent RNG state (Model.RNGState)
-	LoaderState   []byte     // opaque data-loader state
-	Created       string     // RFC 3339 time of writing
-	Version       string     // toongan version that wrote it
+	Loader        LoaderState
+	Created       string // RFC 3339 time of writing
+	Version       string // toongan version that wrote it
 	Extra         map[string]string
+}
+
+// LoaderState is where the training data stream stood, stored as JSON
+// (then base64) under KeyLoaderState. The data position itself is Epoch
+// and DataPos; these fields let a resumed run check that the data still
+// fits.
+type LoaderState struct {
+	Seed     uint64  `json:"seed"`              // the loader's shuffle seed (the model's)
+	Images   int     `json:"images"`            // training images of the data set
+	Batch    int     `json:"batch"`             // batch size
+	PerEpoch int     `json:"batches_per_epoch"` // full batches per epoch
+	Elapsed  float64 `json:"elapsed_s"`         // training seconds so far, all invocations
 }
 
 // Stater is the part of a model that Save needs; *gan.Model satisfies it.
 type Stater interface {
-	State() []gan.Tensor
+	State() []safetensors.Tensor
 	RNGState() ([]byte, error)
 }
 
 // Restorer is the part of a model that Restore needs; *gan.Model satisfies it.
 type Restorer interface {
-	State() []gan.Tensor
-	SetState([]gan.Tensor) error
+	State() []safetensors.Tensor
+	SetState([]safetensors.Tensor) error
 	SetRNGState([]byte) error
 }
 
@@ -86,7 +98,7 @@ func (e *NonFiniteError) Error() string {
 }
 
 // CheckFinite returns a *NonFiniteError for the first NaN or Inf in ts.
-func CheckFinite(ts []gan.Tensor) error {
+func CheckFinite(ts []safetensors.Tensor) error {
 	for _, t := range ts {
 		for i, v := range t.Data {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -103,6 +115,10 @@ func Encode(meta Meta) (map[string]string, error) {
 	cfg, err := json.Marshal(meta.Config)
 	if err != nil {
 		return nil, fmt.Errorf("encode config: %w", err)
+	}
+	loader, err := json.Marshal(meta.Loader)
+	if err != nil {
+		return nil, fmt.Errorf("encode loader state: %w", err)
 	}
 	fv := meta.FormatVersion
 	if fv == 0 {
@@ -127,7 +143,7 @@ func Encode(meta Meta) (map[string]string, error) {
 		KeyImageSize:     strconv.Itoa(meta.ImageSize),
 		KeyChannels:      strconv.Itoa(meta.Channels),
 		KeyRNG:           base64.StdEncoding.EncodeToString(meta.RNG),
-		KeyLoaderState:   base64.StdEncoding.EncodeToString(meta.LoaderState),
+		KeyLoaderState:   base64.StdEncoding.EncodeToString(loader),
 		KeyCreated:       created,
 		KeyVersion:       ver,
 	}
@@ -185,8 +201,14 @@ func Decode(m map[string]string) (Meta, error) {
 	if meta.RNG, err = base64.StdEncoding.DecodeString(m[KeyRNG]); err != nil {
 		return meta, fmt.Errorf("invalid rng metadata: %w", err)
 	}
-	if meta.LoaderState, err = base64.StdEncoding.DecodeString(m[KeyLoaderState]); err != nil {
+	loader, err := base64.StdEncoding.DecodeString(m[KeyLoaderState])
+	if err != nil {
 		return meta, fmt.Errorf("invalid loader_state metadata: %w", err)
+	}
+	if len(loader) > 0 {
+		if err := json.Unmarshal(loader, &meta.Loader); err != nil {
+			return meta, fmt.Errorf("invalid loader_state metadata: %w", err)
+		}
 	}
 	meta.DatasetHash = m[KeyDatasetHash]
 	meta.Created = m[KeyCreated]
@@ -227,11 +249,7 @@ func Save(dir string, step, keep int, m Stater, meta Meta) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("save checkpoint step %d in %s: %w", step, dir, err)
 	}
-	ts := make([]safetensors.Tensor, len(state))
-	for i, t := range state {
-		ts[i] = safetensors.Tensor(t)
-	}
-	return safetensors.SaveStep(dir, step, keep, ts, md)
+	return safetensors.SaveStep(dir, step, keep, state, md)
 }
 
 // ReadMeta reads only the metadata of the checkpoint at path.
@@ -251,7 +269,7 @@ func ReadMeta(path string) (Meta, error) {
 // with the checkpoint's Config (see ReadMeta). Every tensor of m.State() must
 // be in the file with the same shape; the RNG state is restored too.
 func Restore(path string, m Restorer) (Meta, error) {
-	f, meta, err := read(path, func(gan.Config) ([]gan.Tensor, error) { return m.State(), nil })
+	f, meta, err := read(path, func(gan.Config) ([]safetensors.Tensor, error) { return m.State(), nil })
 	if err != nil {
 		return Meta{}, err
 	}
@@ -271,7 +289,7 @@ func CheckHeader(path string) (Meta, error) {
 	return meta, err
 }
 
-func readHeader(path string, want func(gan.Config) ([]gan.Tensor, error)) (*safetensors.Header, Meta, error) {
+func readHeader(path string, want func(gan.Config) ([]safetensors.Tensor, error)) (*safetensors.Header, Meta, error) {
 	h, err := safetensors.ReadHeader(path)
 	if err != nil {
 		return nil, Meta{}, err
@@ -296,7 +314,7 @@ func readHeader(path string, want func(gan.Config) ([]gan.Tensor, error)) (*safe
 // tensor shape that want returns for the config compared with the
 // header's; only then are the tensors read, and each is checked for NaN
 // and Inf.
-func read(path string, want func(gan.Config) ([]gan.Tensor, error)) (*safetensors.File, Meta, error) {
+func read(path string, want func(gan.Config) ([]safetensors.Tensor, error)) (*safetensors.File, Meta, error) {
 	_, meta, err := readHeader(path, want)
 	if err != nil {
 		return nil, Meta{}, err
@@ -305,18 +323,14 @@ func read(path string, want func(gan.Config) ([]gan.Tensor, error)) (*safetensor
 	if err != nil {
 		return nil, Meta{}, err
 	}
-	ts := make([]gan.Tensor, len(f.Tensors))
-	for i, t := range f.Tensors {
-		ts[i] = gan.Tensor(t)
-	}
-	if err := CheckFinite(ts); err != nil {
+	if err := CheckFinite(f.Tensors); err != nil {
 		return nil, Meta{}, fmt.Errorf("%q: %w: the checkpoint is damaged or was saved from a diverged run", path, err)
 	}
 	return f, meta, nil
 }
 
 // checkHeader compares the header's tensors with those a model holds.
-func checkHeader(h *safetensors.Header, want []gan.Tensor, cfg gan.Config) error {
+func checkHeader(h *safetensors.Header, want []safetensors.Tensor, cfg gan.Config) error {
 	have := make(map[string]safetensors.Info, len(h.Tensors))
 	for _, in := range h.Tensors {
 		have[in.Name] = in
@@ -347,7 +361,7 @@ func checkHeader(h *safetensors.Header, want []gan.Tensor, cfg gan.Config) error
 func restore(f *safetensors.File, m Restorer, meta Meta) error {
 	want := m.State()
 	var missing []string
-	ts := make([]gan.Tensor, 0, len(want))
+	ts := make([]safetensors.Tensor, 0, len(want))
 	for _, w := range want {
 		t, ok := f.Get(w.Name)
 		if !ok {
@@ -358,7 +372,7 @@ func restore(f *safetensors.File, m Restorer, meta Meta) error {
 			return fmt.Errorf("tensor %s has shape %v, the model (config %s) needs %v",
 				w.Name, t.Shape, describe(meta.Config), w.Shape)
 		}
-		ts = append(ts, gan.Tensor(t))
+		ts = append(ts, t)
 	}
 	if len(missing) > 0 {
 		more := ""

@@ -17,13 +17,13 @@ import (
 
 // fakeModel is a Stater/Restorer with a couple of tensors and a PCG.
 type fakeModel struct {
-	ts  []gan.Tensor
+	ts  []safetensors.Tensor
 	rng *rand.PCG
 }
 
 func newFake(seed uint64) *fakeModel {
 	r := rand.New(rand.NewPCG(seed, 1))
-	mk := func(name string, shape ...int) gan.Tensor {
+	mk := func(name string, shape ...int) safetensors.Tensor {
 		n := 1
 		for _, d := range shape {
 			n *= d
@@ -32,23 +32,23 @@ func newFake(seed uint64) *fakeModel {
 		for i := range d {
 			d[i] = float32(r.NormFloat64())
 		}
-		return gan.Tensor{Name: name, Shape: shape, Data: d}
+		return safetensors.Tensor{Name: name, Shape: shape, Data: d}
 	}
 	return &fakeModel{
-		ts:  []gan.Tensor{mk("G.main.0.weight", 4, 3, 2, 2), mk("D.main.0.weight", 2, 3), mk("EMA.main.0.weight", 5)},
+		ts:  []safetensors.Tensor{mk("G.main.0.weight", 4, 3, 2, 2), mk("D.main.0.weight", 2, 3), mk("EMA.main.0.weight", 5)},
 		rng: rand.NewPCG(seed, 2),
 	}
 }
 
-func (f *fakeModel) State() []gan.Tensor {
-	out := make([]gan.Tensor, len(f.ts))
+func (f *fakeModel) State() []safetensors.Tensor {
+	out := make([]safetensors.Tensor, len(f.ts))
 	for i, t := range f.ts {
-		out[i] = gan.Tensor{Name: t.Name, Shape: slices.Clone(t.Shape), Data: slices.Clone(t.Data)}
+		out[i] = safetensors.Tensor{Name: t.Name, Shape: slices.Clone(t.Shape), Data: slices.Clone(t.Data)}
 	}
 	return out
 }
 
-func (f *fakeModel) SetState(ts []gan.Tensor) error {
+func (f *fakeModel) SetState(ts []safetensors.Tensor) error {
 	for _, t := range ts {
 		for i := range f.ts {
 			if f.ts[i].Name == t.Name {
@@ -65,7 +65,7 @@ func testMeta() Meta {
 	cfg := gan.DefaultConfig(32)
 	cfg.NGF, cfg.NDF, cfg.Batch = 8, 8, 8
 	return Meta{Config: cfg, Epoch: 3, DataPos: 7, DatasetHash: "sha256:abc", ImageSize: 32, Channels: 3,
-		LoaderState: []byte{1, 2, 3, 0, 255}, Extra: map[string]string{"data": "data/x"}}
+		Loader: LoaderState{Seed: 1, Images: 100, Batch: 8, PerEpoch: 12, Elapsed: 3.5}, Extra: map[string]string{"data": "data/x"}}
 }
 
 func TestSaveRestoreRoundTrip(t *testing.T) {
@@ -184,19 +184,12 @@ func TestRestoreErrors(t *testing.T) {
 		return m
 	}
 	full := newFake(1).State()
-	tensors := func(ts []gan.Tensor) []safetensors.Tensor {
-		out := make([]safetensors.Tensor, len(ts))
-		for i, t := range ts {
-			out[i] = safetensors.Tensor(t)
-		}
-		return out
-	}
 	badShape := newFake(1).State()
 	badShape[2].Shape = []int{5, 1}
 	tests := []struct {
 		name string
 		meta map[string]string
-		ts   []gan.Tensor
+		ts   []safetensors.Tensor
 		want string
 	}{
 		{"plain safetensors", nil, full, "not a toongan checkpoint"},
@@ -208,13 +201,14 @@ func TestRestoreErrors(t *testing.T) {
 		{"bad step", with(KeyStep, "-1"), full, "invalid step"},
 		{"no epoch", with(KeyEpoch, "<del>"), full, "invalid epoch"},
 		{"bad loader", with(KeyLoaderState, "!!"), full, "invalid loader_state"},
+		{"loader not JSON", with(KeyLoaderState, "AQID"), full, "invalid loader_state"},
 		{"missing tensor", good, full[:1], "missing tensors D.main.0.weight, EMA.main.0.weight"},
 		{"wrong shape", good, badShape, "tensor EMA.main.0.weight has shape [5 1]"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(dir, "c"+string(rune('a'+i))+".safetensors")
-			if err := safetensors.Save(p, tensors(tc.ts), tc.meta); err != nil {
+			if err := safetensors.Save(p, tc.ts, tc.meta); err != nil {
 				t.Fatal(err)
 			}
 			_, err := Restore(p, newFake(3))

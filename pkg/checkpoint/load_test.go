@@ -57,7 +57,7 @@ func TestLoadRefuses(t *testing.T) {
 			md[KeyConfig] = string(b)
 		}
 		p := filepath.Join(dir, name+".safetensors")
-		if err := safetensors.SaveAll(p, ts, f.Raws, md); err != nil {
+		if err := safetensors.Save(p, ts, md); err != nil {
 			t.Fatal(err)
 		}
 		return p

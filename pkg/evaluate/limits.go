@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
-	"github.com/toongan/toongan/pkg/report"
+	"github.com/toongan/toongan/pkg/runlog"
 	"github.com/toongan/toongan/pkg/safeio"
 )
 
@@ -78,8 +78,8 @@ func (o *Options) prepareOut() error {
 		}
 		st, err := f.Stat()
 		f.Close()
-		if err == nil && st.Size() > report.MaxLogBytes {
-			return fmt.Errorf("training log %q: %d bytes, over the %d byte limit", o.Log, st.Size(), int64(report.MaxLogBytes))
+		if err == nil && st.Size() > runlog.MaxBytes {
+			return fmt.Errorf("training log %q: %d bytes, over the %d byte limit", o.Log, st.Size(), int64(runlog.MaxBytes))
 		}
 	}
 	for _, d := range []struct{ flag, dir string }{{"fake-dir", o.FakeDir}, {"real-dir", o.RealDir}} {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/toongan/toongan/pkg/metrics"
 	"github.com/toongan/toongan/pkg/report"
+	"github.com/toongan/toongan/pkg/runlog"
 )
 
 // LogBeside returns the training log that belongs to a checkpoint:
@@ -63,7 +64,7 @@ func plots(o Options, r *report.Report, page *report.Page) error {
 	if logPath == "" {
 		return nil
 	}
-	entries, skipped, err := report.ReadLog(logPath)
+	entries, skipped, err := runlog.Read(logPath)
 	if err != nil {
 		return err
 	}

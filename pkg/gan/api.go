@@ -79,12 +79,3 @@ type Stats struct {
 	DReal float64 // mean sigmoid(D(x)) on the real batch
 	DFake float64 // mean sigmoid(D(G(z))) on the fake batch, before D's update
 }
-
-// Tensor is one named float32 array, as stored in checkpoints. Names of the
-// generator follow PyTorch's DCGAN state_dict ("main.0.weight", ...), with
-// prefixes "G.", "D.", "EMA.", "optD.", "optG.".
-type Tensor struct {
-	Name  string
-	Shape []int
-	Data  []float32
-}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/toongan/toongan/pkg/nn"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"gorgonia.org/gorgonia"
 )
 
@@ -194,7 +195,7 @@ func meanStd(d []float32) (float64, float64) {
 	return mean, math.Sqrt(math.Max(s2/n-mean*mean, 0))
 }
 
-func stateMap(ts []Tensor) map[string][]float32 {
+func stateMap(ts []safetensors.Tensor) map[string][]float32 {
 	out := map[string][]float32{}
 	for _, t := range ts {
 		out[t.Name] = t.Data
@@ -202,7 +203,7 @@ func stateMap(ts []Tensor) map[string][]float32 {
 	return out
 }
 
-func statesEqual(a, b []Tensor) bool {
+func statesEqual(a, b []safetensors.Tensor) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -341,7 +342,7 @@ func TestSetState(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A sampling-only subset: the EMA generator.
-	var sub []Tensor
+	var sub []safetensors.Tensor
 	for _, ts := range src.State() {
 		if strings.HasPrefix(ts.Name, "EMA.") {
 			sub = append(sub, ts)
@@ -364,14 +365,14 @@ func TestSetState(t *testing.T) {
 	good := src.State()
 	bad := []struct {
 		name string
-		ts   []Tensor
+		ts   []safetensors.Tensor
 		msg  string
 	}{
-		{"unknown", []Tensor{{Name: "G.main.99.weight", Shape: []int{1}, Data: []float32{0}}}, "unknown tensor G.main.99.weight"},
-		{"shape", []Tensor{{Name: good[0].Name, Shape: []int{1}, Data: []float32{0}}}, "shape [1]"},
-		{"data", []Tensor{{Name: good[0].Name, Shape: good[0].Shape, Data: []float32{0}}}, "values for shape"},
-		{"twice", []Tensor{good[0], good[0]}, "given twice"},
-		{"step", []Tensor{{Name: "optG.step", Shape: []int{1}, Data: []float32{-1}}}, "non-negative integer"},
+		{"unknown", []safetensors.Tensor{{Name: "G.main.99.weight", Shape: []int{1}, Data: []float32{0}}}, "unknown tensor G.main.99.weight"},
+		{"shape", []safetensors.Tensor{{Name: good[0].Name, Shape: []int{1}, Data: []float32{0}}}, "shape [1]"},
+		{"data", []safetensors.Tensor{{Name: good[0].Name, Shape: good[0].Shape, Data: []float32{0}}}, "values for shape"},
+		{"twice", []safetensors.Tensor{good[0], good[0]}, "given twice"},
+		{"step", []safetensors.Tensor{{Name: "optG.step", Shape: []int{1}, Data: []float32{-1}}}, "non-negative integer"},
 	}
 	before := dst.State()
 	for _, b := range bad {
@@ -503,7 +504,7 @@ func TestHookGradient(t *testing.T) {
 	if err := ref.SetRNGState(rng); err != nil {
 		t.Fatal(err)
 	}
-	var dAfter []Tensor
+	var dAfter []safetensors.Tensor
 	for _, ts := range m.State() {
 		if strings.HasPrefix(ts.Name, "D.") {
 			dAfter = append(dAfter, ts)

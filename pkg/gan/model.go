@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/toongan/toongan/pkg/kernels"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"gorgonia.org/gorgonia"
 )
 
@@ -102,23 +103,23 @@ func (m *Model) imageLen() int { return m.cfg.Channels * m.cfg.Size * m.cfg.Size
 // EMA-G (weights and BatchNorm running statistics), both Adam states
 // ("optG.<name>.m", ".v") and the Adam step counts ("optG.step",
 // "optD.step", one value each). The order is fixed; data are copies.
-func (m *Model) State() []Tensor {
-	var out []Tensor
+func (m *Model) State() []safetensors.Tensor {
+	var out []safetensors.Tensor
 	out = m.g.stateTensors(out)
 	out = m.d.stateTensors(out)
 	out = m.ema.stateTensors(out)
 	out = m.g.optTensors("optG.", out)
 	out = m.d.optTensors("optD.", out)
 	out = append(out,
-		Tensor{Name: "optG.step", Shape: []int{1}, Data: []float32{float32(m.optG.t)}},
-		Tensor{Name: "optD.step", Shape: []int{1}, Data: []float32{float32(m.optD.t)}})
+		safetensors.Tensor{Name: "optG.step", Shape: []int{1}, Data: []float32{float32(m.optG.t)}},
+		safetensors.Tensor{Name: "optD.step", Shape: []int{1}, Data: []float32{float32(m.optD.t)}})
 	return out
 }
 
 // SetState loads tensors produced by State (or a subset, e.g. only "G." and
 // "EMA." for sampling); it checks names and shapes and changes nothing when
 // any tensor is wrong.
-func (m *Model) SetState(ts []Tensor) error {
+func (m *Model) SetState(ts []safetensors.Tensor) error {
 	slots := map[string]stateSlot{}
 	m.g.slots(slots)
 	m.d.slots(slots)

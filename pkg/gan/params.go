@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/toongan/toongan/pkg/kernels"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"gorgonia.org/tensor"
 )
 
@@ -180,22 +181,22 @@ func emaUpdate(ema, g *net, decay float64, t int) {
 }
 
 // stateTensors appends the network's tensors (copies) with its prefix.
-func (n *net) stateTensors(out []Tensor) []Tensor {
+func (n *net) stateTensors(out []safetensors.Tensor) []safetensors.Tensor {
 	for _, p := range n.params {
-		out = append(out, Tensor{Name: n.prefix + p.name, Shape: slices.Clone(p.shape), Data: slices.Clone(p.data)})
+		out = append(out, safetensors.Tensor{Name: n.prefix + p.name, Shape: slices.Clone(p.shape), Data: slices.Clone(p.data)})
 	}
 	return out
 }
 
 // optTensors appends the Adam moments with prefix ("optG." or "optD.").
-func (n *net) optTensors(prefix string, out []Tensor) []Tensor {
+func (n *net) optTensors(prefix string, out []safetensors.Tensor) []safetensors.Tensor {
 	for _, p := range n.params {
 		if p.buffer {
 			continue
 		}
 		out = append(out,
-			Tensor{Name: prefix + p.name + ".m", Shape: slices.Clone(p.shape), Data: slices.Clone(p.m)},
-			Tensor{Name: prefix + p.name + ".v", Shape: slices.Clone(p.shape), Data: slices.Clone(p.v)})
+			safetensors.Tensor{Name: prefix + p.name + ".m", Shape: slices.Clone(p.shape), Data: slices.Clone(p.m)},
+			safetensors.Tensor{Name: prefix + p.name + ".v", Shape: slices.Clone(p.shape), Data: slices.Clone(p.v)})
 	}
 	return out
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/toongan/toongan/pkg/safetensors"
 )
 
 type torchFixture struct {
@@ -55,9 +57,9 @@ func TestTorchStep(t *testing.T) {
 				Kernel: fx.Kernel, Batch: fx.Batch, LR: 2e-4, Beta1: 0.5, Beta2: 0.999, DSteps: 1,
 				LabelSmooth: fx.LabelSmooth, EMADecay: 0.999, Seed: 1}
 			m := mustNew(t, cfg)
-			var ts []Tensor
+			var ts []safetensors.Tensor
 			for name, v := range fx.Init {
-				ts = append(ts, Tensor{Name: name, Shape: v.Shape, Data: v.Data})
+				ts = append(ts, safetensors.Tensor{Name: name, Shape: v.Shape, Data: v.Data})
 			}
 			if err := m.SetState(ts); err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/toongan/toongan/pkg/metrics"
+	"github.com/toongan/toongan/pkg/runlog"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -66,7 +67,7 @@ func addLine(p *plot.Plot, name string, xy plotter.XYs, c color.Color, dashed bo
 }
 
 // LossPlot draws loss_d and loss_g against the training step.
-func LossPlot(log []LogEntry) ([]byte, error) {
+func LossPlot(log []runlog.Entry) ([]byte, error) {
 	if len(log) == 0 {
 		return nil, fmt.Errorf("loss plot: empty training log")
 	}
@@ -86,7 +87,7 @@ func LossPlot(log []LogEntry) ([]byte, error) {
 }
 
 // DPlot draws D(x) and D(G(z)) (mean sigmoid outputs) against the step.
-func DPlot(log []LogEntry) ([]byte, error) {
+func DPlot(log []runlog.Entry) ([]byte, error) {
 	if len(log) == 0 {
 		return nil, fmt.Errorf("discriminator plot: empty training log")
 	}

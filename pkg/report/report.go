@@ -1,5 +1,5 @@
-// Package report holds eval's results: the report.json schema, the training
-// log reader, the plots (gonum/plot rendered to PNG) and the self-contained
+// Package report holds eval's results: the report.json schema, the
+// plots (gonum/plot rendered to PNG) and the self-contained
 // report.html (html/template, every image embedded as a data: URI).
 package report
 
@@ -12,6 +12,7 @@ import (
 	"github.com/toongan/toongan/pkg/atomicfile"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/metrics"
+	"github.com/toongan/toongan/pkg/runlog"
 )
 
 // Format is the "format" value of report.json.
@@ -152,4 +153,12 @@ func (r *Report) WriteJSON(path string) error {
 		_, err := w.Write(b)
 		return err
 	})
+}
+
+// LogSummary describes the training log in report.json.
+type LogSummary struct {
+	Path    string       `json:"path"`
+	Entries int          `json:"entries"`
+	Skipped int          `json:"skipped_lines"` // torn or unparsable lines
+	Last    runlog.Entry `json:"last"`
 }

@@ -5,32 +5,15 @@ import (
 	"encoding/json"
 	"image/png"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/toongan/toongan/pkg/metrics"
+	"github.com/toongan/toongan/pkg/runlog"
 )
 
-func TestParseLog(t *testing.T) {
-	data := []byte(`{"step":1,"loss_d":1.2,"loss_g":0.8,"d_real":0.6,"d_fake":0.4,"extra":"ok"}
-
-{"step":2,"loss_d":1.1}
-{"step":3,"loss_d":`)
-	es, skipped, err := ParseLog(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(es) != 2 || skipped != 1 || es[0].LossG != 0.8 || es[1].Step != 2 {
-		t.Fatalf("entries %+v skipped %d", es, skipped)
-	}
-	if _, _, err := ReadLog(filepath.Join(t.TempDir(), "none.jsonl")); err == nil || !strings.Contains(err.Error(), "none.jsonl") {
-		t.Errorf("missing log: %v", err)
-	}
-}
-
 func TestPlots(t *testing.T) {
-	log := []LogEntry{{Step: 0, LossD: 1.4, LossG: 0.7, DReal: 0.5, DFake: 0.5}, {Step: 100, LossD: 1, LossG: 2, DReal: 0.8, DFake: 0.2}}
+	log := []runlog.Entry{{Step: 0, LossD: 1.4, LossG: 0.7, DReal: 0.5, DFake: 0.5}, {Step: 100, LossD: 1, LossG: 2, DReal: 0.8, DFake: 0.2}}
 	swd := metrics.SWDResult{Res: []int{64, 32, 16}, PerLevel: []float64{10, 5, 3}, Avg: 6}
 	base := metrics.SWDResult{Res: []int{64, 32, 16}, PerLevel: []float64{2, 1, 1}, Avg: 4.0 / 3}
 	h := metrics.Hist([]float32{0.1, 0.2, 0.9}, 0, 1, 10)

@@ -29,11 +29,6 @@ func StepPath(dir string, step int) string {
 // deletes the oldest step files beyond the newest keep (keep <= 0 keeps all;
 // the file just written is never deleted). It returns the step file's path.
 func SaveStep(dir string, step, keep int, tensors []Tensor, meta map[string]string) (string, error) {
-	return SaveStepAll(dir, step, keep, tensors, nil, meta)
-}
-
-// SaveStepAll is SaveStep with additional non-F32 tensors.
-func SaveStepAll(dir string, step, keep int, tensors []Tensor, raws []Raw, meta map[string]string) (string, error) {
 	if step < 0 {
 		return "", fmt.Errorf("save checkpoint in %s: negative step %d", dir, step)
 	}
@@ -41,7 +36,7 @@ func SaveStepAll(dir string, step, keep int, tensors []Tensor, raws []Raw, meta 
 		return "", fmt.Errorf("save checkpoint: %w", err)
 	}
 	path := StepPath(dir, step)
-	if err := SaveAll(path, tensors, raws, meta); err != nil {
+	if err := Save(path, tensors, meta); err != nil {
 		return "", err
 	}
 	if err := linkLatest(dir, path); err != nil {

@@ -30,17 +30,17 @@ const MaxHeader = 100 << 20
 // widest generator and discriminator toongan builds stays far below it).
 const MaxFile = 16 << 30
 
-// Tensor is one named float32 array (dtype F32). Its layout is identical to
-// gan.Tensor, so safetensors.Tensor(t) converts one into the other.
+// Tensor is one named float32 array (dtype F32): the unit of a checkpoint,
+// and what gan.Model's State and SetState exchange.
 type Tensor struct {
 	Name  string
 	Shape []int
 	Data  []float32
 }
 
-// Raw is a tensor of any other dtype, kept as little-endian bytes. Writing
-// supports every dtype in DTypeSize; I64 and U8 are the ones toongan uses
-// (RNG state, counters, masks).
+// Raw is a tensor of any other dtype, kept as little-endian bytes. toongan
+// writes only F32 tensors; Raw keeps what other writers (e.g. PyTorch's
+// int64 num_batches_tracked) put in a file readable.
 type Raw struct {
 	Name  string
 	DType string
@@ -48,9 +48,9 @@ type Raw struct {
 	Data  []byte
 }
 
-// DTypeSize maps the safetensors dtype names this package knows to their
+// dtypeSize maps the safetensors dtype names this package knows to their
 // element size in bytes.
-var DTypeSize = map[string]int{
+var dtypeSize = map[string]int{
 	"BOOL": 1, "U8": 1, "I8": 1,
 	"I16": 2, "U16": 2, "F16": 2, "BF16": 2,
 	"I32": 4, "U32": 4, "F32": 4,
@@ -78,7 +78,6 @@ type File struct {
 	Tensors []Tensor
 	Raws    []Raw
 	byName  map[string]int
-	rawName map[string]int
 }
 
 // Get returns the F32 tensor called name.
@@ -88,15 +87,6 @@ func (f *File) Get(name string) (Tensor, bool) {
 		return Tensor{}, false
 	}
 	return f.Tensors[i], true
-}
-
-// GetRaw returns the non-F32 tensor called name.
-func (f *File) GetRaw(name string) (Raw, bool) {
-	i, ok := f.rawName[name]
-	if !ok {
-		return Raw{}, false
-	}
-	return f.Raws[i], true
 }
 
 // Names lists all tensor names (F32 and raw), sorted.
@@ -125,11 +115,11 @@ type entry struct {
 // Save writes tensors and metadata to path atomically (temporary file, fsync,
 // rename, directory fsync).
 func Save(path string, tensors []Tensor, meta map[string]string) error {
-	return SaveAll(path, tensors, nil, meta)
+	return save(path, tensors, nil, meta)
 }
 
-// SaveAll is Save with additional non-F32 tensors.
-func SaveAll(path string, tensors []Tensor, raws []Raw, meta map[string]string) error {
+// save is Save with additional non-F32 tensors (tests write them).
+func save(path string, tensors []Tensor, raws []Raw, meta map[string]string) error {
 	hdr, entries, err := layout(tensors, raws, meta)
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
@@ -139,8 +129,8 @@ func SaveAll(path string, tensors []Tensor, raws []Raw, meta map[string]string) 
 	})
 }
 
-// Encode returns the bytes Save would write.
-func Encode(tensors []Tensor, raws []Raw, meta map[string]string) ([]byte, error) {
+// encode returns the bytes save would write.
+func encode(tensors []Tensor, raws []Raw, meta map[string]string) ([]byte, error) {
 	hdr, entries, err := layout(tensors, raws, meta)
 	if err != nil {
 		return nil, err
@@ -189,7 +179,7 @@ func layout(tensors []Tensor, raws []Raw, meta map[string]string) ([]byte, []ent
 		entries = append(entries, entry{name: t.Name, dtype: "F32", shape: t.Shape, f32: t.Data, size: size})
 	}
 	for _, r := range raws {
-		es, ok := DTypeSize[r.DType]
+		es, ok := dtypeSize[r.DType]
 		if !ok {
 			return nil, nil, fmt.Errorf("tensor %q: unknown dtype %q", r.Name, r.DType)
 		}
@@ -393,11 +383,10 @@ func Decode(data []byte) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &File{Meta: h.Meta, byName: map[string]int{}, rawName: map[string]int{}}
+	f := &File{Meta: h.Meta, byName: map[string]int{}}
 	for _, in := range h.Tensors {
 		b := buf[in.Offset[0]:in.Offset[1]]
 		if in.DType != "F32" {
-			f.rawName[in.Name] = len(f.Raws)
 			f.Raws = append(f.Raws, Raw{Name: in.Name, DType: in.DType, Shape: in.Shape, Data: slices.Clone(b)})
 			continue
 		}
@@ -518,7 +507,7 @@ func parseEntry(name string, raw json.RawMessage) (Info, error) {
 	if e.DType == nil || e.Shape == nil || e.DataOffsets == nil {
 		return Info{}, fmt.Errorf("tensor %q: header entry needs dtype, shape and data_offsets", name)
 	}
-	es, ok := DTypeSize[*e.DType]
+	es, ok := dtypeSize[*e.DType]
 	if !ok {
 		return Info{}, fmt.Errorf("tensor %q: unknown dtype %q", name, *e.DType)
 	}

@@ -43,7 +43,7 @@ func sameF32(a, b []float32) bool {
 func TestRoundTrip(t *testing.T) {
 	ts, rs, meta := sample()
 	path := filepath.Join(t.TempDir(), "a.safetensors")
-	if err := SaveAll(path, ts, rs, meta); err != nil {
+	if err := save(path, ts, rs, meta); err != nil {
 		t.Fatal(err)
 	}
 	f, err := Load(path)
@@ -63,7 +63,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 	for _, want := range rs {
-		got, ok := f.GetRaw(want.Name)
+		got, ok := getRaw(f, want.Name)
 		if !ok || !reflect.DeepEqual(got, want) {
 			t.Errorf("raw %s: got %+v, want %+v", want.Name, got, want)
 		}
@@ -98,7 +98,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestDeterministic(t *testing.T) {
 	ts, rs, meta := sample()
-	a, err := Encode(ts, rs, meta)
+	a, err := encode(ts, rs, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestDeterministic(t *testing.T) {
 	for _, k := range []string{"step", "html", "config", "format"} {
 		meta2[k] = meta[k]
 	}
-	b, err := Encode(ts2, rs2, meta2)
+	b, err := encode(ts2, rs2, meta2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestDeterministic(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "x.safetensors")
-	if err := SaveAll(p, ts, rs, meta); err != nil {
+	if err := save(p, ts, rs, meta); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := os.ReadFile(p)
@@ -147,7 +147,7 @@ func TestInterop(t *testing.T) {
 	if !ok || !reflect.DeepEqual(b.Data, []float32{1, -2}) || !reflect.DeepEqual(b.Shape, []int{2}) {
 		t.Errorf("b = %+v", b)
 	}
-	a, ok := f.GetRaw("a")
+	a, ok := getRaw(f, "a")
 	if !ok || a.DType != "I64" || binary.LittleEndian.Uint64(a.Data) != 7 {
 		t.Errorf("a = %+v", a)
 	}
@@ -229,7 +229,7 @@ func TestCorrupt(t *testing.T) {
 
 func TestTruncated(t *testing.T) {
 	ts, rs, meta := sample()
-	data, err := Encode(ts, rs, meta)
+	data, err := encode(ts, rs, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestSaveErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		p := filepath.Join(dir, c.name)
-		err := SaveAll(p, c.ts, c.rs, nil)
+		err := save(p, c.ts, c.rs, nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), p) {
 			t.Errorf("%s: err = %v, want %q and the path", c.name, err, c.want)
 		}
@@ -347,9 +347,9 @@ func TestFuzzSeeds(t *testing.T) {
 	// The checked-in corpus must hold real saves; regenerate with
 	// TOONGAN_WRITE_SEEDS=1 go test -run TestFuzzSeeds ./pkg/safetensors
 	ts, rs, meta := sample()
-	full, _ := Encode(ts, rs, meta)
-	small, _ := Encode(ts[:1], nil, nil)
-	empty, _ := Encode(nil, nil, nil)
+	full, _ := encode(ts, rs, meta)
+	small, _ := encode(ts[:1], nil, nil)
+	empty, _ := encode(nil, nil, nil)
 	seeds := map[string][]byte{"full": full, "small": small, "empty": empty}
 	dir := filepath.Join("testdata", "fuzz", "FuzzDecode")
 	if os.Getenv("TOONGAN_WRITE_SEEDS") != "" {
@@ -387,7 +387,7 @@ func quote(b []byte) string {
 
 func FuzzDecode(f *testing.F) {
 	ts, rs, meta := sample()
-	full, _ := Encode(ts, rs, meta)
+	full, _ := encode(ts, rs, meta)
 	f.Add(full)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Decode(data)
@@ -395,7 +395,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		// Whatever decodes must re-encode and decode to the same content.
-		again, err := Encode(file.Tensors, file.Raws, file.Meta)
+		again, err := encode(file.Tensors, file.Raws, file.Meta)
 		if err != nil {
 			t.Fatalf("re-encode: %v", err)
 		}
@@ -413,4 +413,14 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// getRaw returns the non-F32 tensor called name.
+func getRaw(f *File, name string) (Raw, bool) {
+	for _, r := range f.Raws {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Raw{}, false
 }

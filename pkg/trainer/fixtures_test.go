@@ -34,6 +34,9 @@ func TestOldCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if l := meta.Loader; l.Seed != 1 || l.Images != 40 || l.Batch != 8 || l.PerEpoch != 5 || l.Elapsed <= 0 {
+		t.Errorf("loader state %+v", l)
+	}
 	if meta.Step != 5 || meta.Epoch != 1 || meta.DataPos != 0 || meta.Config != tinyConfig() {
 		t.Errorf("meta: step %d epoch %d pos %d config %+v", meta.Step, meta.Epoch, meta.DataPos, meta.Config)
 	}

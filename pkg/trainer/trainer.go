@@ -23,6 +23,7 @@ import (
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/loader"
 	"github.com/toongan/toongan/pkg/memlimit"
+	"github.com/toongan/toongan/pkg/runlog"
 	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/version"
 )
@@ -31,8 +32,8 @@ import (
 type Model interface {
 	Step(real []float32) (gan.Stats, error)
 	Generate(z []float32, n int, raw bool) ([]float32, error)
-	State() []gan.Tensor
-	SetState([]gan.Tensor) error
+	State() []safetensors.Tensor
+	SetState([]safetensors.Tensor) error
 	RNGState() ([]byte, error)
 	SetRNGState([]byte) error
 }
@@ -84,7 +85,7 @@ type Options struct {
 const (
 	CkptDir    = "ckpt"
 	GridDir    = "grids"
-	LogFile    = "log.jsonl"
+	LogFile    = runlog.FileName
 	ConfigFile = "config.json"
 )
 
@@ -106,15 +107,6 @@ type RunConfig struct {
 	LogEvery    int        `json:"log_every"`
 	ResumedFrom string     `json:"resumed_from,omitempty"`
 	ResumeStep  int        `json:"resumed_at_step,omitempty"`
-}
-
-// loaderState is stored in the checkpoint's loader_state.
-type loaderState struct {
-	Seed     uint64  `json:"seed"`
-	Images   int     `json:"images"`
-	Batch    int     `json:"batch"`
-	PerEpoch int     `json:"batches_per_epoch"`
-	Elapsed  float64 `json:"elapsed_s"`
 }
 
 // FixedLatents is the latent batch of the sample grids for a model seed.
@@ -283,14 +275,8 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 			return err
 		}
 		step, pos = meta.Step, loader.Pos{Epoch: meta.Epoch, Batch: meta.DataPos}
-		var ls loaderState
-		if len(meta.LoaderState) > 0 {
-			if err := json.Unmarshal(meta.LoaderState, &ls); err != nil {
-				return fmt.Errorf("%s: invalid loader state: %w", latest, err)
-			}
-		}
-		prior = ls.Elapsed
-		if ls.Images != 0 && ls.Images != ds.Source.Len() {
+		prior = meta.Loader.Elapsed
+		if ls := meta.Loader; ls.Images != 0 && ls.Images != ds.Source.Len() {
 			// Only reachable with Force: the old position means nothing here.
 			fmt.Fprintf(stderr, "note: the data set has %d training images, the checkpoint's had %d; starting a new epoch\n",
 				ds.Source.Len(), ls.Images)
@@ -340,15 +326,15 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 	}
 	logPath := filepath.Join(opts.Out, LogFile)
 	if opts.Resume {
-		if err := trimLog(logPath, step); err != nil {
+		if err := runlog.Trim(logPath, step); err != nil {
 			return err
 		}
 	}
-	lw, err := openLog(logPath, !opts.Resume)
+	lw, err := runlog.Create(logPath, !opts.Resume)
 	if err != nil {
 		return err
 	}
-	defer lw.close()
+	defer lw.Close()
 
 	if step >= target {
 		fmt.Fprintf(stderr, "train: %s is already at step %d of %d; nothing to do (raise the step or epoch budget)\n", latest, step, target)
@@ -375,7 +361,7 @@ type run struct {
 	prior    float64
 	target   int
 	perEpoch int
-	log      *logWriter
+	log      *runlog.Writer
 	stderr   io.Writer
 	z        []float32
 	start    time.Time
@@ -461,11 +447,11 @@ func (r *run) loop(ctx context.Context) error {
 		if r.step%r.opts.LogEvery == 0 {
 			now := time.Now()
 			imgPerS = float64(n*r.cfg.Batch) / now.Sub(winStart).Seconds()
-			e := LogEntry{Step: r.step, Epoch: float64(r.step) / float64(r.perEpoch),
+			e := runlog.Entry{Step: r.step, Epoch: float64(r.step) / float64(r.perEpoch),
 				Time: r.opts.Now().UTC().Format(time.RFC3339Nano), Elapsed: round3(r.elapsed()),
 				LossD: sum.LossD / float64(n), LossG: sum.LossG / float64(n),
 				DReal: sum.DReal / float64(n), DFake: sum.DFake / float64(n), ImgPerS: round3(imgPerS), Interval: n}
-			if err := r.log.write(e); err != nil {
+			if err := r.log.Write(e); err != nil {
 				return err
 			}
 			sum, n, winStart = gan.Stats{}, 0, now
@@ -519,16 +505,12 @@ func (r *run) describe(st gan.Stats, imgPerS float64, startStep int) string {
 
 // save writes a checkpoint for the current step; it refuses NaN/Inf weights.
 func (r *run) save() error {
-	ls, err := json.Marshal(loaderState{Seed: r.cfg.Seed, Images: r.ds.Source.Len(), Batch: r.cfg.Batch,
-		PerEpoch: r.perEpoch, Elapsed: round3(r.elapsed())})
-	if err != nil {
-		return err
-	}
 	meta := checkpoint.Meta{Config: r.cfg, Epoch: r.pos.Epoch, DataPos: r.pos.Batch, DatasetHash: r.ds.Hash,
-		ImageSize: r.ds.Size, Channels: r.ds.Channels, LoaderState: ls,
+		ImageSize: r.ds.Size, Channels: r.ds.Channels,
+		Loader: checkpoint.LoaderState{Seed: r.cfg.Seed, Images: r.ds.Source.Len(), Batch: r.cfg.Batch,
+			PerEpoch: r.perEpoch, Elapsed: round3(r.elapsed())},
 		Extra: map[string]string{"data": r.opts.Data}}
-	path, err := checkpoint.Save(r.ckptDir, r.step, r.opts.Keep, r.model, meta)
-	if err != nil {
+	if _, err := checkpoint.Save(r.ckptDir, r.step, r.opts.Keep, r.model, meta); err != nil {
 		var nf *checkpoint.NonFiniteError
 		if errors.As(err, &nf) {
 			return fmt.Errorf("%w at step %d: weight %s; not saved (last good checkpoint: %s)",
@@ -537,7 +519,6 @@ func (r *run) save() error {
 		return err
 	}
 	r.lastCkpt = filepath.Join(r.ckptDir, safetensors.LatestName)
-	_ = path
 	return nil
 }
 

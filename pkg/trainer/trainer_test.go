@@ -17,6 +17,7 @@ import (
 
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/runlog"
 	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/trainer/trainertest"
 )
@@ -48,16 +49,16 @@ func (f *fakes) opts(data, out string) Options {
 		}}
 }
 
-func readLog(t *testing.T, path string) []LogEntry {
+func readLog(t *testing.T, path string) []runlog.Entry {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []LogEntry
+	var out []runlog.Entry
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
-		var e LogEntry
+		var e runlog.Entry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("log line %q: %v", sc.Text(), err)
 		}
@@ -131,7 +132,7 @@ func TestTrainFakeOutputs(t *testing.T) {
 }
 
 // finalState loads runs/X/ckpt/latest into a fresh fake and returns it with meta.
-func finalState(t *testing.T, out string) ([]gan.Tensor, checkpoint.Meta) {
+func finalState(t *testing.T, out string) ([]safetensors.Tensor, checkpoint.Meta) {
 	t.Helper()
 	m := trainertest.NewFake(tinyConfig())
 	meta, err := checkpoint.Restore(filepath.Join(out, CkptDir, safetensors.LatestName), m)
@@ -221,7 +222,7 @@ func TestResumeRealModel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	load := func(out string) []gan.Tensor {
+	load := func(out string) []safetensors.Tensor {
 		m, _, err := checkpoint.Load(filepath.Join(out, CkptDir, safetensors.LatestName))
 		if err != nil {
 			t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/toongan/toongan/pkg/checkpoint"
-	"github.com/toongan/toongan/pkg/report"
+	"github.com/toongan/toongan/pkg/runlog"
 	"github.com/toongan/toongan/pkg/shard"
 )
 
@@ -43,7 +43,7 @@ func check(dataDir, runDir string) error {
 	if _, _, err := checkpoint.Load(filepath.Join(runDir, "ckpt", "latest.safetensors")); err != nil {
 		return err
 	}
-	if _, _, err := report.ReadLog(filepath.Join(runDir, "log.jsonl")); err != nil {
+	if _, _, err := runlog.Read(filepath.Join(runDir, "log.jsonl")); err != nil {
 		return err
 	}
 	for _, p := range []string{"grid.png", "interp.png"} {

@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/shard"
 )
 
@@ -150,15 +151,15 @@ func (m *FakeModel) Generate(z []float32, n int, raw bool) ([]float32, error) {
 }
 
 // State implements trainer.Model.
-func (m *FakeModel) State() []gan.Tensor {
-	return []gan.Tensor{
+func (m *FakeModel) State() []safetensors.Tensor {
+	return []safetensors.Tensor{
 		{Name: "D.w", Shape: []int{len(m.D)}, Data: slices.Clone(m.D)},
 		{Name: "G.w", Shape: []int{len(m.G)}, Data: slices.Clone(m.G)},
 	}
 }
 
 // SetState implements trainer.Model.
-func (m *FakeModel) SetState(ts []gan.Tensor) error {
+func (m *FakeModel) SetState(ts []safetensors.Tensor) error {
 	for _, t := range ts {
 		switch t.Name {
 		case "D.w":
