@@ -10,6 +10,7 @@ import (
 
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/imageset"
+	"github.com/toongan/toongan/pkg/shard"
 	"github.com/urfave/cli/v2"
 )
 
@@ -29,16 +30,16 @@ func newApp() *cli.App {
 	env := func(name string) []string { return cliapp.EnvVar("prep", name) }
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "dataset folder to (re)create, e.g. data/NAME (required): new, empty, or a dataset of prep", EnvVars: env("out")},
-		&cli.IntFlag{Name: "size", Value: 64, Usage: "output image side in pixels (e.g. 32, 48, 64, 96, 128)", EnvVars: env("size")},
+		&cli.IntFlag{Name: "size", Value: 64, Usage: "output image side in pixels (e.g. 32, 48, 64, 96, 128; 4..1024)", EnvVars: env("size")},
 		&cli.Float64Flag{Name: "holdout", Value: 0, Usage: "fraction of images kept apart for evaluation, 0..0.5 (e.g. 0.05)", EnvVars: env("holdout")},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the holdout split and the built-in faces", EnvVars: env("seed")},
 		&cli.StringFlag{Name: "crop", Value: imageset.CropCenter, Usage: "center: crop the centred square; none: pad to a square with --background", EnvVars: env("crop")},
 		&cli.StringFlag{Name: "background", Value: "white", Usage: "colour under transparent pixels and padding: white, black, gray, #rrggbb or r,g,b", EnvVars: env("background")},
-		&cli.IntFlag{Name: "builtin", Usage: "render `N` built-in cartoon faces instead of reading INPUT", EnvVars: env("builtin")},
+		&cli.IntFlag{Name: "builtin", Usage: fmt.Sprintf("render `N` built-in cartoon faces instead of reading INPUT (at most %d)", imageset.MaxBuiltin), EnvVars: env("builtin")},
 		&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable, corrupt or unsupported file instead of skipping it", EnvVars: env("strict")},
-		&cli.Float64Flag{Name: "max-pixels", Value: imageset.DefaultMaxPixels, Usage: "refuse images with more pixels than this (decompression bombs), checked before decoding", EnvVars: env("max-pixels")},
-		&cli.IntFlag{Name: "shard-size", Value: imageset.DefaultShardSize, Usage: "images per shard file", EnvVars: env("shard-size")},
-		&cli.IntFlag{Name: "workers", Usage: "decoding goroutines (default: all cores)", EnvVars: env("workers")},
+		&cli.Float64Flag{Name: "max-pixels", Value: imageset.DefaultMaxPixels, Usage: fmt.Sprintf("refuse images with more pixels than this (decompression bombs), checked before decoding; 1..%g", float64(imageset.MaxMaxPixels)), EnvVars: env("max-pixels")},
+		&cli.IntFlag{Name: "shard-size", Value: imageset.DefaultShardSize, Usage: fmt.Sprintf("images per shard file, 1..%d", shard.MaxCount), EnvVars: env("shard-size")},
+		&cli.IntFlag{Name: "workers", Usage: fmt.Sprintf("decoding goroutines (0: all cores; at most %d)", imageset.MaxWorkers), EnvVars: env("workers")},
 	}
 	return cliapp.New("prep",
 		"turn images into a toongan dataset (shards + manifest.json)",
@@ -62,8 +63,8 @@ func run(c *cli.Context) error {
 	switch {
 	case c.NArg() > 1:
 		return cliapp.UsageErrorf("one INPUT expected, got %d", c.NArg())
-	case builtin < 0:
-		return cliapp.UsageErrorf("--builtin %d must be positive", builtin)
+	case builtin < 0 || builtin > imageset.MaxBuiltin:
+		return cliapp.UsageErrorf("--builtin %d out of range 1..%d", builtin, imageset.MaxBuiltin)
 	case builtin > 0 && input != "":
 		return cliapp.UsageErrorf("give either INPUT or --builtin, not both")
 	case builtin == 0 && input == "":
@@ -74,19 +75,22 @@ func run(c *cli.Context) error {
 		return cliapp.UsageErrorf("--background: %v", err)
 	}
 	maxPix := c.Float64("max-pixels")
-	if !(maxPix >= 1) || maxPix > 1e15 {
-		return cliapp.UsageErrorf("--max-pixels %g must be between 1 and 1e15", maxPix)
+	if !(maxPix >= 1 && maxPix <= imageset.MaxMaxPixels) {
+		return cliapp.UsageErrorf("--max-pixels %g out of range 1..%g", maxPix, float64(imageset.MaxMaxPixels))
 	}
 	opt := imageset.Options{Size: c.Int("size"), Crop: c.String("crop"), Background: bg, MaxPixels: int64(maxPix)}
 	if err := opt.Validate(); err != nil {
-		return cliapp.UsageErrorf("%v", err)
+		return cliapp.UsageErrorf("--%v", err)
 	}
 	holdout := c.Float64("holdout")
 	if !(holdout >= 0 && holdout <= 0.5) {
 		return cliapp.UsageErrorf("--holdout %g must be between 0 and 0.5", holdout)
 	}
-	if n := c.Int("shard-size"); n < 1 {
-		return cliapp.UsageErrorf("--shard-size %d must be positive", n)
+	if err := cliapp.IntIn(c, "shard-size", 1, shard.MaxCount); err != nil {
+		return err
+	}
+	if err := cliapp.IntIn(c, "workers", 0, imageset.MaxWorkers); err != nil {
+		return err
 	}
 	quiet := c.Bool("quiet")
 	stderr := c.App.ErrWriter

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -190,7 +191,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for name, reason := range reasons {
-		if !strings.Contains(stderr, filepath.Join(in, filepath.FromSlash(name))+": "+reason) {
+		if !strings.Contains(stderr, strconv.Quote(filepath.Join(in, filepath.FromSlash(name)))+": "+reason) {
 			t.Errorf("no warning %q for %s in:\n%s", reason, name, stderr)
 		}
 	}
@@ -328,6 +329,10 @@ func TestExitCodes(t *testing.T) {
 		{"bad background", []string{"--out", o(), "--background", "plaid", in}, 2, "background"},
 		{"bad holdout", []string{"--out", o(), "--holdout", "0.9", in}, 2, "holdout"},
 		{"unknown flag", []string{"--out", o(), "--colour", "x", in}, 2, "flag provided but not defined"},
+		{"workers", []string{"--out", o(), "--workers", "100000", in}, 2, "--workers 100000 out of range 0..256"},
+		{"max pixels", []string{"--out", o(), "--max-pixels", "1e15", in}, 2, "--max-pixels 1e+15 out of range"},
+		{"builtin", []string{"--out", o(), "--builtin", "2000000"}, 2, "--builtin 2000000 out of range"},
+		{"shard size", []string{"--out", o(), "--shard-size", "0", in}, 2, "--shard-size 0 out of range"},
 		{"missing input", []string{"--out", o(), filepath.Join(tmp, "nope")}, 1, "nope"},
 		{"only bad files", []string{"--out", o(), bad}, 1, "no usable images"},
 		{"strict", []string{"--out", o(), "--strict", in}, 1, "--strict"},

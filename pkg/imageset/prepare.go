@@ -11,11 +11,13 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
+	"github.com/toongan/toongan/pkg/memlimit"
 	"github.com/toongan/toongan/pkg/shard"
 	"github.com/toongan/toongan/pkg/toon"
 )
@@ -120,6 +122,10 @@ type result struct {
 	skip   *SkipError
 }
 
+// errStopped marks a run whose workers stopped on cancellation; the cause
+// is reported instead.
+var errStopped = errors.New("prep stopped")
+
 // Prepare runs prep: it reads the input (or renders built-in faces), writes
 // the shards and manifest into a staging folder beside cfg.Out and swaps it
 // into place, so cfg.Out is either the old dataset or the complete new one.
@@ -139,6 +145,12 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if err := cfg.checkLimits(); err != nil {
+		return Summary{}, err
+	}
+	if err := memlimit.Check(fmt.Sprintf("prep with %d workers and --max-pixels %d", cfg.Workers, cfg.Options.MaxPixels), cfg.EstimateBytes()); err != nil {
+		return Summary{}, err
 	}
 	if cfg.Warn == nil {
 		cfg.Warn = io.Discard
@@ -175,7 +187,7 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 		source = cfg.Input
 		total = int64(src.Total())
 		if total == 0 {
-			return Summary{}, fmt.Errorf("input %s: no files found", cfg.Input)
+			return Summary{}, fmt.Errorf("input %q: no files found", cfg.Input)
 		}
 	}
 
@@ -196,6 +208,7 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 	}
 	defer prog.Finish()
 
+	outer := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	window := 8*cfg.Workers + 16
@@ -292,6 +305,11 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 		for pending[next%window] != nil && pending[next%window].idx == next {
 			cur := pending[next%window]
 			pending[next%window] = nil
+			if cur.skip == nil && cur.rec == nil { // a worker stopped by cancellation
+				collectErr = errStopped
+				cancel()
+				break
+			}
 			if err := b.add(cur); err != nil {
 				collectErr = err
 				cancel()
@@ -302,16 +320,22 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 			<-tokens
 		}
 	}
-	if collectErr != nil {
-		return Summary{}, collectErr
-	}
+	// The first real cause wins: a read error of the input (the workers'
+	// empty records after it are only its echo), then a write error, then
+	// the caller's cancellation.
 	select {
 	case err := <-readErr:
 		return Summary{}, err
 	default:
 	}
-	if err := ctx.Err(); err != nil {
+	if collectErr != nil && collectErr != errStopped {
+		return Summary{}, collectErr
+	}
+	if err := outer.Err(); err != nil {
 		return Summary{}, err
+	}
+	if collectErr != nil {
+		return Summary{}, collectErr
 	}
 	if _, err := b.finish(source); err != nil {
 		return Summary{}, err
@@ -383,14 +407,14 @@ func (b *builder) add(r *result) error {
 	b.counts.Inputs++
 	if r.skip != nil {
 		if b.cfg.Strict {
-			return fmt.Errorf("%s: %v (--strict)", b.displayName(r.name), r.skip)
+			return fmt.Errorf("%q: %s (--strict)", b.displayName(r.name), printable(r.skip.Error()))
 		}
-		fmt.Fprintf(b.cfg.Warn, "warning: skipping %s: %v\n", b.displayName(r.name), r.skip)
+		fmt.Fprintf(b.cfg.Warn, "warning: skipping %q: %s\n", b.displayName(r.name), printable(r.skip.Error()))
 		detail := ""
 		if r.skip.Err != nil {
 			detail = r.skip.Err.Error()
 		}
-		b.skipped = append(b.skipped, shard.Skip{File: r.name, Reason: r.skip.Reason, Detail: detail})
+		b.skipped = append(b.skipped, shard.NewSkip(r.name, r.skip.Reason, detail))
 		b.byReason[r.skip.Reason]++
 		b.counts.Skipped++
 		return nil
@@ -467,11 +491,11 @@ func (b *builder) finish(source string) (*shard.Manifest, error) {
 		}
 	}
 	if b.counts.Kept == 0 {
-		return nil, fmt.Errorf("input %s: no usable images (%d files, %d skipped, %d duplicates)",
+		return nil, fmt.Errorf("input %q: no usable images (%d files, %d skipped, %d duplicates)",
 			source, b.counts.Inputs, b.counts.Skipped, b.counts.Duplicates)
 	}
 	if b.counts.Train == 0 {
-		return nil, fmt.Errorf("input %s: all %d images fell in the holdout split; lower --holdout", source, b.counts.Kept)
+		return nil, fmt.Errorf("input %q: all %d images fell in the holdout split; lower --holdout", source, b.counts.Kept)
 	}
 	sz := b.cfg.Options.Size
 	skipped := b.skipped
@@ -500,4 +524,12 @@ func nonNil(s []shard.ShardInfo) []shard.ShardInfo {
 		return []shard.ShardInfo{}
 	}
 	return s
+}
+
+// printable escapes control characters and invalid UTF-8 (as Go's %q does,
+// without the quotes), so that a file name inside an error message cannot
+// forge lines or send escape sequences to the terminal.
+func printable(s string) string {
+	q := strconv.Quote(s)
+	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
 }

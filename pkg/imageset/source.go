@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/toongan/toongan/pkg/safeio"
 )
 
 // MaxFileBytes is the largest input file read; bigger ones are skipped.
@@ -52,15 +54,17 @@ func OpenSource(path string, buf func(n int) []byte) (Source, error) {
 	if st.IsDir() {
 		return openDir(path, buf)
 	}
-	f, err := os.Open(path)
+	// Only a regular file is opened as an archive: a FIFO or device would
+	// block or stream forever.
+	f, err := safeio.OpenRegular(path)
 	if err != nil {
-		return nil, fmt.Errorf("input: %w", err)
+		return nil, fmt.Errorf("input %q: %w: give a folder, a .zip, .tar or .tar.gz archive", path, err)
 	}
 	var magic [262]byte
 	n, _ := io.ReadFull(f, magic[:])
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("input %s: %w", path, err)
+		return nil, fmt.Errorf("input %q: %w", path, err)
 	}
 	m := magic[:n]
 	switch {
@@ -71,14 +75,14 @@ func OpenSource(path string, buf func(n int) []byte) (Source, error) {
 		zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("input %s: %w", path, err)
+			return nil, fmt.Errorf("input %q: %w", path, err)
 		}
 		return &tarSource{path: path, f: f, tr: tar.NewReader(zr), buf: buf}, nil
 	case len(m) >= 262 && string(m[257:262]) == "ustar":
 		return &tarSource{path: path, f: f, tr: tar.NewReader(bufio.NewReaderSize(f, 1<<20)), buf: buf}, nil
 	}
 	f.Close()
-	return nil, fmt.Errorf("input %s: not a folder, .zip, .tar or .tar.gz archive", path)
+	return nil, fmt.Errorf("input %q: not a folder, .zip, .tar or .tar.gz archive", path)
 }
 
 func ignored(name string) bool {
@@ -161,7 +165,11 @@ func (d *dirSource) Next() (Entry, error) {
 	name := d.names[d.i]
 	d.i++
 	e := Entry{Name: name}
-	f, err := os.Open(filepath.Join(d.root, filepath.FromSlash(name)))
+	f, err := safeio.OpenRegular(filepath.Join(d.root, filepath.FromSlash(name)))
+	if errors.Is(err, safeio.ErrNotRegular) {
+		e.Skip = &SkipError{Reason: ReasonSpecial, Err: err}
+		return e, nil
+	}
 	if err != nil {
 		e.Skip = &SkipError{Reason: ReasonRead, Err: err}
 		return e, nil
@@ -186,7 +194,7 @@ type zipSource struct {
 func openZip(path string, buf func(int) []byte) (Source, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return nil, fmt.Errorf("input %s: %w", path, err)
+		return nil, fmt.Errorf("input %q: %w", path, err)
 	}
 	var files []*zip.File
 	for _, f := range zr.File {
@@ -209,6 +217,10 @@ func (z *zipSource) Next() (Entry, error) {
 	f := z.files[z.i]
 	z.i++
 	e := Entry{Name: f.Name}
+	if f.Flags&0x1 != 0 { // general purpose flag bit 0: encrypted entry
+		e.Skip = skipf(ReasonEncrypted, "the zip entry is encrypted; toongan reads no encrypted archives")
+		return e, nil
+	}
 	if f.UncompressedSize64 > MaxFileBytes {
 		e.Skip = skipf(ReasonFileTooBig, "%d bytes, over the limit of %d", f.UncompressedSize64, MaxFileBytes)
 		return e, nil
@@ -247,7 +259,7 @@ func (t *tarSource) Next() (Entry, error) {
 			return Entry{}, io.EOF
 		}
 		if err != nil {
-			return Entry{}, fmt.Errorf("read archive %s: %w", t.path, err)
+			return Entry{}, fmt.Errorf("read archive %q: %w", t.path, err)
 		}
 		if h.Typeflag != tar.TypeReg || ignored(h.Name) {
 			continue
@@ -255,7 +267,7 @@ func (t *tarSource) Next() (Entry, error) {
 		e := Entry{Name: h.Name}
 		e.Data, e.Skip = readAll(t.tr, h.Size, t.buf)
 		if e.Skip != nil && e.Skip.Reason == ReasonRead {
-			return Entry{}, fmt.Errorf("read archive %s at %s: %w", t.path, h.Name, e.Skip.Err)
+			return Entry{}, fmt.Errorf("read archive %q at %q: %w", t.path, h.Name, e.Skip.Err)
 		}
 		return e, nil
 	}

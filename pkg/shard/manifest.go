@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
 	"github.com/toongan/toongan/pkg/safeio"
@@ -84,9 +85,42 @@ type ShardInfo struct {
 
 // Skip is one input that prep did not use.
 type Skip struct {
-	File   string `json:"file"`
-	Reason string `json:"reason"` // short class, e.g. "corrupt image"
-	Detail string `json:"detail,omitempty"`
+	File string `json:"file"`
+	// FileBytes holds the name's exact bytes (base64) when they are not
+	// valid UTF-8: JSON strings cannot carry them, so File then holds the
+	// name with invalid bytes escaped (\xNN), and this field finds the file.
+	FileBytes []byte `json:"file_bytes,omitempty"`
+	Reason    string `json:"reason"` // short class, e.g. "corrupt image"
+	Detail    string `json:"detail,omitempty"`
+}
+
+// NewSkip records a skipped input; see Skip.FileBytes for names that are
+// not valid UTF-8 (the detail is made valid UTF-8 the same way).
+func NewSkip(name, reason, detail string) Skip {
+	s := Skip{File: name, Reason: reason, Detail: detail}
+	if !utf8.ValidString(name) {
+		s.File, s.FileBytes = escapeInvalid(name), []byte(name)
+	}
+	if !utf8.ValidString(detail) {
+		s.Detail = escapeInvalid(detail)
+	}
+	return s
+}
+
+// escapeInvalid replaces each byte of s that is not part of valid UTF-8
+// with \xNN.
+func escapeInvalid(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // Dir is the dataset folder the manifest was loaded from.
