@@ -236,115 +236,129 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 			}
 		}()
 	}
-	ckptDir := filepath.Join(opts.Out, CkptDir)
-	latest, lerr := safetensors.Latest(ckptDir)
+	r := &run{opts: opts, ds: ds, stderr: stderr, ckptDir: filepath.Join(opts.Out, CkptDir)}
+	if err := r.startModel(); err != nil {
+		return err
+	}
+	if err := r.startData(); err != nil {
+		return err
+	}
+	if err := r.startFolder(); err != nil {
+		return err
+	}
+	defer r.log.Close()
+	if r.step >= r.target {
+		fmt.Fprintf(stderr, "train: %s is already at step %d of %d; nothing to do (raise the step or epoch budget)\n", r.lastCkpt, r.step, r.target)
+		return nil
+	}
+	r.z = FixedLatents(r.cfg.Seed, r.cfg.NZ)
+	return r.loop(ctx)
+}
+
+// startModel builds the model: from the run's latest checkpoint with
+// Resume (model, RNG, data position and training time restored), or fresh
+// from Config and the data's image size.
+func (r *run) startModel() error {
+	opts := r.opts
+	latest, lerr := safetensors.Latest(r.ckptDir)
 	if lerr != nil && !errors.Is(lerr, fs.ErrNotExist) {
 		return lerr
 	}
 	have := lerr == nil
-
-	var (
-		model Model
-		cfg   gan.Config
-		step  int
-		pos   loader.Pos
-		prior float64 // training seconds before this invocation
-	)
 	switch {
 	case opts.Resume && !have:
-		return fmt.Errorf("%w in %q", ErrNoCheckpoint, ckptDir)
+		return fmt.Errorf("%w in %q", ErrNoCheckpoint, r.ckptDir)
 	case !opts.Resume && have:
 		return fmt.Errorf("%w: %q has %q", ErrHasCheckpoint, opts.Out, latest)
-	case opts.Resume:
-		readMeta := checkpoint.ReadMeta
-		if opts.realModel { // refuse a damaged or forged header before building its model
-			readMeta = checkpoint.CheckHeader
-		}
-		meta, err := readMeta(latest)
-		if err != nil {
-			return err
-		}
-		if err := checkResume(latest, meta, opts, ds); err != nil {
-			return err
-		}
-		cfg = meta.Config
-		if model, err = opts.NewModel(cfg); err != nil {
-			return fmt.Errorf("build model from %s: %w", latest, err)
-		}
-		if meta, err = checkpoint.Restore(latest, model); err != nil {
-			return err
-		}
-		step, pos = meta.Step, loader.Pos{Epoch: meta.Epoch, Batch: meta.DataPos}
-		prior = meta.Loader.Elapsed
-		if ls := meta.Loader; ls.Images != 0 && ls.Images != ds.Source.Len() {
-			// Only reachable with Force: the old position means nothing here.
-			fmt.Fprintf(stderr, "note: the data set has %d training images, the checkpoint's had %d; starting a new epoch\n",
-				ds.Source.Len(), ls.Images)
-			pos = loader.Pos{Epoch: pos.Epoch + 1}
-		}
-	default:
-		cfg = opts.Config
-		cfg.Size, cfg.Channels = ds.Size, ds.Channels
-		if model, err = opts.NewModel(cfg); err != nil {
+	case !opts.Resume:
+		r.cfg = opts.Config
+		r.cfg.Size, r.cfg.Channels = r.ds.Size, r.ds.Channels
+		var err error
+		if r.model, err = opts.NewModel(r.cfg); err != nil {
 			return fmt.Errorf("build model: %w", err)
 		}
+		return nil
 	}
-
-	ld, err := loader.New(ds.Source, ds.Size, ds.Size, ds.Channels, cfg.Batch, cfg.Seed)
+	readMeta := checkpoint.ReadMeta
+	if opts.realModel { // refuse a damaged or forged header before building its model
+		readMeta = checkpoint.CheckHeader
+	}
+	meta, err := readMeta(latest)
 	if err != nil {
-		return fmt.Errorf("%s: %w", opts.Data, err)
+		return err
 	}
-	if !ld.Valid(pos) {
-		return fmt.Errorf("%s: data position epoch %d batch %d does not fit %d batches per epoch", latest, pos.Epoch, pos.Batch, ld.BatchesPerEpoch())
+	if err := checkResume(latest, meta, opts, r.ds); err != nil {
+		return err
 	}
-	perEpoch := ld.BatchesPerEpoch()
-	target := math.MaxInt
-	if opts.Steps > 0 {
-		target = opts.Steps
+	r.cfg, r.lastCkpt = meta.Config, latest
+	if r.model, err = opts.NewModel(r.cfg); err != nil {
+		return fmt.Errorf("build model from %s: %w", latest, err)
 	}
-	if opts.Epochs > 0 {
-		target = min(target, opts.Epochs*perEpoch)
+	if meta, err = checkpoint.Restore(latest, r.model); err != nil {
+		return err
 	}
+	r.step, r.pos = meta.Step, loader.Pos{Epoch: meta.Epoch, Batch: meta.DataPos}
+	r.prior = meta.Loader.Elapsed
+	if ls := meta.Loader; ls.Images != 0 && ls.Images != r.ds.Source.Len() {
+		// Only reachable with Force: the old position means nothing here.
+		fmt.Fprintf(r.stderr, "note: the data set has %d training images, the checkpoint's had %d; starting a new epoch\n",
+			r.ds.Source.Len(), ls.Images)
+		r.pos = loader.Pos{Epoch: r.pos.Epoch + 1}
+	}
+	return nil
+}
 
-	for _, d := range []string{opts.Out, ckptDir, filepath.Join(opts.Out, GridDir)} {
+// startData sets up the batch loader and the step budget.
+func (r *run) startData() error {
+	ld, err := loader.New(r.ds.Source, r.ds.Size, r.ds.Size, r.ds.Channels, r.cfg.Batch, r.cfg.Seed)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.opts.Data, err)
+	}
+	if !ld.Valid(r.pos) {
+		return fmt.Errorf("%s: data position epoch %d batch %d does not fit %d batches per epoch", r.lastCkpt, r.pos.Epoch, r.pos.Batch, ld.BatchesPerEpoch())
+	}
+	r.ld, r.perEpoch, r.target = ld, ld.BatchesPerEpoch(), math.MaxInt
+	if r.opts.Steps > 0 {
+		r.target = r.opts.Steps
+	}
+	if r.opts.Epochs > 0 {
+		r.target = min(r.target, r.opts.Epochs*r.perEpoch)
+	}
+	return nil
+}
+
+// startFolder readies the run folder: its subfolders, no stale temporary
+// files, config.json, and log.jsonl (trimmed to the checkpoint's step on
+// resume), open in r.log.
+func (r *run) startFolder() error {
+	opts := r.opts
+	for _, d := range []string{opts.Out, r.ckptDir, filepath.Join(opts.Out, GridDir)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("create run directory: %w", err)
 		}
 	}
-	removeStale(stderr, ckptDir, filepath.Join(opts.Out, GridDir), opts.Out)
+	removeStale(r.stderr, r.ckptDir, filepath.Join(opts.Out, GridDir), opts.Out)
 	rc := RunConfig{Format: RunFormat, Version: version.Version, Started: opts.Now().UTC().Format(time.RFC3339), Data: opts.Data,
-		DatasetHash: ds.Hash, Images: ds.Source.Len(), PerEpoch: perEpoch, Model: cfg, Steps: target,
+		DatasetHash: r.ds.Hash, Images: r.ds.Source.Len(), PerEpoch: r.perEpoch, Model: r.cfg, Steps: r.target,
 		Minutes: opts.Minutes, SaveEvery: opts.SaveEvery, Keep: opts.Keep, SampleEvery: opts.SampleEvery, LogEvery: opts.LogEvery}
-	if target == math.MaxInt {
+	if r.target == math.MaxInt {
 		rc.Steps = 0
 	}
 	if opts.Resume {
-		rc.ResumedFrom, rc.ResumeStep = latest, step
+		rc.ResumedFrom, rc.ResumeStep = r.lastCkpt, r.step
 	}
 	if err := writeJSON(filepath.Join(opts.Out, ConfigFile), rc); err != nil {
 		return err
 	}
 	logPath := filepath.Join(opts.Out, LogFile)
 	if opts.Resume {
-		if err := runlog.Trim(logPath, step); err != nil {
+		if err := runlog.Trim(logPath, r.step); err != nil {
 			return err
 		}
 	}
-	lw, err := runlog.Create(logPath, !opts.Resume)
-	if err != nil {
-		return err
-	}
-	defer lw.Close()
-
-	if step >= target {
-		fmt.Fprintf(stderr, "train: %s is already at step %d of %d; nothing to do (raise the step or epoch budget)\n", latest, step, target)
-		return nil
-	}
-
-	t := &run{opts: opts, model: model, cfg: cfg, ds: ds, ld: ld, ckptDir: ckptDir, lastCkpt: latest,
-		step: step, pos: pos, prior: prior, target: target, perEpoch: perEpoch, log: lw, stderr: stderr,
-		z: FixedLatents(cfg.Seed, cfg.NZ)}
-	return t.loop(ctx)
+	var err error
+	r.log, err = runlog.Create(logPath, !opts.Resume)
+	return err
 }
 
 // run is the state of one training invocation.
@@ -364,13 +378,30 @@ type run struct {
 	log      *runlog.Writer
 	stderr   io.Writer
 	z        []float32
-	start    time.Time
+
+	start     time.Time // when this invocation's loop began
+	startStep int       // the step it began at
+	win       window    // the steps since the last log line
+	lastSaved int       // step of the last checkpoint written (-1: none yet)
+	lastGrid  int       // step of the last grid written (-1: none yet)
+}
+
+// window accumulates the steps since the last log line.
+type window struct {
+	sum   gan.Stats
+	n     int
+	start time.Time
+	rate  float64 // images/s over the last closed window; 0 before the first
 }
 
 func (r *run) elapsed() float64 { return r.prior + time.Since(r.start).Seconds() }
 
+// loop trains until the target step, the time budget or ctx stops it, then
+// writes the final grid and checkpoint.
 func (r *run) loop(ctx context.Context) error {
 	r.start = time.Now()
+	r.startStep, r.lastSaved, r.lastGrid = r.step, -1, -1
+	r.win = window{start: r.start}
 	var deadline time.Time
 	if r.opts.Minutes > 0 {
 		deadline = r.start.Add(time.Duration(r.opts.Minutes * float64(time.Minute)))
@@ -385,28 +416,9 @@ func (r *run) loop(ctx context.Context) error {
 		return err
 	}
 	defer stream.Close()
-
-	var (
-		sum       gan.Stats
-		n         int
-		winStart  = time.Now()
-		imgPerS   float64
-		lastSaved = -1
-		lastGrid  = -1
-		startStep = r.step
-	)
-	// gridIf writes the current step's grid when due and not yet written.
-	gridIf := func(due bool) error {
-		if !due || lastGrid == r.step {
-			return nil
-		}
-		lastGrid = r.step
-		return r.grid()
-	}
-	sampleDue := func() bool { return r.opts.SampleEvery > 0 && r.step%r.opts.SampleEvery == 0 }
 	// A fresh run's series starts with the untrained generator (step 0 is due);
 	// a resumed run wrote its starting step's grid before it stopped.
-	if err := gridIf(r.step == 0 && sampleDue()); err != nil {
+	if err := r.gridIf(r.step == 0 && r.sampleDue()); err != nil {
 		return err
 	}
 	interrupted := false
@@ -418,60 +430,107 @@ func (r *run) loop(ctx context.Context) error {
 		if !deadline.IsZero() && !time.Now().Before(deadline) {
 			break
 		}
-		b, err := stream.Next()
+		st, err := r.trainStep(stream)
 		if err != nil {
-			return fmt.Errorf("%s: %w", r.opts.Data, err)
+			return err
 		}
-		st, err := r.model.Step(b.Data)
-		next := b.Next
-		b.Release()
-		if err != nil && !errors.Is(err, gan.ErrNonFinite) {
-			return fmt.Errorf("step %d: %w", r.step+1, err)
+		if err := r.record(st); err != nil {
+			return err
 		}
-		r.step++
-		r.pos = next
-		if name, v, bad := nonFinite(st); bad || err != nil {
-			what := fmt.Sprintf("%s is %v", name, v)
-			if !bad {
-				what = err.Error()
-			}
-			return fmt.Errorf("%w at step %d: %s; stopping without saving this state (last good checkpoint: %s)",
-				ErrNonFinite, r.step, what, r.lastOr())
-		}
-		sum.LossD += st.LossD
-		sum.LossG += st.LossG
-		sum.DReal += st.DReal
-		sum.DFake += st.DFake
-		n++
+		prog.Describe(r.describe(st))
 		prog.Add(1)
-		if r.step%r.opts.LogEvery == 0 {
-			now := time.Now()
-			imgPerS = float64(n*r.cfg.Batch) / now.Sub(winStart).Seconds()
-			e := runlog.Entry{Step: r.step, Epoch: float64(r.step) / float64(r.perEpoch),
-				Time: r.opts.Now().UTC().Format(time.RFC3339Nano), Elapsed: round3(r.elapsed()),
-				LossD: sum.LossD / float64(n), LossG: sum.LossG / float64(n),
-				DReal: sum.DReal / float64(n), DFake: sum.DFake / float64(n), ImgPerS: round3(imgPerS), Interval: n}
-			if err := r.log.Write(e); err != nil {
-				return err
-			}
-			sum, n, winStart = gan.Stats{}, 0, now
-		}
-		prog.Describe(r.describe(st, imgPerS, startStep))
-		if err := gridIf(sampleDue()); err != nil {
+		if err := r.gridIf(r.sampleDue()); err != nil {
 			return err
 		}
 		if r.opts.SaveEvery > 0 && r.step%r.opts.SaveEvery == 0 {
 			if err := r.save(); err != nil {
 				return err
 			}
-			lastSaved = r.step
 		}
 	}
 	prog.Finish()
-	if err := gridIf(true); err != nil {
+	return r.finish(interrupted)
+}
+
+// trainStep trains on the stream's next batch and advances the position. A
+// non-finite result ends the run without saving it.
+func (r *run) trainStep(stream *loader.Stream) (gan.Stats, error) {
+	b, err := stream.Next()
+	if err != nil {
+		return gan.Stats{}, fmt.Errorf("%s: %w", r.opts.Data, err)
+	}
+	st, err := r.model.Step(b.Data)
+	next := b.Next
+	b.Release()
+	if err != nil && !errors.Is(err, gan.ErrNonFinite) {
+		return st, fmt.Errorf("step %d: %w", r.step+1, err)
+	}
+	r.step++
+	r.pos = next
+	if name, v, bad := nonFinite(st); bad || err != nil {
+		what := fmt.Sprintf("%s is %v", name, v)
+		if !bad {
+			what = err.Error()
+		}
+		return st, fmt.Errorf("%w at step %d: %s; stopping without saving this state (last good checkpoint: %s)",
+			ErrNonFinite, r.step, what, r.lastOr())
+	}
+	return st, nil
+}
+
+// record adds a step to the log window and writes the window's log line
+// every LogEvery steps.
+func (r *run) record(st gan.Stats) error {
+	w := &r.win
+	w.sum.LossD += st.LossD
+	w.sum.LossG += st.LossG
+	w.sum.DReal += st.DReal
+	w.sum.DFake += st.DFake
+	w.n++
+	if r.step%r.opts.LogEvery != 0 {
+		return nil
+	}
+	now := time.Now()
+	w.rate = float64(w.n*r.cfg.Batch) / now.Sub(w.start).Seconds()
+	n := float64(w.n)
+	e := runlog.Entry{Step: r.step, Epoch: float64(r.step) / float64(r.perEpoch),
+		Time: r.opts.Now().UTC().Format(time.RFC3339Nano), Elapsed: round3(r.elapsed()),
+		LossD: w.sum.LossD / n, LossG: w.sum.LossG / n, DReal: w.sum.DReal / n, DFake: w.sum.DFake / n,
+		ImgPerS: round3(w.rate), Interval: w.n}
+	if err := r.log.Write(e); err != nil {
 		return err
 	}
-	if lastSaved != r.step {
+	*w = window{start: now, rate: w.rate}
+	return nil
+}
+
+// imgPerS is the rate the progress line shows: the last closed log
+// window's, or the open window's until one has closed.
+func (r *run) imgPerS() float64 {
+	if w := r.win; w.rate == 0 && w.n > 0 {
+		return float64(w.n*r.cfg.Batch) / time.Since(w.start).Seconds()
+	}
+	return r.win.rate
+}
+
+func (r *run) sampleDue() bool { return r.opts.SampleEvery > 0 && r.step%r.opts.SampleEvery == 0 }
+
+// gridIf writes the current step's grid when due and not yet written.
+func (r *run) gridIf(due bool) error {
+	if !due || r.lastGrid == r.step {
+		return nil
+	}
+	r.lastGrid = r.step
+	return r.grid()
+}
+
+// finish writes the last grid and checkpoint (unless this step's exist)
+// and reports how the run ended.
+func (r *run) finish(interrupted bool) error {
+	if err := r.gridIf(true); err != nil {
+		return err
+	}
+	if r.lastSaved != r.step {
 		if err := r.save(); err != nil {
 			return err
 		}
@@ -493,11 +552,11 @@ func (r *run) lastOr() string {
 	return r.lastCkpt
 }
 
-func (r *run) describe(st gan.Stats, imgPerS float64, startStep int) string {
+func (r *run) describe(st gan.Stats) string {
 	s := fmt.Sprintf("step %d epoch %d loss_D %.3f loss_G %.3f D(x) %.3f D(G(z)) %.3f %.0f img/s",
-		r.step, r.pos.Epoch, st.LossD, st.LossG, st.DReal, st.DFake, imgPerS)
-	if r.target != math.MaxInt && r.step > startStep {
-		per := time.Since(r.start) / time.Duration(r.step-startStep)
+		r.step, r.pos.Epoch, st.LossD, st.LossG, st.DReal, st.DFake, r.imgPerS())
+	if r.target != math.MaxInt && r.step > r.startStep {
+		per := time.Since(r.start) / time.Duration(r.step-r.startStep)
 		s += " ETA " + (per * time.Duration(r.target-r.step)).Round(time.Second).String()
 	}
 	return s
@@ -519,6 +578,7 @@ func (r *run) save() error {
 		return err
 	}
 	r.lastCkpt = filepath.Join(r.ckptDir, safetensors.LatestName)
+	r.lastSaved = r.step
 	return nil
 }
 

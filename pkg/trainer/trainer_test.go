@@ -431,3 +431,30 @@ func TestNonFiniteRealModel(t *testing.T) {
 		t.Errorf("the last good checkpoint: %v", err)
 	}
 }
+
+// TestProgressRate: the plain progress lines (stderr is not a terminal)
+// show a non-zero images/s from the first line on, before the first log
+// window has closed.
+func TestProgressRate(t *testing.T) {
+	data := dataset(t, 24, 3)
+	var f fakes
+	o := f.opts(data, filepath.Join(t.TempDir(), "run"))
+	o.Quiet, o.Steps, o.LogEvery = false, 3, 1000
+	var stderr bytes.Buffer
+	if err := Run(context.Background(), o, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if !strings.HasPrefix(line, "train ") {
+			continue
+		}
+		n++
+		if !strings.Contains(line, " img/s") || strings.Contains(line, " 0 img/s") {
+			t.Errorf("progress line without a rate: %q", line)
+		}
+	}
+	if n == 0 {
+		t.Fatalf("no progress lines in %q", stderr.String())
+	}
+}
