@@ -3,7 +3,9 @@ package evaluate
 import (
 	"fmt"
 	"image"
+	"image/color"
 
+	"github.com/toongan/toongan/pkg/imageset"
 	"github.com/toongan/toongan/pkg/imgutil"
 	"github.com/toongan/toongan/pkg/metrics"
 	"github.com/toongan/toongan/pkg/shard"
@@ -55,21 +57,52 @@ func picture(s *shard.Set, i int) (*image.NRGBA, error) {
 	return imgutil.RecordImage(buf, h.Height, h.Width, h.Channels)
 }
 
-// loadDir loads an image folder as metrics images of size x size.
-func loadDir(dir string, size, limit, channels int) ([]metrics.Image, []*image.NRGBA, int, error) {
-	imgs, _, skipped, err := imgutil.LoadDir(dir, size, limit)
+// loadDir reads up to limit images (all when limit <= 0) of an image folder
+// (sorted by name) as size x size metrics images, each preprocessed exactly
+// as prep preprocesses its input (imageset.ReadFile: centre crop, alpha
+// over white, prep's resampler). It returns how many files it skipped as
+// unreadable.
+func loadDir(dir string, size, limit, channels int) ([]metrics.Image, int, error) {
+	files, err := imgutil.ListDir(dir)
 	if err != nil {
-		return nil, nil, len(skipped), err
+		return nil, 0, err
 	}
-	out := make([]metrics.Image, len(imgs))
-	for i, im := range imgs {
-		m := metrics.Image{C: channels, H: size, W: size, Pix: make([]float32, channels*size*size)}
-		if err := imgutil.ImageTensor(im, channels, m.Pix); err != nil {
-			return nil, nil, len(skipped), fmt.Errorf("image folder %s: %w", dir, err)
+	opt := imageset.Options{Size: size, Crop: imageset.CropCenter, Background: color.NRGBA{255, 255, 255, 255},
+		MaxPixels: imageset.DefaultMaxPixels}
+	rec := make([]byte, opt.RecordSize())
+	var scratch imageset.Scratch
+	var out []metrics.Image
+	skipped := 0
+	for _, p := range files {
+		if limit > 0 && len(out) >= limit {
+			break
 		}
-		out[i] = m
+		if err := imageset.ReadFile(p, opt, rec, &scratch); err != nil {
+			skipped++
+			continue
+		}
+		m := metrics.Image{C: channels, H: size, W: size, Pix: make([]float32, channels*size*size)}
+		if err := recordTensor(rec, size, channels, m.Pix); err != nil {
+			return nil, skipped, fmt.Errorf("image folder %s: %w", dir, err)
+		}
+		out = append(out, m)
 	}
-	return out, imgs, len(skipped), nil
+	if len(out) == 0 {
+		return nil, skipped, fmt.Errorf("image folder %s: no readable png/jpg/gif/bmp/webp images", dir)
+	}
+	return out, skipped, nil
+}
+
+// recordTensor converts an RGB record to a CHW image of c channels.
+func recordTensor(rec []byte, size, c int, dst []float32) error {
+	if c == 3 {
+		return imgutil.RecordTensor(rec, size, size, 3, dst)
+	}
+	im, err := imgutil.RecordImage(rec, size, size, 3)
+	if err != nil {
+		return err
+	}
+	return imgutil.ImageTensor(im, c, dst)
 }
 
 // nchw packs images into one NCHW batch.

@@ -183,12 +183,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if len(files) == 0 {
 			return nil, fmt.Errorf("real image folder %s holds no images", o.RealDir)
 		}
-		im, err := imgutil.LoadImage(files[0], 0)
-		if err == nil {
-			size = min(im.Bounds().Dx(), im.Bounds().Dy())
-		} else {
+		ic, err := imgutil.ImageConfig(files[0])
+		if err != nil {
 			return nil, err
 		}
+		size = min(ic.Width, ic.Height)
 		channels = 3
 	}
 	r.Params.Size, r.Params.Channels = size, channels
@@ -203,7 +202,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.Inputs.RealDir = o.RealDir
 		var skipped int
 		var err error
-		real, _, skipped, err = loadDir(o.RealDir, size, o.HoldoutCap, channels)
+		real, skipped, err = loadDir(o.RealDir, size, o.HoldoutCap, channels)
 		r.Counts.Skipped += skipped
 		if err != nil {
 			return nil, err
@@ -240,7 +239,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	var mainFake []metrics.Image
 	if o.FakeDir != "" {
 		r.Inputs.FakeDir = o.FakeDir
-		fake, _, skipped, err := loadDir(o.FakeDir, size, o.N, channels)
+		fake, skipped, err := loadDir(o.FakeDir, size, o.N, channels)
 		r.Counts.Skipped += skipped
 		if err != nil {
 			return nil, err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/imageset"
 	"github.com/toongan/toongan/pkg/imgutil"
 	"github.com/toongan/toongan/pkg/shard"
 )
@@ -364,5 +365,49 @@ func TestMakeDatasetHash(t *testing.T) {
 	}
 	if m.ContentHash != want {
 		t.Errorf("content hash %s, the records' is %s", m.ContentHash, want)
+	}
+}
+
+// TestFolderImagesAsPrep: images eval reads from a folder (--real-dir,
+// --fake-dir) are preprocessed exactly as prep preprocesses them into
+// shards: centre crop, alpha over white, prep's resampler.
+func TestFolderImagesAsPrep(t *testing.T) {
+	dir := t.TempDir()
+	src := image.NewNRGBA(image.Rect(0, 0, 45, 30))
+	for y := 0; y < 30; y++ {
+		for x := 0; x < 45; x++ {
+			src.SetNRGBA(x, y, color.NRGBA{uint8(5 * x), uint8(8 * y), uint8(3 * (x + y)), uint8(255 - 6*y)})
+		}
+	}
+	if err := imgutil.WritePNG(filepath.Join(dir, "a.png"), src); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "a.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 16
+	rec := make([]byte, 3*size*size)
+	opt := imageset.Options{Size: size, Crop: imageset.CropCenter, Background: color.NRGBA{255, 255, 255, 255}, MaxPixels: 1e6}
+	if err := imageset.Decode(data, opt, rec, &imageset.Scratch{}); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, len(rec))
+	if err := imgutil.RecordTensor(rec, size, size, 3, want); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "b.png"), []byte("not a png"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644)
+	got, skipped, err := loadDir(dir, size, 0, 3)
+	if err != nil || skipped != 1 || len(got) != 1 {
+		t.Fatalf("loadDir: %d images, %d skipped, %v", len(got), skipped, err)
+	}
+	if _, _, err := loadDir(filepath.Join(dir, "missing"), size, 0, 3); err == nil {
+		t.Error("missing folder accepted")
+	}
+	for i := range want {
+		if got[0].Pix[i] != want[i] {
+			t.Fatalf("value %d: eval read %v, prep writes %v", i, got[0].Pix[i], want[i])
+		}
 	}
 }

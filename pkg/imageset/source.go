@@ -20,6 +20,20 @@ import (
 // MaxFileBytes is the largest input file read; bigger ones are skipped.
 const MaxFileBytes = 256 << 20
 
+// ReadFile decodes the image file at path into a record exactly as prep
+// does with the images of its input (Decode with opt). Only a regular file
+// of at most MaxFileBytes is read.
+func ReadFile(path string, opt Options, dst []byte, s *Scratch) error {
+	data, err := safeio.ReadFile(path, MaxFileBytes, "image")
+	if err != nil {
+		return err
+	}
+	if err := Decode(data, opt, dst, s); err != nil {
+		return fmt.Errorf("%q: %w", path, err)
+	}
+	return nil
+}
+
 // Entry is one input file: its name (relative to the folder, or the path
 // inside the archive) and its bytes, or a read problem.
 type Entry struct {

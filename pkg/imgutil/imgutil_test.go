@@ -5,11 +5,8 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
-	"image/jpeg"
-	"image/png"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -171,48 +168,6 @@ type boundedUniform struct {
 }
 
 func (b *boundedUniform) Bounds() image.Rectangle { return b.r }
-
-func TestLoadDir(t *testing.T) {
-	dir := t.TempDir()
-	im := image.NewNRGBA(image.Rect(0, 0, 20, 10))
-	for i := range im.Pix {
-		im.Pix[i] = 200
-	}
-	if err := WritePNG(filepath.Join(dir, "a.png"), im); err != nil {
-		t.Fatal(err)
-	}
-	var jb bytes.Buffer
-	if err := jpeg.Encode(&jb, im, nil); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "b.JPG"), jb.Bytes(), 0o644)
-	os.WriteFile(filepath.Join(dir, "c.png"), []byte("not a png"), 0o644)
-	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644)
-	imgs, names, skipped, err := LoadDir(dir, 8, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(imgs) != 2 || len(skipped) != 1 || !strings.Contains(skipped[0], "c.png") {
-		t.Fatalf("loaded %v skipped %v", names, skipped)
-	}
-	for _, m := range imgs {
-		if m.Bounds().Dx() != 8 || m.Bounds().Dy() != 8 {
-			t.Fatalf("size %v", m.Bounds())
-		}
-	}
-	x, err := ImagesTensor(imgs, 3)
-	if err != nil || len(x) != 2*3*8*8 {
-		t.Fatalf("tensor %d values, %v", len(x), err)
-	}
-	if _, _, _, err := LoadDir(filepath.Join(dir, "missing"), 8, 0); err == nil {
-		t.Error("missing folder accepted")
-	}
-	var pb bytes.Buffer
-	png.Encode(&pb, im)
-	if _, err := EncodePNG(im); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestScale(t *testing.T) {
 	im := image.NewNRGBA(image.Rect(0, 0, 2, 2))

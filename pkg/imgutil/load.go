@@ -6,23 +6,17 @@ import (
 	_ "image/gif"  // decoder
 	_ "image/jpeg" // decoder
 	_ "image/png"  // decoder
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/disintegration/imaging"
 	"github.com/toongan/toongan/pkg/safeio"
 	_ "golang.org/x/image/bmp"  // decoder
 	_ "golang.org/x/image/webp" // decoder
 )
 
-// MaxPixels is the largest image (width x height) LoadImage decodes, as
-// prep's default --max-pixels.
-const MaxPixels = 40_000_000
-
-// imageExts are the file name endings LoadDir reads.
+// imageExts are the file name endings ListDir lists.
 var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".bmp": true, ".webp": true}
 
 // ListDir returns the image files (png, jpg, gif, bmp, webp) directly inside
@@ -49,71 +43,19 @@ func ListDir(dir string) ([]string, error) {
 	return out, nil
 }
 
-// LoadImage decodes one image file and resizes it to size x size: the
-// shorter side is scaled to size and the centre cropped (Lanczos). With
-// size <= 0 the image keeps its size.
-//
-// Only regular files are opened, and an image of more than MaxPixels
-// pixels is refused before it is decoded.
-func LoadImage(path string, size int) (*image.NRGBA, error) {
+// ImageConfig decodes only the header of the image file at path (its
+// size and colour model). Only regular files are opened.
+func ImageConfig(path string) (image.Config, error) {
 	f, err := safeio.OpenRegular(path)
 	if err != nil {
-		return nil, fmt.Errorf("open image: %w", err)
+		return image.Config{}, fmt.Errorf("open image: %w", err)
 	}
 	defer f.Close()
 	cfg, _, err := image.DecodeConfig(f)
 	if err != nil {
-		return nil, fmt.Errorf("decode image %q: %w", path, err)
+		return image.Config{}, fmt.Errorf("decode image %q: %w", path, err)
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPixels {
-		return nil, fmt.Errorf("image %q is %dx%d = %d pixels, over the limit of %d", path, cfg.Width, cfg.Height, px, int64(MaxPixels))
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("read image %q: %w", path, err)
-	}
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("decode image %q: %w", path, err)
-	}
-	if size <= 0 {
-		return toNRGBA(img), nil
-	}
-	return Resize(img, size), nil
-}
-
-// Resize scales the shorter side of img to size and crops the centre square.
-func Resize(img image.Image, size int) *image.NRGBA {
-	b := img.Bounds()
-	if b.Dx() == size && b.Dy() == size {
-		return toNRGBA(img)
-	}
-	return imaging.Fill(img, size, size, imaging.Center, imaging.Lanczos)
-}
-
-// LoadDir loads up to limit images (all when limit <= 0) from dir, sorted by
-// file name, each resized to size x size. Files that fail to decode are
-// skipped and reported in skipped ("path: reason").
-func LoadDir(dir string, size, limit int) (imgs []*image.NRGBA, names []string, skipped []string, err error) {
-	files, err := ListDir(dir)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, p := range files {
-		if limit > 0 && len(imgs) >= limit {
-			break
-		}
-		img, err := LoadImage(p, size)
-		if err != nil {
-			skipped = append(skipped, err.Error())
-			continue
-		}
-		imgs = append(imgs, img)
-		names = append(names, p)
-	}
-	if len(imgs) == 0 {
-		return nil, nil, skipped, fmt.Errorf("image folder %s: no readable png/jpg/gif/bmp/webp images", dir)
-	}
-	return imgs, names, skipped, nil
+	return cfg, nil
 }
 
 // ImagesTensor stacks same-size images into one NCHW batch in [-1, 1].
