@@ -106,255 +106,312 @@ type Result struct {
 }
 
 // Run evaluates as o says and writes Out/report.json and Out/report.html.
+// The phases, in order: the image geometry from the checkpoints and the
+// dataset, the held-out reals and their SWD baseline, every source's
+// generated images and scores, the sample grid and the diversity check,
+// the memorisation check, the plots, the files.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	r := &report.Report{Format: report.Format, Version: report.Version, Tool: version.Version, Warnings: []string{}}
-	r.Params = report.Params{N: o.N, HoldoutCap: o.HoldoutCap, NNTrain: o.NNTrain, Seed: o.Seed, Raw: o.Raw,
+	e := &evaluation{ctx: ctx, o: o, r: &report.Report{Format: report.Format, Version: report.Version, Tool: version.Version, Warnings: []string{}}}
+	e.r.Params = report.Params{N: o.N, HoldoutCap: o.HoldoutCap, NNTrain: o.NNTrain, Seed: o.Seed, Raw: o.Raw,
 		SWD: o.SWD, Memo: o.Memo, HistBins: o.HistBins, Collapse: o.Collapse}
-	warn := func(format string, a ...any) {
-		msg := fmt.Sprintf(format, a...)
-		r.Warnings = append(r.Warnings, msg)
-		o.logf("warning: %s", msg)
-	}
-
-	// Image geometry: from the first checkpoint, else the dataset.
-	size, channels := 0, 0
-	var metas []checkpoint.Meta
-	for _, p := range o.Ckpts {
-		m, err := checkpoint.ReadMeta(p)
-		if err != nil {
-			return nil, err
-		}
-		if size == 0 {
-			size, channels = m.Config.Size, m.Config.Channels
-		} else if m.Config.Size != size || m.Config.Channels != channels {
-			return nil, fmt.Errorf("checkpoint %s makes %d px %d-channel images, %s makes %d px %d-channel ones",
-				p, m.Config.Size, m.Config.Channels, o.Ckpts[0], size, channels)
-		}
-		metas = append(metas, m)
-	}
-
-	var man *shard.Manifest
-	var train, held *shard.Set
-	if o.Data != "" {
-		var err error
-		if man, err = shard.Load(o.Data); err != nil {
-			return nil, err
-		}
-		r.Inputs.Data, r.Inputs.DatasetHash = o.Data, man.ContentHash
-		if size == 0 {
-			size, channels = man.Height, man.Channels
-		}
-		if man.Height != size || man.Width != size || man.Channels != channels {
-			return nil, fmt.Errorf("dataset %s holds %dx%d %d-channel images, the checkpoint makes %d px %d-channel ones",
-				o.Data, man.Width, man.Height, man.Channels, size, channels)
-		}
-		for i, m := range metas {
-			if m.DatasetHash != "" && man.ContentHash != "" && m.DatasetHash != man.ContentHash {
-				warn("checkpoint %s was trained on dataset %s, not on %s (%s)", o.Ckpts[i], m.DatasetHash, o.Data, man.ContentHash)
-			}
-		}
-		if man.Channels != 1 && man.Channels != 3 {
-			return nil, fmt.Errorf("dataset %s: %d channels, eval reads 1 or 3", o.Data, man.Channels)
-		}
-		if o.NNTrain > 0 && len(man.Train.Shards) > 0 {
-			if train, err = man.OpenSplit(man.Train); err != nil {
-				return nil, err
-			}
-			defer train.Close()
-		}
-		if o.RealDir == "" {
-			if len(man.Holdout.Shards) == 0 {
-				return nil, fmt.Errorf("dataset %s has no holdout shards: prepare it with --holdout > 0 or give --real-dir", o.Data)
-			}
-			if held, err = man.OpenSplit(man.Holdout); err != nil {
-				return nil, err
-			}
-			defer held.Close()
-		}
-	}
-	if size == 0 { // --fake-dir with --real-dir only: take the first real image's size
-		files, err := imgutil.ListDir(o.RealDir)
-		if err != nil {
-			return nil, err
-		}
-		if len(files) == 0 {
-			return nil, fmt.Errorf("real image folder %s holds no images", o.RealDir)
-		}
-		ic, err := imgutil.ImageConfig(files[0])
-		if err != nil {
-			return nil, err
-		}
-		size = min(ic.Width, ic.Height)
-		channels = 3
-	}
-	r.Params.Size, r.Params.Channels = size, channels
-	if err := memlimit.Check(fmt.Sprintf("evaluating %d images of %d px against %d reals", o.N, size, o.HoldoutCap),
-		o.estimateBytes(size, channels)); err != nil {
-		return nil, err
-	}
-
-	// Held-out reals.
-	var real []metrics.Image
-	if o.RealDir != "" {
-		r.Inputs.RealDir = o.RealDir
-		var skipped int
-		var err error
-		real, skipped, err = loadDir(o.RealDir, size, o.HoldoutCap, channels)
-		r.Counts.Skipped += skipped
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		var err error
-		if real, err = images(held, spread(held.Len(), o.HoldoutCap), 0); err != nil {
-			return nil, err
-		}
-	}
-	if len(real) < 4 {
-		return nil, fmt.Errorf("only %d held-out real images: need at least 4", len(real))
-	}
-	r.Counts.Real, r.Counts.RealHalf = len(real), len(real)/2
-	o.logf("%d held-out real images of %d px", len(real), size)
-
-	var err error
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	o.logf("SWD real-vs-real baseline")
-	if r.Baseline, err = o.SWD.Baseline(real); err != nil {
-		return nil, fmt.Errorf("real-vs-real baseline: %w", err)
-	}
-	realDesc, err := o.SWD.Describe(real)
-	if err != nil {
-		return nil, fmt.Errorf("describe real images: %w", err)
-	}
-
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	// Generated images and their scores, per source.
-	var mainFake []metrics.Image
-	if o.FakeDir != "" {
-		r.Inputs.FakeDir = o.FakeDir
-		fake, skipped, err := loadDir(o.FakeDir, size, o.N, channels)
-		r.Counts.Skipped += skipped
-		if err != nil {
-			return nil, err
-		}
-		if len(fake) < 2 {
-			return nil, fmt.Errorf("image folder %s: only %d readable images, need at least 2", o.FakeDir, len(fake))
-		}
-		if len(fake) < o.N {
-			warn("%s holds %d readable images, fewer than --n %d", o.FakeDir, len(fake), o.N)
-		}
-		src := report.Source{Kind: "fake-dir", Path: o.FakeDir, N: len(fake)}
-		if src.SWD, err = swd(o.SWD, realDesc, fake); err != nil {
-			return nil, err
-		}
-		if src.Colour, err = colour(real, fake); err != nil {
-			return nil, err
-		}
-		r.Sources = append(r.Sources, src)
-		mainFake = fake
-	}
-	for i, p := range o.Ckpts {
+	e.page = &report.Page{Report: e.r}
+	defer e.close()
+	for _, phase := range []func() error{e.readCheckpoints, e.openData, e.imageSize, e.loadReals, e.scoreSources,
+		e.samples, e.memorisation, func() error { return plots(o, e.r, e.page) }} {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		o.logf("checkpoint %s (step %d): generating %d images", p, metas[i].Step, o.N)
-		src, ck, fake, err := scoreCheckpoint(o, p, real, realDesc)
-		if err != nil {
+		if err := phase(); err != nil {
 			return nil, err
+		}
+	}
+	return e.write()
+}
+
+// evaluation is the state of one Run.
+type evaluation struct {
+	ctx  context.Context
+	o    Options
+	r    *report.Report
+	page *report.Page
+
+	metas          []checkpoint.Meta // of o.Ckpts
+	size, channels int               // image geometry
+	train, held    *shard.Set        // the dataset's splits, when used
+	real           []metrics.Image   // held-out reals
+	realDesc       *metrics.Descriptors
+	fake           []metrics.Image // the main source's generated images
+	collapsed      bool            // the diversity check suspects mode collapse
+}
+
+func (e *evaluation) warn(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	e.r.Warnings = append(e.r.Warnings, msg)
+	e.o.logf("warning: %s", msg)
+}
+
+func (e *evaluation) close() {
+	for _, s := range []*shard.Set{e.train, e.held} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// readCheckpoints reads the checkpoints' metadata; they must all make
+// images of one geometry, which becomes the evaluation's.
+func (e *evaluation) readCheckpoints() error {
+	for _, p := range e.o.Ckpts {
+		m, err := checkpoint.ReadMeta(p)
+		if err != nil {
+			return err
+		}
+		if e.size == 0 {
+			e.size, e.channels = m.Config.Size, m.Config.Channels
+		} else if m.Config.Size != e.size || m.Config.Channels != e.channels {
+			return fmt.Errorf("checkpoint %s makes %d px %d-channel images, %s makes %d px %d-channel ones",
+				p, m.Config.Size, m.Config.Channels, e.o.Ckpts[0], e.size, e.channels)
+		}
+		e.metas = append(e.metas, m)
+	}
+	return nil
+}
+
+// openData opens the dataset's train split (for the memorisation check)
+// and holdout split (the reals, unless RealDir gives them).
+func (e *evaluation) openData() error {
+	o := e.o
+	if o.Data == "" {
+		return nil
+	}
+	man, err := shard.Load(o.Data)
+	if err != nil {
+		return err
+	}
+	e.r.Inputs.Data, e.r.Inputs.DatasetHash = o.Data, man.ContentHash
+	if e.size == 0 {
+		e.size, e.channels = man.Height, man.Channels
+	}
+	if man.Height != e.size || man.Width != e.size || man.Channels != e.channels {
+		return fmt.Errorf("dataset %s holds %dx%d %d-channel images, the checkpoint makes %d px %d-channel ones",
+			o.Data, man.Width, man.Height, man.Channels, e.size, e.channels)
+	}
+	for i, m := range e.metas {
+		if m.DatasetHash != "" && man.ContentHash != "" && m.DatasetHash != man.ContentHash {
+			e.warn("checkpoint %s was trained on dataset %s, not on %s (%s)", o.Ckpts[i], m.DatasetHash, o.Data, man.ContentHash)
+		}
+	}
+	if man.Channels != 1 && man.Channels != 3 {
+		return fmt.Errorf("dataset %s: %d channels, eval reads 1 or 3", o.Data, man.Channels)
+	}
+	if o.NNTrain > 0 && len(man.Train.Shards) > 0 {
+		if e.train, err = man.OpenSplit(man.Train); err != nil {
+			return err
+		}
+	}
+	if o.RealDir == "" {
+		if len(man.Holdout.Shards) == 0 {
+			return fmt.Errorf("dataset %s has no holdout shards: prepare it with --holdout > 0 or give --real-dir", o.Data)
+		}
+		if e.held, err = man.OpenSplit(man.Holdout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// imageSize settles the geometry when neither checkpoints nor a dataset
+// gave it (--fake-dir with --real-dir: the first real image's shorter
+// side), and checks that the evaluation fits in memory.
+func (e *evaluation) imageSize() error {
+	o := e.o
+	if e.size == 0 {
+		files, err := imgutil.ListDir(o.RealDir)
+		if err != nil {
+			return err
+		}
+		if len(files) == 0 {
+			return fmt.Errorf("real image folder %s holds no images", o.RealDir)
+		}
+		ic, err := imgutil.ImageConfig(files[0])
+		if err != nil {
+			return err
+		}
+		e.size, e.channels = min(ic.Width, ic.Height), 3
+	}
+	e.r.Params.Size, e.r.Params.Channels = e.size, e.channels
+	return memlimit.Check(fmt.Sprintf("evaluating %d images of %d px against %d reals", o.N, e.size, o.HoldoutCap),
+		o.estimateBytes(e.size, e.channels))
+}
+
+// loadReals reads the held-out reals (RealDir or the holdout split) and
+// computes their SWD baseline and descriptors.
+func (e *evaluation) loadReals() error {
+	o, r := e.o, e.r
+	var err error
+	if o.RealDir != "" {
+		r.Inputs.RealDir = o.RealDir
+		var skipped int
+		e.real, skipped, err = loadDir(o.RealDir, e.size, o.HoldoutCap, e.channels)
+		r.Counts.Skipped += skipped
+	} else {
+		e.real, err = images(e.held, spread(e.held.Len(), o.HoldoutCap), 0)
+	}
+	if err != nil {
+		return err
+	}
+	if len(e.real) < 4 {
+		return fmt.Errorf("only %d held-out real images: need at least 4", len(e.real))
+	}
+	r.Counts.Real, r.Counts.RealHalf = len(e.real), len(e.real)/2
+	o.logf("%d held-out real images of %d px", len(e.real), e.size)
+	o.logf("SWD real-vs-real baseline")
+	if r.Baseline, err = o.SWD.Baseline(e.real); err != nil {
+		return fmt.Errorf("real-vs-real baseline: %w", err)
+	}
+	if e.realDesc, err = o.SWD.Describe(e.real); err != nil {
+		return fmt.Errorf("describe real images: %w", err)
+	}
+	return nil
+}
+
+// scoreSources scores the image folder or each checkpoint in turn; the
+// last one is the main source.
+func (e *evaluation) scoreSources() error {
+	o, r := e.o, e.r
+	if o.FakeDir != "" {
+		if err := e.scoreFakeDir(); err != nil {
+			return err
+		}
+	}
+	for i, p := range o.Ckpts {
+		if err := e.ctx.Err(); err != nil {
+			return err
+		}
+		o.logf("checkpoint %s (step %d): generating %d images", p, e.metas[i].Step, o.N)
+		src, ck, fake, err := scoreCheckpoint(o, p, e.real, e.realDesc)
+		if err != nil {
+			return err
 		}
 		r.Inputs.Checkpoints = append(r.Inputs.Checkpoints, ck)
 		r.Sources = append(r.Sources, src)
-		mainFake = fake
+		e.fake = fake
 	}
 	r.Main = len(r.Sources) - 1
-	r.Counts.Generated = len(mainFake)
-	mainSrc := r.Sources[r.Main]
-	o.logf("SWD avg %.2f (real vs real %.2f)", mainSrc.SWD.Avg, r.Baseline.Avg)
-	if c := mainSrc.Colour; c != nil {
+	r.Counts.Generated = len(e.fake)
+	main := r.Sources[r.Main]
+	o.logf("SWD avg %.2f (real vs real %.2f)", main.SWD.Avg, r.Baseline.Avg)
+	if c := main.Colour; c != nil {
 		o.logf("colour gap %.1f grey levels", c.Gap)
 	}
+	return nil
+}
 
-	page := &report.Page{Report: r}
-	gridN := min(max(o.GridN, 1), len(mainFake))
-	gridPNG, err := gridOf(enlarge(toPictures(mainFake[:gridN]), size), 8)
+// scoreFakeDir scores the images of FakeDir.
+func (e *evaluation) scoreFakeDir() error {
+	o, r := e.o, e.r
+	r.Inputs.FakeDir = o.FakeDir
+	fake, skipped, err := loadDir(o.FakeDir, e.size, o.N, e.channels)
+	r.Counts.Skipped += skipped
 	if err != nil {
-		return nil, err
+		return err
 	}
-	page.Grid = &report.Figure{Title: "Generated samples", PNG: gridPNG,
-		Caption: fmt.Sprintf("The first %d of %d generated images from %s.", gridN, len(mainFake), mainSrc.Path)}
+	if len(fake) < 2 {
+		return fmt.Errorf("image folder %s: only %d readable images, need at least 2", o.FakeDir, len(fake))
+	}
+	if len(fake) < o.N {
+		e.warn("%s holds %d readable images, fewer than --n %d", o.FakeDir, len(fake), o.N)
+	}
+	src := report.Source{Kind: "fake-dir", Path: o.FakeDir, N: len(fake)}
+	if src.SWD, err = swd(o.SWD, e.realDesc, fake); err != nil {
+		return err
+	}
+	if src.Colour, err = colour(e.real, fake); err != nil {
+		return err
+	}
+	r.Sources = append(r.Sources, src)
+	e.fake = fake
+	return nil
+}
 
-	div, err := metrics.Diversity(mainFake, real, o.Memo.Side, o.Collapse)
+// samples draws the main source's sample grid and runs the diversity check.
+func (e *evaluation) samples() error {
+	o, r := e.o, e.r
+	gridN := min(max(o.GridN, 1), len(e.fake))
+	gridPNG, err := gridOf(enlarge(toPictures(e.fake[:gridN]), e.size), 8)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	e.page.Grid = &report.Figure{Title: "Generated samples", PNG: gridPNG,
+		Caption: fmt.Sprintf("The first %d of %d generated images from %s.", gridN, len(e.fake), r.Sources[r.Main].Path)}
+	div, err := metrics.Diversity(e.fake, e.real, o.Memo.Side, o.Collapse)
+	if err != nil {
+		return err
 	}
 	r.Diversity = &div
+	e.collapsed = div.Collapsed
 	if div.Collapsed {
-		warn("mode collapse suspected: generated images are %.2fx as varied as real ones (mean pairwise distance %.3f vs %.3f)", div.Ratio, div.Gen, div.Real)
+		e.warn("mode collapse suspected: generated images are %.2fx as varied as real ones (mean pairwise distance %.3f vs %.3f)", div.Ratio, div.Gen, div.Real)
 	}
+	return nil
+}
 
-	if err := ctx.Err(); err != nil {
-		return nil, err
+// memorisation finds each generated image's nearest training image and
+// warns when the generator seems to copy.
+func (e *evaluation) memorisation() error {
+	o, r := e.o, e.r
+	if e.train == nil {
+		e.warn("memorisation check skipped: no training images (give --data with train shards, and --nn-train > 0)")
+		return nil
 	}
-	// Memorisation: nearest training images.
-	if train != nil {
-		idx := spread(train.Len(), o.NNTrain)
-		r.Counts.Train, r.Counts.TrainPool = len(idx), train.Len()
-		o.logf("memorisation check against %d of %d training images", len(idx), train.Len())
-		trainSmall, err := images(train, idx, o.Memo.Side)
-		if err != nil {
-			return nil, err
-		}
-		memo, err := metrics.Memorisation(mainFake, real, trainSmall, o.Memo)
-		if err != nil {
-			return nil, err
-		}
-		// Report training indices in dataset order, not subsample order.
-		for k := range memo.Gen.Index {
-			memo.Gen.Index[k] = idx[memo.Gen.Index[k]]
-		}
-		for k := range memo.Held.Index {
-			memo.Held.Index[k] = idx[memo.Held.Index[k]]
-		}
-		for k := range memo.Flagged {
-			memo.Flagged[k].Train = idx[memo.Flagged[k].Train]
-		}
-		r.Memorisation = memo
-		if n := len(memo.Flagged); n > 0 {
-			warn("memorisation: %d of %d generated images lie closer to a training image than %.3f (RMS), below what held-out reals reach", n, len(mainFake), memo.Threshold)
-		}
-		// A collapsed generator draws near-average images, which sit close to
-		// every training image: the median ratio says nothing about copying then.
-		if memo.Ratio < 0.75 && !div.Collapsed {
-			warn("memorisation: generated images sit %.2fx as far from the training set as held-out reals do (median); the generator may be copying", memo.Ratio)
-		}
-		if page.NNPairs, err = nnPairs(memo, mainFake, train, o.Pairs); err != nil {
-			return nil, err
-		}
-	} else {
-		warn("memorisation check skipped: no training images (give --data with train shards, and --nn-train > 0)")
+	idx := spread(e.train.Len(), o.NNTrain)
+	r.Counts.Train, r.Counts.TrainPool = len(idx), e.train.Len()
+	o.logf("memorisation check against %d of %d training images", len(idx), e.train.Len())
+	trainSmall, err := images(e.train, idx, o.Memo.Side)
+	if err != nil {
+		return err
 	}
+	memo, err := metrics.Memorisation(e.fake, e.real, trainSmall, o.Memo)
+	if err != nil {
+		return err
+	}
+	// Report training indices in dataset order, not subsample order.
+	for k := range memo.Gen.Index {
+		memo.Gen.Index[k] = idx[memo.Gen.Index[k]]
+	}
+	for k := range memo.Held.Index {
+		memo.Held.Index[k] = idx[memo.Held.Index[k]]
+	}
+	for k := range memo.Flagged {
+		memo.Flagged[k].Train = idx[memo.Flagged[k].Train]
+	}
+	r.Memorisation = memo
+	if n := len(memo.Flagged); n > 0 {
+		e.warn("memorisation: %d of %d generated images lie closer to a training image than %.3f (RMS), below what held-out reals reach", n, len(e.fake), memo.Threshold)
+	}
+	// A collapsed generator draws near-average images, which sit close to
+	// every training image: the median ratio says nothing about copying then.
+	if memo.Ratio < 0.75 && !e.collapsed {
+		e.warn("memorisation: generated images sit %.2fx as far from the training set as held-out reals do (median); the generator may be copying", memo.Ratio)
+	}
+	e.page.NNPairs, err = nnPairs(memo, e.fake, e.train, o.Pairs)
+	return err
+}
 
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := plots(o, r, page); err != nil {
-		return nil, err
-	}
+// write writes report.json and report.html.
+func (e *evaluation) write() (*Result, error) {
+	o := e.o
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("create output folder: %w", err)
 	}
-	res := &Result{Report: r, JSONPath: filepath.Join(o.Out, "report.json"), HTMLPath: filepath.Join(o.Out, "report.html")}
-	if err := r.WriteJSON(res.JSONPath); err != nil {
+	res := &Result{Report: e.r, JSONPath: filepath.Join(o.Out, "report.json"), HTMLPath: filepath.Join(o.Out, "report.html")}
+	if err := e.r.WriteJSON(res.JSONPath); err != nil {
 		return nil, err
 	}
-	if err := page.WriteHTML(res.HTMLPath); err != nil {
+	if err := e.page.WriteHTML(res.HTMLPath); err != nil {
 		return nil, err
 	}
 	return res, nil
