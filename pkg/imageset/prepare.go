@@ -129,34 +129,14 @@ var errStopped = errors.New("prep stopped")
 // Prepare runs prep: it reads the input (or renders built-in faces), writes
 // the shards and manifest into a staging folder beside cfg.Out and swaps it
 // into place, so cfg.Out is either the old dataset or the complete new one.
+//
+// Inside, a pipeline: one reader goroutine hands the input's files (or the
+// seeds of built-in faces) to cfg.Workers decoders, and the collector puts
+// their records back in input order, drops duplicates, splits and writes.
 func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 	start := time.Now()
-	if err := cfg.Options.Validate(); err != nil {
+	if err := cfg.complete(); err != nil {
 		return Summary{}, err
-	}
-	if cfg.Holdout < 0 || cfg.Holdout > 0.5 || cfg.Holdout != cfg.Holdout {
-		return Summary{}, fmt.Errorf("holdout %g out of range 0..0.5", cfg.Holdout)
-	}
-	if cfg.ShardSize == 0 {
-		cfg.ShardSize = DefaultShardSize
-	}
-	if cfg.ShardSize < 1 || cfg.ShardSize > shard.MaxCount {
-		return Summary{}, fmt.Errorf("shard size %d out of range 1..%d", cfg.ShardSize, shard.MaxCount)
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = runtime.GOMAXPROCS(0)
-	}
-	if err := cfg.checkLimits(); err != nil {
-		return Summary{}, err
-	}
-	if err := memlimit.Check(fmt.Sprintf("prep with %d workers and --max-pixels %d", cfg.Workers, cfg.Options.MaxPixels), cfg.EstimateBytes()); err != nil {
-		return Summary{}, err
-	}
-	if cfg.Warn == nil {
-		cfg.Warn = io.Discard
-	}
-	if cfg.Out == "" {
-		return Summary{}, errors.New("no output folder given")
 	}
 	release, err := claimOut(&cfg)
 	if err != nil {
@@ -169,28 +149,14 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 	// target roughly halves prep's CPU time (restored on return).
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 
-	// Input.
-	var src Source
-	source := BuiltinSource
-	total := int64(cfg.Builtin)
 	pool := &bufPool{}
-	if cfg.Builtin <= 0 {
-		if cfg.Input == "" {
-			return Summary{}, errors.New("no input: give a folder or archive, or --builtin N")
-		}
-		var err error
-		src, err = OpenSource(cfg.Input, pool.get)
-		if err != nil {
-			return Summary{}, err
-		}
-		defer src.Close()
-		source = cfg.Input
-		total = int64(src.Total())
-		if total == 0 {
-			return Summary{}, fmt.Errorf("input %q: no files found", cfg.Input)
-		}
+	src, source, total, err := cfg.openInput(pool)
+	if err != nil {
+		return Summary{}, err
 	}
-
+	if src != nil {
+		defer src.Close()
+	}
 	staging, err := atomicfile.TempDir(cfg.Out)
 	if err != nil {
 		return Summary{}, fmt.Errorf("output: %w", err)
@@ -201,141 +167,16 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 			os.RemoveAll(staging)
 		}
 	}()
-
 	var prog Progress = nopProgress{}
 	if cfg.NewProgress != nil {
 		prog = cfg.NewProgress(total)
 	}
 	defer prog.Finish()
 
-	outer := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	window := 8*cfg.Workers + 16
-	recSize := cfg.Options.RecordSize()
-	slab := make([]byte, window*recSize)
-	tokens := make(chan struct{}, window)
-	jobs := make(chan job, window)
-	results := make(chan result, window)
-	readErr := make(chan error, 1)
-
-	// Reader: one goroutine, sequential (gzip and tar are sequential).
-	go func() {
-		defer close(jobs)
-		for i := 0; ; i++ {
-			select {
-			case tokens <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			j := job{idx: i}
-			if src == nil {
-				if i >= cfg.Builtin {
-					return
-				}
-				j.name = fmt.Sprintf("builtin-%06d", i)
-				j.seed = FaceSeed(cfg.Seed, i)
-			} else {
-				e, err := src.Next()
-				if errors.Is(err, io.EOF) {
-					return
-				}
-				if err != nil {
-					readErr <- err
-					cancel()
-					return
-				}
-				j.name, j.data, j.skip = e.Name, e.Data, e.Skip
-			}
-			jobs <- j
-		}
-	}()
-
-	// Workers.
-	var wg sync.WaitGroup
-	for w := 0; w < cfg.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var s Scratch
-			for j := range jobs {
-				r := result{idx: j.idx, name: j.name, skip: j.skip}
-				slot := j.idx % window
-				rec := slab[slot*recSize : (slot+1)*recSize : (slot+1)*recSize]
-				if r.skip == nil && ctx.Err() == nil {
-					var err error
-					if src == nil {
-						err = FromImage(toon.Face(j.seed, cfg.Options.Size), cfg.Options, rec, &s)
-					} else {
-						err = Decode(j.data, cfg.Options, rec, &s)
-					}
-					if err != nil {
-						var se *SkipError
-						if !errors.As(err, &se) {
-							se = &SkipError{Reason: ReasonCorrupt, Err: err}
-						}
-						r.skip = se
-					} else {
-						r.rec = rec
-						r.digest = shard.RecordDigest(rec)
-					}
-				}
-				pool.put(j.data)
-				results <- r
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-
-	// Collector: reassemble in input order, dedupe, split, write.
 	b := &builder{cfg: cfg, dir: staging, seen: make(map[[32]byte]struct{}), byReason: map[string]int{}}
 	defer b.abort()
-	pending := make([]*result, window)
-	next := 0
-	var collectErr error
-	for r := range results {
-		if collectErr != nil {
-			continue // drain
-		}
-		rr := r
-		pending[r.idx%window] = &rr
-		for pending[next%window] != nil && pending[next%window].idx == next {
-			cur := pending[next%window]
-			pending[next%window] = nil
-			if cur.skip == nil && cur.rec == nil { // a worker stopped by cancellation
-				collectErr = errStopped
-				cancel()
-				break
-			}
-			if err := b.add(cur); err != nil {
-				collectErr = err
-				cancel()
-				break
-			}
-			next++
-			prog.Add(1)
-			<-tokens
-		}
-	}
-	// The first real cause wins: a read error of the input (the workers'
-	// empty records after it are only its echo), then a write error, then
-	// the caller's cancellation.
-	select {
-	case err := <-readErr:
+	if err := runPipeline(ctx, cfg, src, pool, b, prog); err != nil {
 		return Summary{}, err
-	default:
-	}
-	if collectErr != nil && collectErr != errStopped {
-		return Summary{}, collectErr
-	}
-	if err := outer.Err(); err != nil {
-		return Summary{}, err
-	}
-	if collectErr != nil {
-		return Summary{}, collectErr
 	}
 	if _, err := b.finish(source); err != nil {
 		return Summary{}, err
@@ -350,6 +191,214 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 		return Summary{}, err
 	}
 	return Summary{Manifest: loaded, Elapsed: time.Since(start)}, nil
+}
+
+// complete checks cfg and fills its defaults.
+func (cfg *Config) complete() error {
+	if err := cfg.Options.Validate(); err != nil {
+		return err
+	}
+	if cfg.Holdout < 0 || cfg.Holdout > 0.5 || cfg.Holdout != cfg.Holdout {
+		return fmt.Errorf("holdout %g out of range 0..0.5", cfg.Holdout)
+	}
+	if cfg.ShardSize == 0 {
+		cfg.ShardSize = DefaultShardSize
+	}
+	if cfg.ShardSize < 1 || cfg.ShardSize > shard.MaxCount {
+		return fmt.Errorf("shard size %d out of range 1..%d", cfg.ShardSize, shard.MaxCount)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if err := cfg.checkLimits(); err != nil {
+		return err
+	}
+	if err := memlimit.Check(fmt.Sprintf("prep with %d workers and --max-pixels %d", cfg.Workers, cfg.Options.MaxPixels), cfg.EstimateBytes()); err != nil {
+		return err
+	}
+	if cfg.Warn == nil {
+		cfg.Warn = io.Discard
+	}
+	if cfg.Out == "" {
+		return errors.New("no output folder given")
+	}
+	return nil
+}
+
+// openInput opens cfg.Input; with Builtin it returns a nil Source. It also
+// returns the manifest's source name and the number of inputs (-1 when
+// unknown in advance).
+func (cfg *Config) openInput(pool *bufPool) (Source, string, int64, error) {
+	if cfg.Builtin > 0 {
+		return nil, BuiltinSource, int64(cfg.Builtin), nil
+	}
+	if cfg.Input == "" {
+		return nil, "", 0, errors.New("no input: give a folder or archive, or --builtin N")
+	}
+	src, err := OpenSource(cfg.Input, pool.get)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	total := int64(src.Total())
+	if total == 0 {
+		src.Close()
+		return nil, "", 0, fmt.Errorf("input %q: no files found", cfg.Input)
+	}
+	return src, cfg.Input, total, nil
+}
+
+// pipeline is one run of the reader, the workers and the collector. At
+// most window inputs are in flight; each owns a slot of slab for its record.
+type pipeline struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	cfg     Config
+	src     Source // nil: built-in faces
+	pool    *bufPool
+	window  int
+	recSize int
+	slab    []byte
+	tokens  chan struct{} // one per input in flight
+	jobs    chan job
+	results chan result
+	readErr chan error
+}
+
+// runPipeline decodes every input and hands the records to b in input
+// order. The first real cause of a stop wins: a read error of the input
+// (the workers' empty records after it are only its echo), then a write
+// error, then the caller's cancellation.
+func runPipeline(outer context.Context, cfg Config, src Source, pool *bufPool, b *builder, prog Progress) error {
+	ctx, cancel := context.WithCancel(outer)
+	defer cancel()
+	window := 8*cfg.Workers + 16
+	p := &pipeline{ctx: ctx, cancel: cancel, cfg: cfg, src: src, pool: pool, window: window,
+		recSize: cfg.Options.RecordSize(), tokens: make(chan struct{}, window),
+		jobs: make(chan job, window), results: make(chan result, window), readErr: make(chan error, 1)}
+	p.slab = make([]byte, window*p.recSize)
+	go p.read()
+	var wg sync.WaitGroup
+	for w := 0; w < cfg.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.work()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(p.results)
+	}()
+	collectErr := p.collect(b, prog)
+	select {
+	case err := <-p.readErr:
+		return err
+	default:
+	}
+	if collectErr != nil && collectErr != errStopped {
+		return collectErr
+	}
+	if err := outer.Err(); err != nil {
+		return err
+	}
+	return collectErr
+}
+
+// read is the reader: one goroutine, sequential (gzip and tar are
+// sequential).
+func (p *pipeline) read() {
+	defer close(p.jobs)
+	for i := 0; ; i++ {
+		select {
+		case p.tokens <- struct{}{}:
+		case <-p.ctx.Done():
+			return
+		}
+		j := job{idx: i}
+		if p.src == nil {
+			if i >= p.cfg.Builtin {
+				return
+			}
+			j.name = fmt.Sprintf("builtin-%06d", i)
+			j.seed = FaceSeed(p.cfg.Seed, i)
+		} else {
+			e, err := p.src.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				p.readErr <- err
+				p.cancel()
+				return
+			}
+			j.name, j.data, j.skip = e.Name, e.Data, e.Skip
+		}
+		p.jobs <- j
+	}
+}
+
+// work is one decoder: it turns jobs into records in their slab slots.
+func (p *pipeline) work() {
+	var s Scratch
+	opt := p.cfg.Options
+	for j := range p.jobs {
+		r := result{idx: j.idx, name: j.name, skip: j.skip}
+		slot := j.idx % p.window
+		rec := p.slab[slot*p.recSize : (slot+1)*p.recSize : (slot+1)*p.recSize]
+		if r.skip == nil && p.ctx.Err() == nil {
+			var err error
+			if p.src == nil {
+				err = FromImage(toon.Face(j.seed, opt.Size), opt, rec, &s)
+			} else {
+				err = Decode(j.data, opt, rec, &s)
+			}
+			if err != nil {
+				var se *SkipError
+				if !errors.As(err, &se) {
+					se = &SkipError{Reason: ReasonCorrupt, Err: err}
+				}
+				r.skip = se
+			} else {
+				r.rec = rec
+				r.digest = shard.RecordDigest(rec)
+			}
+		}
+		p.pool.put(j.data)
+		p.results <- r
+	}
+}
+
+// collect reassembles the results in input order and adds them to b (which
+// dedupes, splits and writes). It drains the results after an error.
+func (p *pipeline) collect(b *builder, prog Progress) error {
+	pending := make([]*result, p.window)
+	next := 0
+	var collectErr error
+	for r := range p.results {
+		if collectErr != nil {
+			continue // drain
+		}
+		rr := r
+		pending[r.idx%p.window] = &rr
+		for pending[next%p.window] != nil && pending[next%p.window].idx == next {
+			cur := pending[next%p.window]
+			pending[next%p.window] = nil
+			if cur.skip == nil && cur.rec == nil { // a worker stopped by cancellation
+				collectErr = errStopped
+				p.cancel()
+				break
+			}
+			if err := b.add(cur); err != nil {
+				collectErr = err
+				p.cancel()
+				break
+			}
+			next++
+			prog.Add(1)
+			<-p.tokens
+		}
+	}
+	return collectErr
 }
 
 type nopProgress struct{}
