@@ -185,17 +185,37 @@ func hsv(h, s, v float32) rgb {
 	}
 }
 
-// newParams draws the face parameters for seed.
+// newParams draws the face parameters for seed. The draws come in a fixed
+// order (background, skin, hair, eyes and features, accessories, pose):
+// changing it changes every face.
 func newParams(seed uint64) params {
-	r := rand.New(rand.NewPCG(seed, 0x70_6f_6e_67_61_6e_21_01))
-	f := func(lo, hi float32) float32 { return lo + (hi-lo)*r.Float32() }
-	chance := func(p float32) bool { return r.Float32() < p }
-	jit := func(c rgb, d float32) rgb {
-		return rgb{clamp01(c.r + f(-d, d)), clamp01(c.g + f(-d, d)), clamp01(c.b + f(-d, d))}
-	}
+	d := dice{r: rand.New(rand.NewPCG(seed, 0x70_6f_6e_67_61_6e_21_01))}
 	var p params
+	p.drawBackground(d)
+	p.drawSkin(d)
+	p.drawHair(d)
+	p.drawFeatures(d)
+	p.drawAccessories(d)
+	p.drawPose(d)
+	return p
+}
 
-	// Background.
+// dice is the random source of newParams with its shorthands.
+type dice struct{ r *rand.Rand }
+
+// f is uniform in [lo, hi).
+func (d dice) f(lo, hi float32) float32 { return lo + (hi-lo)*d.r.Float32() }
+
+// chance is true with probability p.
+func (d dice) chance(p float32) bool { return d.r.Float32() < p }
+
+// jit moves each component of c by up to ±amount.
+func (d dice) jit(c rgb, amount float32) rgb {
+	return rgb{clamp01(c.r + d.f(-amount, amount)), clamp01(c.g + d.f(-amount, amount)), clamp01(c.b + d.f(-amount, amount))}
+}
+
+func (p *params) drawBackground(d dice) {
+	r, f, chance := d.r, d.f, d.chance
 	switch r.IntN(4) {
 	case 0: // near white
 		p.bg1 = hsv(r.Float32(), f(0, 0.12), f(0.9, 1))
@@ -206,8 +226,10 @@ func newParams(seed uint64) params {
 	}
 	p.bgGradient = chance(0.5)
 	p.bg2 = p.bg1.mix(hsv(r.Float32(), f(0.1, 0.5), f(0.5, 1)), f(0.3, 0.7))
+}
 
-	// Skin and face.
+func (p *params) drawSkin(d dice) {
+	r, f, chance, jit := d.r, d.f, d.chance, d.jit
 	if chance(0.08) {
 		p.fantasy = true
 		p.skin = jit(fantasySkin[r.IntN(len(fantasySkin))], 0.03)
@@ -223,8 +245,10 @@ func newParams(seed uint64) params {
 		p.faceW -= 0.015
 		p.chinY += 0.02
 	}
+}
 
-	// Hair.
+func (p *params) drawHair(d dice) {
+	r, f, chance, jit := d.r, d.f, d.chance, d.jit
 	p.hairStyle = r.IntN(numHair - 1)
 	if chance(0.05) {
 		p.hairStyle = hairBald
@@ -246,8 +270,11 @@ func newParams(seed uint64) params {
 	p.sweep = f(-1, 1)
 	p.tailSide = []float32{-1, 0, 1}[r.IntN(3)]
 	p.hairLen = f(0, 0.1)
+}
 
-	// Eyes and brows.
+// drawFeatures draws eyes, brows, nose and mouth.
+func (p *params) drawFeatures(d dice) {
+	r, f, chance, jit := d.r, d.f, d.chance, d.jit
 	p.eye = r.IntN(numEyes)
 	if chance(0.35) { // anime eyes are the most common in face crops
 		p.eye = eyeAnime
@@ -266,8 +293,10 @@ func newParams(seed uint64) params {
 	p.mouth = r.IntN(numMouths)
 	p.mouthY = f(0.745, 0.77)
 	p.mouthW = f(0.05, 0.1)
+}
 
-	// Accessories.
+func (p *params) drawAccessories(d dice) {
+	r, f, chance := d.r, d.f, d.chance
 	switch {
 	case chance(0.3):
 		p.blush = blushSoft
@@ -291,14 +320,16 @@ func newParams(seed uint64) params {
 	p.earC = []rgb{{0.95, 0.8, 0.3}, {0.85, 0.87, 0.9}, {0.2, 0.6, 0.9}, {0.9, 0.2, 0.3}}[r.IntN(4)]
 	p.shirt = hsv(r.Float32(), f(0.2, 0.8), f(0.3, 0.95))
 	p.line = rgb{0.16, 0.11, 0.12}
+}
 
-	// Pose jitter.
+// drawPose draws the jitter of tilt, scale and position.
+func (p *params) drawPose(d dice) {
+	f := d.f
 	p.tilt = f(-0.14, 0.14)
 	p.scale = f(1.03, 1.17)
 	p.dx = f(-0.035, 0.035)
 	p.dy = f(-0.03, 0.03)
 	for i := range p.jit {
-		p.jit[i] = r.Float32()
+		p.jit[i] = d.r.Float32()
 	}
-	return p
 }
