@@ -142,79 +142,20 @@ func encode(tensors []Tensor, raws []Raw, meta map[string]string) ([]byte, error
 	return buf.Bytes(), nil
 }
 
+// layout checks the tensors and builds the header: entries sorted by name,
+// their byte ranges in that order, the JSON padded with spaces to a
+// multiple of 8 bytes.
 func layout(tensors []Tensor, raws []Raw, meta map[string]string) ([]byte, []entry, error) {
-	entries := make([]entry, 0, len(tensors)+len(raws))
-	seen := make(map[string]bool, cap(entries))
-	check := func(name string, shape []int, n, elem int) (int, error) {
-		if name == "" {
-			return 0, errors.New("tensor with empty name")
-		}
-		if name == "__metadata__" {
-			return 0, errors.New(`tensor name "__metadata__" is reserved`)
-		}
-		if !utf8.ValidString(name) {
-			return 0, fmt.Errorf("tensor name %q is not valid UTF-8", name)
-		}
-		if seen[name] {
-			return 0, fmt.Errorf("duplicate tensor name %q", name)
-		}
-		seen[name] = true
-		p := 1
-		for _, d := range shape {
-			if d < 0 {
-				return 0, fmt.Errorf("tensor %q: negative dimension in shape %v", name, shape)
-			}
-			p *= d
-		}
-		if p != n {
-			return 0, fmt.Errorf("tensor %q: shape %v holds %d elements, data has %d", name, shape, p, n)
-		}
-		return n * elem, nil
+	entries, err := entries(tensors, raws)
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, t := range tensors {
-		size, err := check(t.Name, t.Shape, len(t.Data), 4)
-		if err != nil {
-			return nil, nil, err
-		}
-		entries = append(entries, entry{name: t.Name, dtype: "F32", shape: t.Shape, f32: t.Data, size: size})
-	}
-	for _, r := range raws {
-		es, ok := dtypeSize[r.DType]
-		if !ok {
-			return nil, nil, fmt.Errorf("tensor %q: unknown dtype %q", r.Name, r.DType)
-		}
-		if len(r.Data)%es != 0 {
-			return nil, nil, fmt.Errorf("tensor %q: %d bytes is not a whole number of %s elements", r.Name, len(r.Data), r.DType)
-		}
-		size, err := check(r.Name, r.Shape, len(r.Data)/es, es)
-		if err != nil {
-			return nil, nil, err
-		}
-		entries = append(entries, entry{name: r.Name, dtype: r.DType, shape: r.Shape, raw: r.Data, size: size})
-	}
-	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.name, b.name) })
-
 	var h bytes.Buffer
 	h.WriteByte('{')
 	if len(meta) > 0 {
-		keys := make([]string, 0, len(meta))
-		for k, v := range meta {
-			if !utf8.ValidString(k) || !utf8.ValidString(v) {
-				return nil, nil, fmt.Errorf("metadata %q: not valid UTF-8", k)
-			}
-			keys = append(keys, k)
+		if err := writeMeta(&h, meta); err != nil {
+			return nil, nil, err
 		}
-		sort.Strings(keys)
-		h.WriteString(`"__metadata__":{`)
-		for i, k := range keys {
-			if i > 0 {
-				h.WriteByte(',')
-			}
-			writeJSONString(&h, k)
-			h.WriteByte(':')
-			writeJSONString(&h, meta[k])
-		}
-		h.WriteByte('}')
 		if len(entries) > 0 {
 			h.WriteByte(',')
 		}
@@ -243,6 +184,88 @@ func layout(tensors []Tensor, raws []Raw, meta map[string]string) ([]byte, []ent
 		return nil, nil, fmt.Errorf("header of %d bytes exceeds the %d byte limit", h.Len(), MaxHeader)
 	}
 	return h.Bytes(), entries, nil
+}
+
+// entries checks every tensor (names unique, valid and not reserved, shape
+// matching the data) and returns them sorted by name.
+func entries(tensors []Tensor, raws []Raw) ([]entry, error) {
+	out := make([]entry, 0, len(tensors)+len(raws))
+	seen := make(map[string]bool, cap(out))
+	for _, t := range tensors {
+		size, err := checkEntry(seen, t.Name, t.Shape, len(t.Data), 4)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, entry{name: t.Name, dtype: "F32", shape: t.Shape, f32: t.Data, size: size})
+	}
+	for _, r := range raws {
+		es, ok := dtypeSize[r.DType]
+		if !ok {
+			return nil, fmt.Errorf("tensor %q: unknown dtype %q", r.Name, r.DType)
+		}
+		if len(r.Data)%es != 0 {
+			return nil, fmt.Errorf("tensor %q: %d bytes is not a whole number of %s elements", r.Name, len(r.Data), r.DType)
+		}
+		size, err := checkEntry(seen, r.Name, r.Shape, len(r.Data)/es, es)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, entry{name: r.Name, dtype: r.DType, shape: r.Shape, raw: r.Data, size: size})
+	}
+	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	return out, nil
+}
+
+// checkEntry checks one tensor of n elements of elem bytes and returns its
+// byte size; seen collects the names so far.
+func checkEntry(seen map[string]bool, name string, shape []int, n, elem int) (int, error) {
+	if name == "" {
+		return 0, errors.New("tensor with empty name")
+	}
+	if name == "__metadata__" {
+		return 0, errors.New(`tensor name "__metadata__" is reserved`)
+	}
+	if !utf8.ValidString(name) {
+		return 0, fmt.Errorf("tensor name %q is not valid UTF-8", name)
+	}
+	if seen[name] {
+		return 0, fmt.Errorf("duplicate tensor name %q", name)
+	}
+	seen[name] = true
+	p := 1
+	for _, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("tensor %q: negative dimension in shape %v", name, shape)
+		}
+		p *= d
+	}
+	if p != n {
+		return 0, fmt.Errorf("tensor %q: shape %v holds %d elements, data has %d", name, shape, p, n)
+	}
+	return n * elem, nil
+}
+
+// writeMeta writes the "__metadata__" member, keys sorted.
+func writeMeta(h *bytes.Buffer, meta map[string]string) error {
+	keys := make([]string, 0, len(meta))
+	for k, v := range meta {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return fmt.Errorf("metadata %q: not valid UTF-8", k)
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h.WriteString(`"__metadata__":{`)
+	for i, k := range keys {
+		if i > 0 {
+			h.WriteByte(',')
+		}
+		writeJSONString(h, k)
+		h.WriteByte(':')
+		writeJSONString(h, meta[k])
+	}
+	h.WriteByte('}')
+	return nil
 }
 
 func writeJSONString(b *bytes.Buffer, s string) {
@@ -467,34 +490,41 @@ func parseHeader(hb []byte, bufLen int64) (*Header, error) {
 	if rest := hb[dec.InputOffset():]; len(bytes.Trim(rest, " \t\r\n")) != 0 {
 		return nil, fmt.Errorf("invalid JSON header: %d unexpected bytes after the object", len(rest))
 	}
+	if err := checkTiling(h.Tensors, bufLen); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
 
-	// The byte ranges must tile the buffer: no gaps, no overlaps, all of it.
-	slices.SortStableFunc(h.Tensors, func(a, b Info) int {
+// checkTiling sorts tensors by byte range and checks that the ranges tile
+// the data buffer of bufLen bytes: no gaps, no overlaps, all of it.
+func checkTiling(tensors []Info, bufLen int64) error {
+	slices.SortStableFunc(tensors, func(a, b Info) int {
 		if c := a.Offset[0] - b.Offset[0]; c != 0 {
 			return c
 		}
 		return a.Offset[1] - b.Offset[1]
 	})
 	pos := 0
-	for _, in := range h.Tensors {
+	for _, in := range tensors {
 		if int64(in.Offset[1]) > bufLen {
-			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] beyond the %d-byte data buffer (truncated file?)",
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] beyond the %d-byte data buffer (truncated file?)",
 				in.Name, in.Offset[0], in.Offset[1], bufLen)
 		}
 		if in.Offset[0] < pos {
-			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] overlap the previous tensor ending at %d",
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] overlap the previous tensor ending at %d",
 				in.Name, in.Offset[0], in.Offset[1], pos)
 		}
 		if in.Offset[0] > pos {
-			return nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] leave a gap after byte %d",
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] leave a gap after byte %d",
 				in.Name, in.Offset[0], in.Offset[1], pos)
 		}
 		pos = in.Offset[1]
 	}
 	if int64(pos) != bufLen {
-		return nil, fmt.Errorf("tensors cover %d bytes but the data buffer has %d (truncated or padded file?)", pos, bufLen)
+		return fmt.Errorf("tensors cover %d bytes but the data buffer has %d (truncated or padded file?)", pos, bufLen)
 	}
-	return h, nil
+	return nil
 }
 
 func parseEntry(name string, raw json.RawMessage) (Info, error) {
