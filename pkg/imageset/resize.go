@@ -147,18 +147,24 @@ func unpack(v int64) (lo, hi int32) {
 }
 
 // resizeRGB resamples the s x s packed RGB image src into the d x d packed RGB
-// image dst (len 3*d*d) with Lanczos-3, reusing the buffers in rs.
+// image dst (len 3*d*d) with Lanczos-3, reusing the buffers in rs: a
+// horizontal pass into rs.tmp (s rows of d pixels), then a vertical one.
 func resizeRGB(dst, src []byte, s, d int, rs *resizeScratch) {
 	if s == d {
 		copy(dst[:3*d*d], src[:3*s*s])
 		return
 	}
 	wt := lanczosWeights(s, d)
-	n := wt.n
-	// Horizontal pass, two source rows at a time (row y in the low lanes,
-	// y+1 in the high ones): s rows of s pixels -> s rows of d pixels.
 	rs.tmp = growBytes(rs.tmp, 3*d*s)
-	tmp := rs.tmp
+	resizeRows(rs.tmp, src, s, d, wt, rs)
+	resizeColumns(dst, rs.tmp, s, d, wt, rs)
+}
+
+// resizeRows is the horizontal pass, two source rows at a time (row y in
+// the low lanes, y+1 in the high ones): s rows of s pixels -> s rows of d
+// pixels in tmp.
+func resizeRows(tmp, src []byte, s, d int, wt *weightTable, rs *resizeScratch) {
+	n := wt.n
 	rs.planes = grow64(rs.planes, 3*s)
 	pr, pg, pb := rs.planes[:s], rs.planes[s:2*s], rs.planes[2*s:3*s]
 	for y := 0; y < s; y += 2 {
@@ -200,7 +206,12 @@ func resizeRGB(dst, src []byte, s, d int, rs *resizeScratch) {
 			o[0], o[1], o[2] = clampShift(r0), clampShift(g0), clampShift(b0)
 		}
 	}
-	// Vertical pass on rows packed as byte pairs: s rows -> d rows.
+}
+
+// resizeColumns is the vertical pass on rows packed as byte pairs: s rows
+// of tmp -> d rows of dst.
+func resizeColumns(dst, tmp []byte, s, d int, wt *weightTable, rs *resizeScratch) {
+	n := wt.n
 	rowLen := 3 * d
 	half := (rowLen + 1) / 2
 	rs.packed = grow64(rs.packed, s*half)

@@ -139,26 +139,7 @@ func runInterp(g Generator, cfg gan.Config, o Options, z []float32, n int) (Resu
 	if o.Interp < 2 {
 		return res, fmt.Errorf("--interp needs at least 2 steps, got %d", o.Interp)
 	}
-	nz := cfg.NZ
-	var keys [][]float32
-	switch {
-	case z != nil:
-		for i := 0; i < n; i++ {
-			keys = append(keys, z[i*nz:(i+1)*nz])
-		}
-	case len(o.Seeds) > 0:
-		for _, s := range o.Seeds {
-			keys = append(keys, Latents(s, 1, nz, o.Truncation))
-		}
-	default:
-		k := o.Keys
-		if k == 0 {
-			k = 4
-		}
-		for i := 0; i < k; i++ {
-			keys = append(keys, Latents(o.Seed+uint64(i), 1, nz, o.Truncation))
-		}
-	}
+	keys := keyframes(cfg.NZ, o, z, n)
 	if len(keys) < 2 {
 		return res, fmt.Errorf("interpolation needs at least 2 keyframes, got %d", len(keys))
 	}
@@ -167,7 +148,7 @@ func runInterp(g Generator, cfg gan.Config, o Options, z []float32, n int) (Resu
 		for _, k := range keys {
 			flat = append(flat, k...)
 		}
-		if err := WriteLatents(o.SaveLatents, NewLatentFile(flat, nz, o.Seed, o.Truncation)); err != nil {
+		if err := WriteLatents(o.SaveLatents, NewLatentFile(flat, cfg.NZ, o.Seed, o.Truncation)); err != nil {
 			return res, err
 		}
 		res.Files = append(res.Files, o.SaveLatents)
@@ -194,12 +175,47 @@ func runInterp(g Generator, cfg gan.Config, o Options, z []float32, n int) (Resu
 	}
 	res.N = len(cells) + len(frames)
 	base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
-	grid, err := imgutil.Grid(imgutil.AsImages(cells), o.Interp, o.Pad, o.BG)
-	if err != nil {
+	if err := writeInterp(base, cells, frames, cfg, o); err != nil {
 		return res, err
 	}
+	res.Files = append(res.Files, base+".png", base+".gif")
+	return res, nil
+}
+
+// keyframes are the interpolation's key latents: the n given ones (z), one
+// per seed of Seeds, or Keys (default 4) from consecutive seeds.
+func keyframes(nz int, o Options, z []float32, n int) [][]float32 {
+	var keys [][]float32
+	switch {
+	case z != nil:
+		for i := 0; i < n; i++ {
+			keys = append(keys, z[i*nz:(i+1)*nz])
+		}
+	case len(o.Seeds) > 0:
+		for _, s := range o.Seeds {
+			keys = append(keys, Latents(s, 1, nz, o.Truncation))
+		}
+	default:
+		k := o.Keys
+		if k == 0 {
+			k = 4
+		}
+		for i := 0; i < k; i++ {
+			keys = append(keys, Latents(o.Seed+uint64(i), 1, nz, o.Truncation))
+		}
+	}
+	return keys
+}
+
+// writeInterp writes base.png (the grid of cells, Interp per row) and
+// base.gif (the frames, scaled up).
+func writeInterp(base string, cells, frames []*image.NRGBA, cfg gan.Config, o Options) error {
+	grid, err := imgutil.Grid(imgutil.AsImages(cells), o.Interp, o.Pad, o.BG)
+	if err != nil {
+		return err
+	}
 	if err := writePNG(base+".png", grid); err != nil {
-		return res, err
+		return err
 	}
 	scale := o.Scale
 	if scale <= 0 {
@@ -213,9 +229,5 @@ func runInterp(g Generator, cfg gan.Config, o Options, z []float32, n int) (Resu
 	if delay <= 0 {
 		delay = 8
 	}
-	if err := imgutil.WriteGIF(base+".gif", gf, delay); err != nil {
-		return res, err
-	}
-	res.Files = append(res.Files, base+".png", base+".gif")
-	return res, nil
+	return imgutil.WriteGIF(base+".gif", gf, delay)
 }
