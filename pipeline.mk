@@ -98,9 +98,12 @@ help:
 # ---- build ----------------------------------------------------------------------
 build: $(BINARIES)
 
+# Static binaries (CGO_ENABLED=0: only the net package would use cgo, for
+# nothing toongan does): no libc malloc arenas in the address space, so the
+# stages run, and estimate their memory, under `ulimit -v` as well.
 $(BIN)/%: $(GOSRC)
 	@mkdir -p $(BIN)
-	$(GO) build -o $@ ./$*
+	CGO_ENABLED=0 $(GO) build -o $@ ./$*
 
 # ---- option stamps: rewritten only when the options change ------------------------
 $(DATADIR).opts: FORCE

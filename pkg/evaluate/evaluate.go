@@ -20,7 +20,6 @@ import (
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/imgutil"
-	"github.com/toongan/toongan/pkg/memlimit"
 	"github.com/toongan/toongan/pkg/metrics"
 	"github.com/toongan/toongan/pkg/report"
 	"github.com/toongan/toongan/pkg/sampling"
@@ -243,8 +242,7 @@ func (e *evaluation) imageSize() error {
 		e.size, e.channels = min(ic.Width, ic.Height), 3
 	}
 	e.r.Params.Size, e.r.Params.Channels = e.size, e.channels
-	return memlimit.Check(fmt.Sprintf("evaluating %d images of %d px against %d reals", o.N, e.size, o.HoldoutCap),
-		o.estimateBytes(e.size, e.channels))
+	return o.checkMemory(e.size, e.channels, e.held, e.train)
 }
 
 // loadReals reads the held-out reals (RealDir or the holdout split) and

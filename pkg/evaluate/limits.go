@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
+	"github.com/toongan/toongan/pkg/memlimit"
 	"github.com/toongan/toongan/pkg/runlog"
 	"github.com/toongan/toongan/pkg/safeio"
+	"github.com/toongan/toongan/pkg/shard"
 )
 
 // Limits of eval's options: beyond them a request is refused before any
@@ -95,11 +97,27 @@ func (o *Options) prepareOut() error {
 	return nil
 }
 
+// checkMemory refuses a run whose memory estimate does not fit, counting
+// the reals and training images that will actually be read.
+func (o *Options) checkMemory(size, channels int, held, train *shard.Set) error {
+	reals, nn := o.HoldoutCap, o.NNTrain
+	if held != nil && (reals == 0 || held.Len() < reals) {
+		reals = held.Len()
+	}
+	if train == nil {
+		nn = 0
+	} else if train.Len() < nn {
+		nn = train.Len()
+	}
+	return memlimit.Check(fmt.Sprintf("evaluating %d images of %d px against %d reals", o.N, size, reals),
+		o.estimateBytes(size, channels, reals, nn))
+}
+
 // estimateBytes is a rough upper estimate of eval's memory for images of
 // side size: every generated and real image as float32 with its SWD
 // descriptors (128 7x7 patches per pyramid level), the training images of
 // the memorisation check, and one model.
-func (o *Options) estimateBytes(size, channels int) int64 {
+func (o *Options) estimateBytes(size, channels, reals, nn int) int64 {
 	img := float64(channels*size*size) * 4
 	levels := 0.0
 	for s := size; s >= 16; s /= 2 {
@@ -107,8 +125,8 @@ func (o *Options) estimateBytes(size, channels int) int64 {
 	}
 	desc := 128 * 49 * float64(channels) * 4 * levels
 	per := 2*img + desc
-	imgs := float64(o.N)*2 + float64(o.HoldoutCap) // main fake, previous fake, reals
-	memo := float64(o.NNTrain) * float64(channels*o.Memo.Side*o.Memo.Side) * 4
+	imgs := float64(o.N)*2 + float64(reals) // main fake, previous fake, reals
+	memo := float64(nn) * float64(channels*o.Memo.Side*o.Memo.Side) * 4
 	total := imgs*per + memo + float64(o.Batch)*img*40
 	return int64(math.Min(total, math.MaxInt64/2)) + 256<<20
 }

@@ -22,7 +22,9 @@ func (c Config) EstimateBytes() int64 {
 	workers := c.Workers
 	window := 8*workers + 16
 	rec := float64(c.Options.RecordSize())
-	total := float64(window)*(rec+2<<20) + float64(workers)*float64(c.Options.MaxPixels)*8 + 64<<20
+	// A decoded image is 4 bytes a pixel (RGBA; YCbCr JPEGs less) and the
+	// resampler's intermediate rows add well under one more.
+	total := float64(window)*(rec+2<<20) + float64(workers)*float64(c.Options.MaxPixels)*5 + 64<<20
 	if c.Builtin > 0 {
 		total += float64(c.Builtin) * 128 // duplicate set and digests
 	}

@@ -23,8 +23,8 @@ var ErrTooBig = errors.New("not enough memory")
 
 // Limit returns the memory a toongan process may plan to use and where that
 // number comes from: EnvVar when set, else the smallest of the physical
-// memory, the cgroup's memory.max and three quarters of the address-space
-// limit (ulimit -v; the Go runtime needs headroom beyond its heap).
+// memory, the cgroup's memory.max and what the address-space limit (ulimit
+// -v) leaves beside what the process has already mapped.
 func Limit() (int64, string) {
 	if v := os.Getenv(EnvVar); v != "" {
 		if n, err := ParseBytes(v); err == nil {
@@ -40,8 +40,13 @@ func Limit() (int64, string) {
 	}
 	var rl syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_AS, &rl) == nil && rl.Cur != ^uint64(0) && rl.Cur < 1<<62 {
-		if n := int64(rl.Cur / 4 * 3); n < limit {
-			limit, src = n, "3/4 of the address-space limit (ulimit -v)"
+		// The Go runtime reserves address space up front (a static binary
+		// maps over a gigabyte before its heap grows): what is left under
+		// the limit is what the heap can still take, less a tenth for
+		// the collector's headroom.
+		left := int64(rl.Cur) - vmSize()
+		if n := max(left/10*9, 0); n < limit {
+			limit, src = n, "the address-space limit (ulimit -v) less what is already mapped"
 		}
 	}
 	return limit, src
@@ -96,15 +101,25 @@ func ParseBytes(s string) (int64, error) {
 	return int64(v * mult), nil
 }
 
+// vmSize is the process's mapped address space (VmSize), 0 if unknown.
+func vmSize() int64 {
+	return procField("/proc/self/status", "VmSize:")
+}
+
 func memTotal() int64 {
-	f, err := os.Open("/proc/meminfo")
+	return procField("/proc/meminfo", "MemTotal:")
+}
+
+// procField reads a "Name:   123 kB" line of a /proc file, in bytes.
+func procField(file, name string) int64 {
+	f, err := os.Open(file)
 	if err != nil {
 		return 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), name); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			if err == nil {
 				return kb << 10

@@ -43,6 +43,13 @@ func claimRunDir(out, data string) (string, func(), error) {
 	if _, err := shard.Recognise(dir); err == nil {
 		return "", nil, fmt.Errorf("run folder %q is a dataset folder: %w; choose another output folder", out, ErrNotRunDir)
 	}
+	// Checked before the lock file is created (nothing is written into a
+	// folder that is not ours) and again once the lock is held.
+	if _, err := os.Stat(dir); err == nil {
+		if err := IsRunDir(dir); err != nil {
+			return "", nil, fmt.Errorf("refusing to write into %q: %w", out, err)
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, fmt.Errorf("create run folder: %w", err)
 	}
@@ -51,7 +58,7 @@ func claimRunDir(out, data string) (string, func(), error) {
 		return "", nil, err
 	}
 	if err := IsRunDir(dir); err != nil {
-		lock.Release()
+		lock.ReleaseAndRemove()
 		return "", nil, fmt.Errorf("refusing to write into %q: %w", out, err)
 	}
 	return dir, func() { lock.Release() }, nil

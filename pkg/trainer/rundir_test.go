@@ -67,6 +67,9 @@ func TestRunFolderRules(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, CkptDir)); err == nil {
 				t.Errorf("refused run created %s", CkptDir)
 			}
+			if ents, _ := os.ReadDir(run); tc.out == nil && len(ents) != len(tc.files) {
+				t.Errorf("refused run wrote into the folder: %v", ents)
+			}
 		})
 	}
 }
