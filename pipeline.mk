@@ -31,6 +31,12 @@ EPOCHS   ?=
 STEPS    ?=
 BATCH    ?= 64
 RESUME   ?=
+# training recipe (train --recipe); empty: train's default
+RECIPE   ?=
+# ---- recipe comparison (make recipes) ------------------------------------------
+RECIPES        ?= classic toon
+RECIPE_MINUTES ?= 2 4 6
+RECIPE_SEEDS   ?= 1
 # ---- sampling / eval ----------------------------------------------------------
 SAMPLES  ?= 64
 EVAL_N   ?= 500
@@ -64,9 +70,9 @@ endif
 BUDGET := $(if $(MINUTES),--minutes $(MINUTES)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(STEPS),--steps $(STEPS))
 
 PREP_CMD  := $(BIN)/prep --out $(DATADIR) --size $(SIZE) --seed $(SEED) --holdout $(HOLDOUT) $(PREP_FLAGS) $(PREP_INPUT)
-TRAIN_CMD := $(BIN)/train --data $(DATADIR) --out $(RUNDIR) --seed $(SEED) --batch $(BATCH) $(BUDGET) $(TRAIN_FLAGS)
+TRAIN_CMD := $(BIN)/train --data $(DATADIR) --out $(RUNDIR) --seed $(SEED) --batch $(BATCH) $(if $(RECIPE),--recipe $(RECIPE)) $(BUDGET) $(TRAIN_FLAGS)
 
-.PHONY: help build data train sample eval all test test-short bench clean distclean ci-e2e FORCE
+.PHONY: help build data train sample eval all test test-short bench recipes clean distclean ci-e2e FORCE
 .DEFAULT_GOAL := help
 
 help:
@@ -81,13 +87,15 @@ help:
 	@echo "  eval       runs/NAME/eval/report.json and report.html against the holdout"
 	@echo "  test       the test suite: go test ./... with and without -tags noasm"
 	@echo "  bench      speed: prep vs Pillow, SGEMM vs OpenBLAS, training step vs PyTorch"
+	@echo "  recipes    RECIPES trained side by side on data/NAME, evaluated at RECIPE_MINUTES -> runs/NAME-recipes/"
 	@echo "  clean      remove $(BIN)/;  distclean: also data/ and runs/"
 	@echo
 	@echo "variables (current value):"
 	@echo "  DATA=$(DATA)  (empty: built-in cartoon faces)   NAME=$(NAME)"
 	@echo "  SIZE=$(SIZE) SEED=$(SEED) HOLDOUT=$(HOLDOUT) BUILTIN=$(BUILTIN)"
 	@echo "  MINUTES=$(MINUTES) EPOCHS=$(EPOCHS) STEPS=$(STEPS) BATCH=$(BATCH) RESUME=$(RESUME)"
-	@echo "  SAMPLES=$(SAMPLES) EVAL_N=$(EVAL_N)"
+	@echo "  SAMPLES=$(SAMPLES) EVAL_N=$(EVAL_N) RECIPE=$(RECIPE)"
+	@echo "  RECIPES=$(RECIPES) RECIPE_MINUTES=$(RECIPE_MINUTES) RECIPE_SEEDS=$(RECIPE_SEEDS)"
 	@echo "  PREP_FLAGS TRAIN_FLAGS SAMPLE_FLAGS EVAL_FLAGS: extra flags for one stage"
 	@echo
 	@echo "examples:"
@@ -172,6 +180,12 @@ test:
 
 bench: build
 	bash scripts/bench.sh
+
+# Recipes side by side for equal wall time (scripts/recipes.sh); keep other
+# work off the machine while it runs.
+recipes: build $(MANIFEST)
+	bash scripts/recipes.sh -d $(DATADIR) -o runs/$(NAME)-recipes -m "$(RECIPE_MINUTES)" -r "$(RECIPES)" \
+		-s "$(RECIPE_SEEDS)" -n $(EVAL_N) -b $(BIN)
 
 # A whole pipeline run on a tiny budget, with every output checked (used by .ci/run).
 ci-e2e: build
