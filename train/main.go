@@ -91,7 +91,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "augment", Usage: "DiffAugment transforms of everything D sees while training: `LIST` of color,translation,cutout, or none (default: the recipe's)", EnvVars: ev("augment")},
 		&cli.BoolFlag{Name: "spectral-norm", Usage: "SNGAN discriminator: spectrally normalised convolutions, no BatchNorm (default: the recipe's)", EnvVars: ev("spectral-norm")},
 		&cli.BoolFlag{Name: "mbstd", Usage: "minibatch standard-deviation feature before D's last layer (default: the recipe's)", EnvVars: ev("mbstd")},
-		&cli.StringFlag{Name: "ema-bn", Usage: "where the EMA generator's BatchNorm statistics come from: `MODE` copy (G's) or standing (measured on the EMA generator) (default: the recipe's)", EnvVars: ev("ema-bn")},
+		&cli.StringFlag{Name: "ema-bn", Usage: "where the EMA generator's BatchNorm statistics come from: `MODE` copy (G's), ema (averaged like the weights) or standing (measured on the EMA generator) (default: the recipe's)", EnvVars: ev("ema-bn")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},

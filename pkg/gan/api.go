@@ -23,8 +23,8 @@ type Config struct {
 	DSteps      int     `json:"d_steps"`      // D updates per G update, 1
 	EMADecay    float64 `json:"ema_decay"`    // 0.999; 0 = no EMA
 	// EMABN is where the EMA generator's BatchNorm statistics come from:
-	// EMABNCopy ("copy" or empty: G's) or EMABNStanding (measured on the
-	// EMA generator).
+	// EMABNCopy ("copy" or empty: G's), EMABNAverage (averaged like the
+	// weights) or EMABNStanding (measured on the EMA generator).
 	EMABN string `json:"ema_bn,omitempty"`
 	Seed  uint64 `json:"seed"` // weight init and latent draws
 

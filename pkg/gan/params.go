@@ -155,14 +155,15 @@ func (a *adam) step(n *net) {
 // trainable tensors, with d = min(decay, (1+t)/(10+t)) so that the average
 // is useful early in training (t is G's step count, as in TensorFlow's
 // ExponentialMovingAverage with num_updates). BatchNorm running statistics
-// are copied from G: the EMA generator normalises with G's statistics.
+// are copied from G (the EMA generator normalises with G's statistics), or
+// averaged like the weights when avgStats is set (Config.EMABN "ema").
 // decay 0 makes the EMA generator an exact copy of G.
-func emaUpdate(ema, g *net, decay float64, t int) {
+func emaUpdate(ema, g *net, decay float64, t int, avgStats bool) {
 	d := min(decay, float64(1+t)/float64(10+t))
 	df, of := float32(d), float32(1-d)
 	for i, p := range ema.params {
 		src := g.params[i].data
-		if p.buffer || d == 0 {
+		if (p.buffer && !avgStats) || d == 0 {
 			copy(p.data, src)
 			continue
 		}

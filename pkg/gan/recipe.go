@@ -123,9 +123,9 @@ func (cfg Config) validateRecipe() error {
 		}
 	}
 	switch cfg.EMABN {
-	case "", EMABNCopy, EMABNStanding:
+	case "", EMABNCopy, EMABNAverage, EMABNStanding:
 	default:
-		return &FieldError{Field: "ema_bn", Value: fmt.Sprintf("%q", cfg.EMABN), Want: EMABNCopy + " or " + EMABNStanding}
+		return &FieldError{Field: "ema_bn", Value: fmt.Sprintf("%q", cfg.EMABN), Want: EMABNCopy + ", " + EMABNAverage + " or " + EMABNStanding}
 	}
 	if _, err := ParseAugment(cfg.Augment); err != nil {
 		return err

@@ -14,7 +14,9 @@ import (
 // BatchNorm's running statistics copied from G belong to G's current
 // weights: normalising the averaged weights' activations with them shifts
 // every layer a little, which shows as a colour cast and washed-out
-// samples. With Config.EMABN "standing" the EMA generator's statistics are
+// samples. With Config.EMABN "ema" the statistics are averaged like the
+// weights (cheap, but still G's statistics, of older weights). With
+// Config.EMABN "standing" the EMA generator's statistics are
 // measured on the EMA generator itself ("standing statistics", Brock et al.
 // 2019): it runs in training mode over StandingBatches batches of fixed
 // latents and keeps the plain average of their batch statistics. They are
@@ -25,6 +27,7 @@ import (
 // EMA BatchNorm statistics modes (Config.EMABN).
 const (
 	EMABNCopy     = "copy"     // G's running statistics (classic)
+	EMABNAverage  = "ema"      // a moving average of G's, like the weights
 	EMABNStanding = "standing" // the EMA generator's own, measured
 )
 

@@ -52,7 +52,7 @@ func (m *Model) Step(real []float32) (Stats, error) {
 		return Stats{}, fmt.Errorf("gan: step: %w", err)
 	}
 	// (3) the EMA generator follows.
-	emaUpdate(m.ema, m.g, m.cfg.EMADecay, m.optG.t)
+	emaUpdate(m.ema, m.g, m.cfg.EMADecay, m.optG.t, m.cfg.EMABN == EMABNAverage)
 	m.emaStale = true
 	st := t.stats
 	for _, v := range []float64{st.LossD, st.LossG, st.DReal, st.DFake} {
