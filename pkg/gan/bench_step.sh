@@ -26,3 +26,17 @@ cat "$tmp/py.out"
 echo "toongan: $go_ips img/s, peak RSS $((go_rss / 1024)) MiB (GOMAXPROCS=${GOMAXPROCS:-$(nproc)})"
 echo "pytorch: $py_ips img/s, peak RSS $((py_rss / 1024)) MiB (OMP_NUM_THREADS=2)"
 awk -v a="$go_ips" -v b="$py_ips" 'BEGIN { printf "ratio toongan/pytorch: %.2fx (target >= 1.5x)\n", a / b }'
+
+# The recipes against classic: the same step, each ingredient included
+# (RECIPE_COUNT rounds, interleaved by the benchmark framework's -count).
+if [ "${RECIPES:-1}" != 0 ]; then
+	"$tmp/gan.test" -test.run '^$' -test.bench '^BenchmarkStepRecipe64$' -test.benchtime "$benchtime" \
+		-test.count "${RECIPE_COUNT:-2}" | tee "$tmp/recipes.out" | grep Benchmark
+	awk '/BenchmarkStepRecipe64\// {
+		split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]);
+		for (i = 1; i <= NF; i++) if ($(i+1) == "img/s") { s[a[2]] += $i; n[a[2]]++ }
+	} END {
+		for (r in s) if (r != "classic") printf "recipe %s: %.1f img/s, %.2fx classic (%.1f img/s)\n", r, s[r]/n[r], (s[r]/n[r]) / (s["classic"]/n["classic"]), s["classic"]/n["classic"]
+	}' "$tmp/recipes.out"
+	"$tmp/gan.test" -test.run '^$' -test.bench '^BenchmarkSyncEMA64$' -test.benchtime 3x | grep Benchmark
+fi

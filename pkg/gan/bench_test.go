@@ -43,3 +43,31 @@ func BenchmarkStepDCGAN64(b *testing.B) { benchStep(b, DefaultConfig(64)) }
 
 // BenchmarkStepDCGAN32 is the same at 32 px.
 func BenchmarkStepDCGAN32(b *testing.B) { benchStep(b, DefaultConfig(32)) }
+
+// BenchmarkStepRecipe64 times a training step of every recipe at 64 px,
+// batch 64 (bench_step.sh compares them with classic).
+func BenchmarkStepRecipe64(b *testing.B) {
+	for _, name := range RecipeNames() {
+		b.Run(name, func(b *testing.B) {
+			cfg := DefaultConfig(64)
+			if err := ApplyRecipe(&cfg, name); err != nil {
+				b.Fatal(err)
+			}
+			benchStep(b, cfg)
+		})
+	}
+}
+
+// BenchmarkSyncEMA64 times one measurement of the EMA generator's standing
+// BatchNorm statistics at 64 px (done before each grid and checkpoint).
+func BenchmarkSyncEMA64(b *testing.B) {
+	cfg := DefaultConfig(64)
+	cfg.EMABN = EMABNStanding
+	m := mustNew(b, cfg)
+	for i := 0; i < b.N; i++ {
+		m.emaStale = true
+		if err := m.SyncEMA(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
