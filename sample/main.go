@@ -45,7 +45,7 @@ func flags() []cli.Flag {
 		&cli.IntFlag{Name: "keys", Value: 4, Usage: fmt.Sprintf("number of random keyframes for --interp without --seeds (seeds SEED, SEED+1, ...), 2..%d", sampling.MaxKeys), EnvVars: env("keys")},
 		&cli.IntFlag{Name: "delay", Value: 8, Usage: fmt.Sprintf("GIF frame delay in 1/100 s, 1..%d", sampling.MaxDelay), EnvVars: env("delay")},
 		&cli.IntFlag{Name: "scale", Usage: fmt.Sprintf("GIF enlargement factor (0 = up to about 128 px), 0..%d", sampling.MaxScale), EnvVars: env("scale")},
-		&cli.StringFlag{Name: "save-latents", Usage: "write the latents used to this JSON file (interp: the keyframes)", EnvVars: env("save-latents")},
+		&cli.StringFlag{Name: "save-latents", Usage: "write the latents used to this JSON file (interp: the keyframes); same rule as --out: no devices, FIFOs, folders, /dev or /proc", EnvVars: env("save-latents")},
 		&cli.StringFlag{Name: "latents", Usage: "read latents from a JSON file written by --save-latents instead of drawing them", EnvVars: env("latents")},
 		&cli.IntFlag{Name: "batch", Value: 64, Usage: fmt.Sprintf("generator batch size (memory only: results do not depend on it), 1..%d", sampling.MaxBatch), EnvVars: env("batch")},
 	}

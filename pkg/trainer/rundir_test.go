@@ -116,3 +116,40 @@ func TestRunFolderSymlink(t *testing.T) {
 		t.Fatalf("run not written into the link's target: %v", err)
 	}
 }
+
+func TestIsRunDir(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		dirs  []string
+		ok    bool
+	}{
+		{"empty", nil, nil, true},
+		{"format field", map[string]string{"config.json": `{"format":"toongan-run"}`}, nil, true},
+		{"before the format field", map[string]string{"config.json": `{"toongan_version":"0.3","dataset_hash":"sha256:ab","model":{"nz":100}}`}, nil, true},
+		{"other format", map[string]string{"config.json": `{"format":"eslint"}`}, nil, false},
+		{"someone's config", map[string]string{"config.json": `{"name":"app","version":"1"}`}, nil, false},
+		{"not JSON", map[string]string{"config.json": `[section]`}, nil, false},
+		{"make stamp and hidden files", map[string]string{"train.opts": "x", ".lock": "1"}, nil, true},
+		{"checkpoints to resume", map[string]string{"ckpt/step-000005.safetensors": "x"}, []string{"ckpt"}, true},
+		{"ckpt with other files", map[string]string{"ckpt/notes.txt": "x"}, []string{"ckpt"}, false},
+		{"log without config", map[string]string{"log.jsonl": "{}\n"}, nil, false},
+		{"manifest", map[string]string{"manifest.json": `{"format":"toongan-dataset"}`}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, d := range tc.dirs {
+				os.MkdirAll(filepath.Join(dir, d), 0o755)
+			}
+			for name, content := range tc.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := IsRunDir(dir)
+			if tc.ok && err != nil || !tc.ok && !errors.Is(err, ErrNotRunDir) {
+				t.Errorf("IsRunDir = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+}

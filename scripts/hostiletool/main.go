@@ -139,7 +139,7 @@ func poison(a []string) error {
 
 func setcfg(a []string) error {
 	if len(a) < 3 {
-		return fmt.Errorf("setcfg IN OUT KEY=INT...")
+		return fmt.Errorf("usage: setcfg IN OUT KEY=INT [KEY=INT]")
 	}
 	h, data, err := split(a[0])
 	if err != nil {
