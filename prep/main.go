@@ -10,6 +10,7 @@ import (
 
 	"github.com/toongan/toongan/pkg/cliapp"
 	"github.com/toongan/toongan/pkg/imageset"
+	"github.com/toongan/toongan/pkg/imgutil"
 	"github.com/toongan/toongan/pkg/shard"
 	"github.com/urfave/cli/v2"
 )
@@ -70,9 +71,12 @@ func run(c *cli.Context) error {
 	case builtin == 0 && input == "":
 		return cliapp.UsageErrorf("no INPUT folder or archive given (or use --builtin N)")
 	}
-	bg, err := imageset.ParseColor(c.String("background"))
+	bg, err := imgutil.ParseColor(c.String("background"))
 	if err != nil {
 		return cliapp.UsageErrorf("--background: %v", err)
+	}
+	if bg.A != 255 {
+		return cliapp.UsageErrorf("--background %q: must be opaque", c.String("background"))
 	}
 	maxPix := c.Float64("max-pixels")
 	if !(maxPix >= 1 && maxPix <= imageset.MaxMaxPixels) {

@@ -17,7 +17,6 @@ import (
 	_ "image/jpeg" // register JPEG
 	_ "image/png"  // register PNG
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/disintegration/imaging"
@@ -81,6 +80,9 @@ func (o Options) Validate() error {
 	if o.Crop != CropCenter && o.Crop != CropNone {
 		return fmt.Errorf("crop %q: want %q or %q", o.Crop, CropCenter, CropNone)
 	}
+	if o.Background.A != 255 {
+		return fmt.Errorf("background %v is not opaque", o.Background)
+	}
 	if o.MaxPixels < 1 {
 		return fmt.Errorf("max pixels %d must be positive", o.MaxPixels)
 	}
@@ -89,49 +91,6 @@ func (o Options) Validate() error {
 
 // RecordSize is the byte size of one output record (Size*Size*3).
 func (o Options) RecordSize() int { return 3 * o.Size * o.Size }
-
-// ParseColor reads a background colour: a name (white, black, gray, grey),
-// "#rrggbb", "rrggbb", "#rgb" or "r,g,b" with 0..255 components.
-func ParseColor(s string) (color.NRGBA, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	switch t {
-	case "white":
-		return color.NRGBA{255, 255, 255, 255}, nil
-	case "black":
-		return color.NRGBA{0, 0, 0, 255}, nil
-	case "gray", "grey":
-		return color.NRGBA{128, 128, 128, 255}, nil
-	}
-	if strings.Contains(t, ",") {
-		parts := strings.Split(t, ",")
-		if len(parts) == 3 {
-			var c [3]uint8
-			ok := true
-			for i, p := range parts {
-				v, err := strconv.ParseUint(strings.TrimSpace(p), 10, 8)
-				if err != nil {
-					ok = false
-					break
-				}
-				c[i] = uint8(v)
-			}
-			if ok {
-				return color.NRGBA{c[0], c[1], c[2], 255}, nil
-			}
-		}
-		return color.NRGBA{}, fmt.Errorf("colour %q: want r,g,b with values 0..255", s)
-	}
-	t = strings.TrimPrefix(t, "#")
-	if len(t) == 3 {
-		t = string([]byte{t[0], t[0], t[1], t[1], t[2], t[2]})
-	}
-	if len(t) == 6 {
-		if v, err := strconv.ParseUint(t, 16, 32); err == nil {
-			return color.NRGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 255}, nil
-		}
-	}
-	return color.NRGBA{}, fmt.Errorf("colour %q: want a name (white, black, gray), #rrggbb or r,g,b", s)
-}
 
 // Scratch holds one worker's reusable buffers.
 type Scratch struct {

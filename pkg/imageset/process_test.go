@@ -7,7 +7,6 @@ import (
 	"compress/gzip"
 	"errors"
 	"image"
-	"image/color"
 	"image/gif"
 	"image/png"
 	"io"
@@ -26,32 +25,6 @@ func encodePNG(t *testing.T, img image.Image) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
-}
-
-func TestParseColor(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want color.NRGBA
-		ok   bool
-	}{
-		{"white", color.NRGBA{255, 255, 255, 255}, true},
-		{"Black", color.NRGBA{0, 0, 0, 255}, true},
-		{"grey", color.NRGBA{128, 128, 128, 255}, true},
-		{"#102030", color.NRGBA{0x10, 0x20, 0x30, 255}, true},
-		{"a0b0c0", color.NRGBA{0xa0, 0xb0, 0xc0, 255}, true},
-		{"#fa0", color.NRGBA{0xff, 0xaa, 0x00, 255}, true},
-		{"1, 2,3", color.NRGBA{1, 2, 3, 255}, true},
-		{"1,2,300", color.NRGBA{}, false},
-		{"1,2", color.NRGBA{}, false},
-		{"#12345g", color.NRGBA{}, false},
-		{"purple-ish", color.NRGBA{}, false},
-		{"", color.NRGBA{}, false},
-	} {
-		got, err := ParseColor(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseColor(%q) = %v, %v; want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
-		}
-	}
 }
 
 func TestDecodeFormatsAndReasons(t *testing.T) {

@@ -13,8 +13,10 @@ import (
 	"strings"
 )
 
-// toByte maps a value in [-1, 1] to 0..255 (clamped, rounded).
-func toByte(v float32) uint8 {
+// ToByte maps a model value in [-1, 1] to a pixel value 0..255: (v+1)*127.5
+// rounded half away from zero, clamped; NaN gives 0. Every conversion of
+// model output to pixels goes through it.
+func ToByte(v float32) uint8 {
 	f := (float64(v) + 1) * 127.5
 	if !(f > 0) { // also NaN
 		return 0
@@ -25,8 +27,8 @@ func toByte(v float32) uint8 {
 	return uint8(math.Round(f))
 }
 
-// fromByte maps 0..255 to [-1, 1].
-func fromByte(b uint8) float32 { return float32(b)/127.5 - 1 }
+// FromByte maps a pixel value 0..255 to a model value in [-1, 1]: b/127.5-1.
+func FromByte(b uint8) float32 { return float32(b)/127.5 - 1 }
 
 // TensorImage returns image i of an NCHW batch x (values in [-1, 1]) with c
 // channels (1 or 3) of h x w pixels.
@@ -41,11 +43,11 @@ func TensorImage(x []float32, i, c, h, w int) (*image.NRGBA, error) {
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for p := 0; p < plane; p++ {
-		r := toByte(x[off+p])
+		r := ToByte(x[off+p])
 		g, b := r, r
 		if c == 3 {
-			g = toByte(x[off+plane+p])
-			b = toByte(x[off+2*plane+p])
+			g = ToByte(x[off+plane+p])
+			b = ToByte(x[off+2*plane+p])
 		}
 		img.Pix[4*p], img.Pix[4*p+1], img.Pix[4*p+2], img.Pix[4*p+3] = r, g, b, 255
 	}
@@ -87,10 +89,10 @@ func ImageTensor(img image.Image, c int, dst []float32) error {
 			q := n.PixOffset(b.Min.X+x, b.Min.Y+y)
 			r, g, bb := n.Pix[q], n.Pix[q+1], n.Pix[q+2]
 			if c == 1 {
-				dst[p] = fromByte(luma(r, g, bb))
+				dst[p] = FromByte(luma(r, g, bb))
 				continue
 			}
-			dst[p], dst[plane+p], dst[2*plane+p] = fromByte(r), fromByte(g), fromByte(bb)
+			dst[p], dst[plane+p], dst[2*plane+p] = FromByte(r), FromByte(g), FromByte(bb)
 		}
 	}
 	return nil
@@ -164,16 +166,19 @@ func RecordTensor(rec []byte, h, w, c int, dst []float32) error {
 	plane := h * w
 	for p := 0; p < plane; p++ {
 		for k := 0; k < c; k++ {
-			dst[k*plane+p] = fromByte(rec[p*c+k])
+			dst[k*plane+p] = FromByte(rec[p*c+k])
 		}
 	}
 	return nil
 }
 
-// ParseColor reads a colour as "#rgb", "#rrggbb", "#rrggbbaa" (the '#' is
-// optional) or one of black, white, gray/grey, transparent.
+// ParseColor reads a colour: a name (black, white, gray or grey,
+// transparent), hexadecimal "#rgb", "#rrggbb" or "#rrggbbaa" (the '#' is
+// optional), or "r,g,b" with components 0..255. prep's --background and
+// sample's --bg both take it.
 func ParseColor(s string) (color.NRGBA, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	switch t {
 	case "black":
 		return color.NRGBA{0, 0, 0, 255}, nil
 	case "white":
@@ -183,7 +188,10 @@ func ParseColor(s string) (color.NRGBA, error) {
 	case "transparent":
 		return color.NRGBA{}, nil
 	}
-	h := strings.TrimPrefix(strings.TrimSpace(s), "#")
+	if strings.Contains(t, ",") {
+		return parseRGB(s, t)
+	}
+	h := strings.TrimPrefix(t, "#")
 	if len(h) == 3 {
 		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
 	}
@@ -191,11 +199,28 @@ func ParseColor(s string) (color.NRGBA, error) {
 		h += "ff"
 	}
 	if len(h) != 8 {
-		return color.NRGBA{}, fmt.Errorf("colour %q: want #rrggbb, #rgb or a name (black, white, gray)", s)
+		return color.NRGBA{}, fmt.Errorf("colour %q: want a name (white, black, gray, transparent), #rrggbb, #rgb, #rrggbbaa or r,g,b", s)
 	}
 	v, err := strconv.ParseUint(h, 16, 32)
 	if err != nil {
 		return color.NRGBA{}, fmt.Errorf("colour %q: not hexadecimal", s)
 	}
 	return color.NRGBA{uint8(v >> 24), uint8(v >> 16), uint8(v >> 8), uint8(v)}, nil
+}
+
+// parseRGB reads "r,g,b" (t is s lower-cased and trimmed).
+func parseRGB(s, t string) (color.NRGBA, error) {
+	parts := strings.Split(t, ",")
+	if len(parts) != 3 {
+		return color.NRGBA{}, fmt.Errorf("colour %q: want r,g,b with values 0..255", s)
+	}
+	var c [3]uint8
+	for i, p := range parts {
+		v, err := strconv.ParseUint(strings.TrimSpace(p), 10, 8)
+		if err != nil {
+			return color.NRGBA{}, fmt.Errorf("colour %q: want r,g,b with values 0..255", s)
+		}
+		c[i] = uint8(v)
+	}
+	return color.NRGBA{c[0], c[1], c[2], 255}, nil
 }

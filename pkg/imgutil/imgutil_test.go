@@ -15,8 +15,8 @@ func TestToByte(t *testing.T) {
 		in   float32
 		want uint8
 	}{{-1, 0}, {1, 255}, {0, 128}, {-2, 0}, {2, 255}, {-0.5, 64}} {
-		if got := toByte(tc.in); got != tc.want {
-			t.Errorf("toByte(%v) = %d, want %d", tc.in, got, tc.want)
+		if got := ToByte(tc.in); got != tc.want {
+			t.Errorf("ToByte(%v) = %d, want %d", tc.in, got, tc.want)
 		}
 	}
 }
@@ -116,9 +116,22 @@ func TestParseColor(t *testing.T) {
 		{"#ff8000", color.NRGBA{255, 128, 0, 255}, true},
 		{"fff", color.NRGBA{255, 255, 255, 255}, true},
 		{"black", color.NRGBA{0, 0, 0, 255}, true},
+		{"Black", color.NRGBA{0, 0, 0, 255}, true},
+		{"white", color.NRGBA{255, 255, 255, 255}, true},
+		{"grey", color.NRGBA{128, 128, 128, 255}, true},
+		{"transparent", color.NRGBA{}, true},
 		{"#00000080", color.NRGBA{0, 0, 0, 128}, true},
+		{"#102030", color.NRGBA{0x10, 0x20, 0x30, 255}, true},
+		{"a0b0c0", color.NRGBA{0xa0, 0xb0, 0xc0, 255}, true},
+		{"#FA0", color.NRGBA{0xff, 0xaa, 0x00, 255}, true},
+		{"1, 2,3", color.NRGBA{1, 2, 3, 255}, true},
+		{"1,2,300", color.NRGBA{}, false},
+		{"1,2", color.NRGBA{}, false},
 		{"#12", color.NRGBA{}, false},
 		{"#gggggg", color.NRGBA{}, false},
+		{"#12345g", color.NRGBA{}, false},
+		{"purple-ish", color.NRGBA{}, false},
+		{"", color.NRGBA{}, false},
 	} {
 		got, err := ParseColor(tc.in)
 		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {

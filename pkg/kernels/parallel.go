@@ -42,6 +42,28 @@ func ParallelFor(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
+// ParallelForMin calls fn on contiguous chunks [lo, hi) covering [0, n), at
+// most one per worker and each of at least minChunk items (so that small
+// loops stay on one goroutine), and waits for all of them. Chunk i is
+// [i*n/w, (i+1)*n/w) for w chunks; the boundaries depend only on n,
+// minChunk and Workers(), so work that writes disjoint outputs is
+// deterministic.
+func ParallelForMin(n, minChunk int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	w := min(Workers(), n/max(minChunk, 1))
+	if w <= 1 {
+		fn(0, n)
+		return
+	}
+	ParallelFor(w, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			fn(i*n/w, (i+1)*n/w)
+		}
+	})
+}
+
 type poolTask struct {
 	fn     func(lo, hi int)
 	lo, hi int

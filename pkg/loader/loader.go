@@ -13,6 +13,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"sync"
+
+	"github.com/toongan/toongan/pkg/imgutil"
 )
 
 // Source is random access to n fixed-size uint8 HWC images.
@@ -84,7 +86,7 @@ func New(src Source, h, w, c, batch int, seed uint64) (*Loader, error) {
 	l := &Loader{src: src, h: h, w: w, c: c, batch: batch, seed: seed,
 		perEpoch: src.Len() / batch, recordBytes: h * w * c, sampleFloats: h * w * c}
 	for i := range l.lut {
-		l.lut[i] = float32(i)/127.5 - 1
+		l.lut[i] = imgutil.FromByte(uint8(i))
 	}
 	return l, nil
 }

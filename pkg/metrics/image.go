@@ -11,9 +11,9 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
+
+	"github.com/toongan/toongan/pkg/imgutil"
+	"github.com/toongan/toongan/pkg/kernels"
 )
 
 // Image is one planar (CHW) float32 image, values nominally in [-1, 1].
@@ -60,7 +60,7 @@ func FromHWC8(pix []uint8, h, w, c int) (Image, error) {
 	out := Image{C: c, H: h, W: w, Pix: make([]float32, c*h*w)}
 	for i := 0; i < h*w; i++ {
 		for ch := 0; ch < c; ch++ {
-			out.Pix[ch*h*w+i] = float32(pix[i*c+ch])/127.5 - 1
+			out.Pix[ch*h*w+i] = imgutil.FromByte(pix[i*c+ch])
 		}
 	}
 	return out, nil
@@ -76,7 +76,7 @@ func FromNRGBA(img *image.NRGBA) Image {
 		row := img.Pix[y*img.Stride:]
 		for x := 0; x < w; x++ {
 			for c := 0; c < 3; c++ {
-				out.Pix[(c*h+y)*w+x] = float32(row[4*x+c])/127.5 - 1
+				out.Pix[(c*h+y)*w+x] = imgutil.FromByte(row[4*x+c])
 			}
 		}
 	}
@@ -102,14 +102,14 @@ func FromImages(imgs []image.Image) []Image {
 	return out
 }
 
-// ToNRGBA converts a 1- or 3-channel Image in [-1, 1] to 8-bit, clamping.
+// ToNRGBA converts a 1- or 3-channel Image in [-1, 1] to 8-bit (imgutil.ToByte).
 func ToNRGBA(m Image) *image.NRGBA {
 	out := image.NewNRGBA(image.Rect(0, 0, m.W, m.H))
 	for y := 0; y < m.H; y++ {
 		for x := 0; x < m.W; x++ {
 			for c := 0; c < 3; c++ {
 				v := m.At(min(c, m.C-1), x, y)
-				out.Pix[y*out.Stride+4*x+c] = uint8(min(max((v+1)*127.5+0.5, 0), 255))
+				out.Pix[y*out.Stride+4*x+c] = imgutil.ToByte(v)
 			}
 			out.Pix[y*out.Stride+4*x+3] = 255
 		}
@@ -177,30 +177,12 @@ func areaWeights(in, out int) [][]tap {
 	return ws
 }
 
-// parallelFor runs fn(i) for i in [0, n) on GOMAXPROCS goroutines. Each i must
-// write only its own outputs, so results do not depend on scheduling.
+// parallelFor runs fn(i) for i in [0, n) on the kernels' workers. Each i
+// must write only its own outputs, so results do not depend on scheduling.
 func parallelFor(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
+	kernels.ParallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
 			fn(i)
 		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/toongan/toongan/pkg/kernels"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -61,7 +62,7 @@ func (a *actFwd) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (a *actFwd) forward(out []float32, in [][]float32, _ []tensor.Shape) error {
 	x := in[0]
-	parallelForMin(len(x), minChunk, func(lo, hi int) {
+	kernels.ParallelForMin(len(x), minChunk, func(lo, hi int) {
 		xs, ys := x[lo:hi], out[lo:hi]
 		switch a.kind {
 		case actReLU:
@@ -134,7 +135,7 @@ func (a *actGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (a *actGrad) forward(out []float32, in [][]float32, _ []tensor.Shape) error {
 	src, dy := in[0], in[1]
-	parallelForMin(len(src), minChunk, func(lo, hi int) {
+	kernels.ParallelForMin(len(src), minChunk, func(lo, hi int) {
 		xs, dys, dxs := src[lo:hi], dy[lo:hi], out[lo:hi]
 		switch a.fwd.kind {
 		case actReLU:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/toongan/toongan/pkg/kernels"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -118,7 +119,7 @@ func (k *augFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error 
 	}
 	copy(out, in[0])
 	C, B, S := s[0][0], s[0][1], s[0][2]
-	parallelFor(B, func(lo, hi int) {
+	kernels.ParallelForMin(B, 1, func(lo, hi int) {
 		tmp := make([]float32, C*S*S)
 		for b := lo; b < hi; b++ {
 			if !a.on[b] {
@@ -176,7 +177,7 @@ func (k *augGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error
 	}
 	copy(out, in[0])
 	C, B, S := s[0][0], s[0][1], s[0][2]
-	parallelFor(B, func(lo, hi int) {
+	kernels.ParallelForMin(B, 1, func(lo, hi int) {
 		tmp := make([]float32, C*S*S)
 		for b := lo; b < hi; b++ {
 			if !a.on[b] {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/toongan/toongan/pkg/kernels"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -143,7 +144,7 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 		mom = 1 / float64(b.st.Batches+1)
 		defer func() { b.st.Batches++ }()
 	}
-	parallelFor(c, func(lo, hi int) {
+	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			xs := x[ch*m : (ch+1)*m]
 			var mean, v float64
@@ -229,7 +230,7 @@ func (b *bnGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error 
 		return fmt.Errorf("gradient run before the forward pass")
 	}
 	x, gamma, dy := in[0], in[1], in[2]
-	parallelFor(c, func(lo, hi int) {
+	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			xs, dys := x[ch*m:(ch+1)*m], dy[ch*m:(ch+1)*m]
 			mean, inv := sv.mean[ch], sv.invstd[ch]

@@ -1,5 +1,7 @@
 package nn
 
+import "github.com/toongan/toongan/pkg/kernels"
+
 // geom describes how a k×k window with stride s and padding p maps an image
 // of h×w pixels (per channel and batch item) onto a grid of oh×ow window
 // positions: grid position (y, x) covers image rows y*s-p .. y*s-p+k-1 and
@@ -63,7 +65,7 @@ func im2col(cols, img []float32, g geom) {
 	plane := g.oh * g.ow
 	ncols := g.cols()
 	ys, xs := g.ranges()
-	parallelForMin(g.rows(), max(1, 4096/max(ncols, 1)), func(lo, hi int) {
+	kernels.ParallelForMin(g.rows(), max(1, 4096/max(ncols, 1)), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			ch, kr := r/kk, r%kk
 			ki, kj := kr/g.k, kr%g.k
@@ -120,7 +122,7 @@ func col2im(img, cols []float32, g geom) {
 	plane := g.oh * g.ow
 	ncols := g.cols()
 	ys, xs := g.ranges()
-	parallelForMin(g.c*g.b, max(1, 4096/max(kk*plane, 1)), func(lo, hi int) {
+	kernels.ParallelForMin(g.c*g.b, max(1, 4096/max(kk*plane, 1)), func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			ch, bi := t/g.b, t%g.b
 			dst := img[t*g.h*g.w : (t+1)*g.h*g.w]
