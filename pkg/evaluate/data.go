@@ -83,12 +83,12 @@ func loadDir(dir string, size, limit, channels int) ([]metrics.Image, int, error
 		}
 		m := metrics.Image{C: channels, H: size, W: size, Pix: make([]float32, channels*size*size)}
 		if err := recordTensor(rec, size, channels, m.Pix); err != nil {
-			return nil, skipped, fmt.Errorf("image folder %s: %w", dir, err)
+			return nil, skipped, fmt.Errorf("image folder %q: %w", dir, err)
 		}
 		out = append(out, m)
 	}
 	if len(out) == 0 {
-		return nil, skipped, fmt.Errorf("image folder %s: no readable png/jpg/gif/bmp/webp images", dir)
+		return nil, skipped, fmt.Errorf("image folder %q: no readable png/jpg/gif/bmp/webp images", dir)
 	}
 	return out, skipped, nil
 }

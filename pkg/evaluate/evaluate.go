@@ -171,7 +171,7 @@ func (e *evaluation) readCheckpoints() error {
 		if e.size == 0 {
 			e.size, e.channels = m.Config.Size, m.Config.Channels
 		} else if m.Config.Size != e.size || m.Config.Channels != e.channels {
-			return fmt.Errorf("checkpoint %s makes %d px %d-channel images, %s makes %d px %d-channel ones",
+			return fmt.Errorf("checkpoint %q makes %d px %d-channel images, %q makes %d px %d-channel ones",
 				p, m.Config.Size, m.Config.Channels, e.o.Ckpts[0], e.size, e.channels)
 		}
 		e.metas = append(e.metas, m)
@@ -195,16 +195,16 @@ func (e *evaluation) openData() error {
 		e.size, e.channels = man.Height, man.Channels
 	}
 	if man.Height != e.size || man.Width != e.size || man.Channels != e.channels {
-		return fmt.Errorf("dataset %s holds %dx%d %d-channel images, the checkpoint makes %d px %d-channel ones",
+		return fmt.Errorf("dataset %q holds %dx%d %d-channel images, the checkpoint makes %d px %d-channel ones",
 			o.Data, man.Width, man.Height, man.Channels, e.size, e.channels)
 	}
 	for i, m := range e.metas {
 		if m.DatasetHash != "" && man.ContentHash != "" && m.DatasetHash != man.ContentHash {
-			e.warn("checkpoint %s was trained on dataset %s, not on %s (%s)", o.Ckpts[i], m.DatasetHash, o.Data, man.ContentHash)
+			e.warn("checkpoint %q was trained on dataset %s, not on %q (%s)", o.Ckpts[i], m.DatasetHash, o.Data, man.ContentHash)
 		}
 	}
 	if man.Channels != 1 && man.Channels != 3 {
-		return fmt.Errorf("dataset %s: %d channels, eval reads 1 or 3", o.Data, man.Channels)
+		return fmt.Errorf("dataset %q: %d channels, eval reads 1 or 3", o.Data, man.Channels)
 	}
 	if o.NNTrain > 0 && len(man.Train.Shards) > 0 {
 		if e.train, err = man.OpenSplit(man.Train); err != nil {
@@ -213,7 +213,7 @@ func (e *evaluation) openData() error {
 	}
 	if o.RealDir == "" {
 		if len(man.Holdout.Shards) == 0 {
-			return fmt.Errorf("dataset %s has no holdout shards: prepare it with --holdout > 0 or give --real-dir", o.Data)
+			return fmt.Errorf("dataset %q has no holdout shards: prepare it with --holdout > 0 or give --real-dir", o.Data)
 		}
 		if e.held, err = man.OpenSplit(man.Holdout); err != nil {
 			return err
@@ -233,7 +233,7 @@ func (e *evaluation) imageSize() error {
 			return err
 		}
 		if len(files) == 0 {
-			return fmt.Errorf("real image folder %s holds no images", o.RealDir)
+			return fmt.Errorf("real image folder %q holds no images", o.RealDir)
 		}
 		ic, err := imgutil.ImageConfig(files[0])
 		if err != nil {
@@ -289,7 +289,7 @@ func (e *evaluation) scoreSources() error {
 		if err := e.ctx.Err(); err != nil {
 			return err
 		}
-		o.logf("checkpoint %s (step %d): generating %d images", p, e.metas[i].Step, o.N)
+		o.logf("checkpoint %q (step %d): generating %d images", p, e.metas[i].Step, o.N)
 		src, ck, fake, err := scoreCheckpoint(o, p, e.real, e.realDesc)
 		if err != nil {
 			return err
@@ -318,10 +318,10 @@ func (e *evaluation) scoreFakeDir() error {
 		return err
 	}
 	if len(fake) < 2 {
-		return fmt.Errorf("image folder %s: only %d readable images, need at least 2", o.FakeDir, len(fake))
+		return fmt.Errorf("image folder %q: only %d readable images, need at least 2", o.FakeDir, len(fake))
 	}
 	if len(fake) < o.N {
-		e.warn("%s holds %d readable images, fewer than --n %d", o.FakeDir, len(fake), o.N)
+		e.warn("%q holds %d readable images, fewer than --n %d", o.FakeDir, len(fake), o.N)
 	}
 	src := report.Source{Kind: "fake-dir", Path: o.FakeDir, N: len(fake)}
 	if src.SWD, err = swd(o.SWD, e.realDesc, fake); err != nil {
@@ -463,11 +463,11 @@ func scoreCheckpoint(o Options, path string, real []metrics.Image, realDesc *met
 	}
 	dReal, err := discriminate(m, real, o.Batch)
 	if err != nil {
-		return src, ck, nil, fmt.Errorf("checkpoint %s: D on reals: %w", path, err)
+		return src, ck, nil, fmt.Errorf("checkpoint %q: D on reals: %w", path, err)
 	}
 	dFake, err := discriminate(m, fake, o.Batch)
 	if err != nil {
-		return src, ck, nil, fmt.Errorf("checkpoint %s: D on generated images: %w", path, err)
+		return src, ck, nil, fmt.Errorf("checkpoint %q: D on generated images: %w", path, err)
 	}
 	src.D = report.NewDScores(dReal, dFake, o.HistBins)
 	return src, ck, fake, nil

@@ -79,7 +79,7 @@ func (s Summary) Line() string {
 		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
 	}
 	rate := float64(c.Inputs) / max(s.Elapsed.Seconds(), 1e-9)
-	fmt.Fprintf(&b, "; %d inputs in %.1fs = %.0f images/s -> %s", c.Inputs, s.Elapsed.Seconds(), rate, m.Dir())
+	fmt.Fprintf(&b, "; %d inputs in %.1fs = %.0f images/s -> %q", c.Inputs, s.Elapsed.Seconds(), rate, m.Dir())
 	return b.String()
 }
 

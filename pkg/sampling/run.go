@@ -64,7 +64,7 @@ func Run(g Generator, cfg gan.Config, o Options) (Result, error) {
 			return res, err
 		}
 		if lf.NZ != nz {
-			return res, fmt.Errorf("latents file %s has nz %d, the checkpoint's model has nz %d", o.Latents, lf.NZ, nz)
+			return res, fmt.Errorf("latents file %q has nz %d, the checkpoint's model has nz %d", o.Latents, lf.NZ, nz)
 		}
 		z, n = lf.Flat(), lf.N
 	}

@@ -25,7 +25,7 @@ func OpenData(dir string) (*Dataset, error) {
 		return nil, err
 	}
 	if m.Channels != 1 && m.Channels != 3 {
-		return nil, fmt.Errorf("%s: %d channels; training needs 1 or 3", dir, m.Channels)
+		return nil, fmt.Errorf("%q: %d channels; training needs 1 or 3", dir, m.Channels)
 	}
 	set, err := m.OpenSplit(m.Train)
 	if err != nil {

@@ -292,7 +292,7 @@ func (r *run) startModel() error {
 	}
 	r.cfg, r.lastCkpt = meta.Config, latest
 	if r.model, err = opts.NewModel(r.cfg); err != nil {
-		return fmt.Errorf("build model from %s: %w", latest, err)
+		return fmt.Errorf("build model from %q: %w", latest, err)
 	}
 	if meta, err = checkpoint.Restore(latest, r.model); err != nil {
 		return err
@@ -312,10 +312,10 @@ func (r *run) startModel() error {
 func (r *run) startData() error {
 	ld, err := loader.New(r.ds.Source, r.ds.Size, r.ds.Size, r.ds.Channels, r.cfg.Batch, r.cfg.Seed)
 	if err != nil {
-		return fmt.Errorf("%s: %w", r.opts.Data, err)
+		return fmt.Errorf("%q: %w", r.opts.Data, err)
 	}
 	if !ld.Valid(r.pos) {
-		return fmt.Errorf("%s: data position epoch %d batch %d does not fit %d batches per epoch", r.lastCkpt, r.pos.Epoch, r.pos.Batch, ld.BatchesPerEpoch())
+		return fmt.Errorf("%q: data position epoch %d batch %d does not fit %d batches per epoch", r.lastCkpt, r.pos.Epoch, r.pos.Batch, ld.BatchesPerEpoch())
 	}
 	r.ld, r.perEpoch, r.target = ld, ld.BatchesPerEpoch(), math.MaxInt
 	if r.opts.Steps > 0 {
@@ -457,7 +457,7 @@ func (r *run) loop(ctx context.Context) error {
 func (r *run) trainStep(stream *loader.Stream) (gan.Stats, error) {
 	b, err := stream.Next()
 	if err != nil {
-		return gan.Stats{}, fmt.Errorf("%s: %w", r.opts.Data, err)
+		return gan.Stats{}, fmt.Errorf("%q: %w", r.opts.Data, err)
 	}
 	st, err := r.model.Step(b.Data)
 	next := b.Next
@@ -614,7 +614,7 @@ func removeStale(stderr io.Writer, dirs ...string) {
 			matches, _ := filepath.Glob(filepath.Join(d, pat))
 			for _, m := range matches {
 				if err := os.Remove(m); err != nil {
-					fmt.Fprintf(stderr, "warning: remove stale %s: %v\n", m, err)
+					fmt.Fprintf(stderr, "warning: remove stale %q: %v\n", m, err)
 				}
 			}
 		}
