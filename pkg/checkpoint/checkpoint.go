@@ -1,7 +1,3 @@
-// Package checkpoint bridges gan models and checkpoint files: it stores a
-// model's tensors with toongan's metadata (format version, model config,
-// training position, dataset hash, RNG and data-loader state) in a
-// safetensors checkpoint, and rebuilds a ready model from one.
 package checkpoint
 
 import (

@@ -1,6 +1,3 @@
-// Package gan builds the DCGAN (and the plain fully connected GAN) as gorgonia
-// graphs on toongan's ops, and trains it: losses, Adam, the generator's
-// exponential moving average, and the named tensors that checkpoints hold.
 package gan
 
 // Config fixes a model: architecture, sizes and optimiser settings. It is

@@ -1,7 +1,3 @@
-// Package imgutil converts between the model's float32 NCHW tensors, the
-// shards' uint8 HWC records and Go images, lays images out in grids, writes
-// PNG and animated GIF files atomically, and loads folders of images for
-// evaluation.
 package imgutil
 
 import (

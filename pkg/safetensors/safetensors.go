@@ -1,9 +1,3 @@
-// Package safetensors reads and writes checkpoints in the safetensors format: an
-// 8-byte little-endian header length N, N bytes of JSON header (padded with
-// spaces to a multiple of 8) describing each tensor's dtype, shape and byte
-// range, then the raw little-endian tensor bytes. Files are written
-// atomically, tensors sorted by name, so the same tensors and metadata always
-// give the same bytes. Decoding validates everything and never panics.
 package safetensors
 
 import (

@@ -1,8 +1,3 @@
-// Package trainer runs GAN training for the train stage: it streams batches
-// from the shards, steps the model, logs JSON lines, draws sample grids from a
-// fixed latent batch, and writes checkpoints that resume bit-exactly. It
-// stops on a step, epoch or time budget, on SIGINT/SIGTERM (saving first),
-// and on a NaN or Inf loss or weight (without saving the bad state).
 package trainer
 
 import (

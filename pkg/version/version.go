@@ -1,4 +1,3 @@
-// Package version holds the toongan release string shared by every stage binary.
 package version
 
 // Version is the toongan release; stage binaries print it for --version.

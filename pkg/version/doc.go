@@ -1,0 +1,2 @@
+// Package version holds the toongan release string shared by every stage binary.
+package version
