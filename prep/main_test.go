@@ -12,6 +12,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -159,19 +160,11 @@ func dirFiles(t *testing.T, dir string) map[string][]byte {
 func records(t *testing.T, m *shard.Manifest) [][]byte {
 	t.Helper()
 	var out [][]byte
-	for _, p := range append(m.TrainPaths(), m.HoldoutPaths()...) {
-		r, err := shard.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < r.Len(); i++ {
-			b := make([]byte, r.Header().RecordSize())
-			if err := r.ReadRecord(i, b); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, b)
-		}
-		r.Close()
+	if err := m.EachRecord(func(rec []byte) error {
+		out = append(out, slices.Clone(rec))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

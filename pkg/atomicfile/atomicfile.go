@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/toongan/toongan/pkg/safeio"
 )
 
 // ErrNotRegular marks a path that holds something other than a regular file
@@ -25,35 +27,9 @@ const maxLinks = 40
 // and an error wrapping ErrNotRegular when that target is a directory,
 // device, FIFO or socket, or lies inside /dev or /proc.
 func Resolve(path string) (string, error) {
-	p := path
-	for range maxLinks {
-		if err := special(p); err != nil {
-			return "", err
-		}
-		st, err := os.Lstat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return p, nil
-		}
-		if err != nil {
-			return "", fmt.Errorf("%q: %w", path, err)
-		}
-		switch m := st.Mode(); {
-		case m.IsRegular():
-			return p, nil
-		case m&fs.ModeSymlink != 0:
-			to, err := os.Readlink(p)
-			if err != nil {
-				return "", fmt.Errorf("%q: %w", path, err)
-			}
-			if !filepath.IsAbs(to) {
-				to = filepath.Join(filepath.Dir(p), to)
-			}
-			p = to
-		default:
-			return "", fmt.Errorf("%q is %s, %w: refusing to replace it (write to a regular file)", path, kind(m), ErrNotRegular)
-		}
-	}
-	return "", fmt.Errorf("%q: too many levels of symbolic links", path)
+	return follow(path, fs.FileMode.IsRegular, func(m fs.FileMode) error {
+		return fmt.Errorf("%q is %s, %w: refusing to replace it (write to a regular file)", path, safeio.Kind(m), ErrNotRegular)
+	})
 }
 
 // ResolveDir returns the folder that replacing the directory path (see
@@ -61,6 +37,15 @@ func Resolve(path string) (string, error) {
 // final target when it is a symbolic link (so the link stays a link and its
 // target is renewed), and an error when the target is a file or special.
 func ResolveDir(path string) (string, error) {
+	return follow(path, fs.FileMode.IsDir, func(fs.FileMode) error {
+		return fmt.Errorf("%q exists and is not a folder", path)
+	})
+}
+
+// follow follows path through symbolic links to what it names: that path
+// when it is missing or its mode is ok, else wrong's error (also for paths
+// inside /dev and /proc).
+func follow(path string, ok func(fs.FileMode) bool, wrong func(fs.FileMode) error) (string, error) {
 	p := path
 	for range maxLinks {
 		if err := special(p); err != nil {
@@ -74,7 +59,7 @@ func ResolveDir(path string) (string, error) {
 			return "", fmt.Errorf("%q: %w", path, err)
 		}
 		switch m := st.Mode(); {
-		case m.IsDir():
+		case ok(m):
 			return p, nil
 		case m&fs.ModeSymlink != 0:
 			to, err := os.Readlink(p)
@@ -86,7 +71,7 @@ func ResolveDir(path string) (string, error) {
 			}
 			p = to
 		default:
-			return "", fmt.Errorf("%q exists and is not a folder", path)
+			return "", wrong(m)
 		}
 	}
 	return "", fmt.Errorf("%q: too many levels of symbolic links", path)
@@ -105,20 +90,6 @@ func special(p string) error {
 		}
 	}
 	return nil
-}
-
-func kind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "not a regular file"
 }
 
 // WriteFile creates path atomically with the bytes that write produces. The

@@ -344,14 +344,19 @@ func checkHeader(h *safetensors.Header, want []safetensors.Tensor, cfg gan.Confi
 		}
 	}
 	if len(missing) > 0 {
-		more := ""
-		if len(missing) > 5 {
-			more = fmt.Sprintf(" and %d more", len(missing)-5)
-			missing = missing[:5]
-		}
-		return fmt.Errorf("missing tensors %s%s", strings.Join(missing, ", "), more)
+		return missingError(missing)
 	}
 	return nil
+}
+
+// missingError names the first five missing tensors and counts the rest.
+func missingError(missing []string) error {
+	more := ""
+	if len(missing) > 5 {
+		more = fmt.Sprintf(" and %d more", len(missing)-5)
+		missing = missing[:5]
+	}
+	return fmt.Errorf("missing tensors %s%s", strings.Join(missing, ", "), more)
 }
 
 func restore(f *safetensors.File, m Restorer, meta Meta) error {
@@ -371,12 +376,7 @@ func restore(f *safetensors.File, m Restorer, meta Meta) error {
 		ts = append(ts, t)
 	}
 	if len(missing) > 0 {
-		more := ""
-		if len(missing) > 5 {
-			more = fmt.Sprintf(" and %d more", len(missing)-5)
-			missing = missing[:5]
-		}
-		return fmt.Errorf("missing tensors %s%s", strings.Join(missing, ", "), more)
+		return missingError(missing)
 	}
 	if err := m.SetState(ts); err != nil {
 		return fmt.Errorf("set model state: %w", err)

@@ -215,16 +215,9 @@ func statesEqual(a, b []safetensors.Tensor) bool {
 	return true
 }
 
+// bitsEqual reports whether a and b hold the same float32 bit patterns.
 func bitsEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
 }
 
 // TestAdam compares two Adam steps with a float64 transcription of

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,19 +27,11 @@ func solid(w, h int, c color.NRGBA) *image.NRGBA {
 func readAllRecords(t *testing.T, m *shard.Manifest) [][]byte {
 	t.Helper()
 	var out [][]byte
-	for _, p := range append(m.TrainPaths(), m.HoldoutPaths()...) {
-		r, err := shard.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < r.Len(); i++ {
-			buf := make([]byte, r.Header().RecordSize())
-			if err := r.ReadRecord(i, buf); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, buf)
-		}
-		r.Close()
+	if err := m.EachRecord(func(rec []byte) error {
+		out = append(out, slices.Clone(rec))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

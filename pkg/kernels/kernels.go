@@ -23,14 +23,8 @@ func checkArgs(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac := stored(transA, m, k)
+	br, bc := stored(transB, k, n)
 	check := func(name string, rows, cols, l, ld int) {
 		if ld < max(1, cols) {
 			panic(fmt.Sprintf("kernels: Sgemm: ld%s=%d < %d columns", name, ld, cols))
@@ -42,4 +36,13 @@ func checkArgs(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
 	check("a", ar, ac, la, lda)
 	check("b", br, bc, lb, ldb)
 	check("c", m, n, lc, ldc)
+}
+
+// stored is the stored shape of an operand that is rows x cols after the
+// optional transpose.
+func stored(trans bool, rows, cols int) (int, int) {
+	if trans {
+		return cols, rows
+	}
+	return rows, cols
 }

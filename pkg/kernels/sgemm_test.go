@@ -75,14 +75,8 @@ func (tc gemmCase) String() string {
 func checkCase(t testing.TB, kern *microKernel, workers int, tc gemmCase, seed uint64) bool {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, uint64(tc.m*1000003+tc.n*1009+tc.k)))
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = tc.k, tc.m
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = tc.n, tc.k
-	}
+	ar, ac := stored(tc.transA, tc.m, tc.k)
+	br, bc := stored(tc.transB, tc.k, tc.n)
 	a := newMatrix(rng, ar, ac, tc.pad)
 	b := newMatrix(rng, br, bc, 2*tc.pad)
 	c := newMatrix(rng, tc.m, tc.n, tc.pad+1)
@@ -198,14 +192,8 @@ func TestSgemmDeterministic(t *testing.T) {
 				tA, tB := tr&1 != 0, tr&2 != 0
 				m, n, k := s[0], s[1], s[2]
 				rng := rand.New(rand.NewPCG(4, uint64(tr)))
-				ar, ac := m, k
-				if tA {
-					ar, ac = k, m
-				}
-				br, bc := k, n
-				if tB {
-					br, bc = n, k
-				}
+				ar, ac := stored(tA, m, k)
+				br, bc := stored(tB, k, n)
 				a := newMatrix(rng, ar, ac, 0)
 				b := newMatrix(rng, br, bc, 0)
 				c0 := newMatrix(rng, m, n, 0)

@@ -30,7 +30,7 @@ func OpenRegular(path string) (*os.File, error) {
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, &os.PathError{Op: "open", Path: path, Err: fmt.Errorf("%s, %w", kind(st.Mode()), ErrNotRegular)}
+		return nil, &os.PathError{Op: "open", Path: path, Err: fmt.Errorf("%s, %w", Kind(st.Mode()), ErrNotRegular)}
 	}
 	// Regular files ignore O_NONBLOCK; clear it anyway so reads behave as usual.
 	if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
@@ -40,7 +40,9 @@ func OpenRegular(path string) (*os.File, error) {
 	return f, nil
 }
 
-func kind(m os.FileMode) string {
+// Kind names what a file of mode m is, for messages: "a directory", "a
+// FIFO", "a socket", "a device" or "a special file".
+func Kind(m os.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"

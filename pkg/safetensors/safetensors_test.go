@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -28,16 +29,9 @@ func sample() ([]Tensor, []Raw, map[string]string) {
 	return ts, rs, meta
 }
 
+// sameF32 reports whether a and b hold the same float32 bit patterns.
 func sameF32(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
 }
 
 func TestRoundTrip(t *testing.T) {

@@ -122,7 +122,7 @@ type LatentFile struct {
 	N          int         `json:"n"`
 	Seed       uint64      `json:"seed"`
 	Truncation float64     `json:"truncation"`
-	Z          [][]float32 `json:"z"`
+	Z          [][]float32 `json:"z,omitempty"`
 }
 
 // maxLatentValues bounds a latents file (64 Mi values) so a corrupt header
@@ -209,14 +209,9 @@ func WriteLatents(path string, lf LatentFile) error {
 		return fmt.Errorf("write latents %s: %w", path, err)
 	}
 	return atomicfile.WriteFile(path, 0o644, func(w io.Writer) error {
-		head, err := json.Marshal(struct {
-			Format     string  `json:"format"`
-			Version    int     `json:"version"`
-			NZ         int     `json:"nz"`
-			N          int     `json:"n"`
-			Seed       uint64  `json:"seed"`
-			Truncation float64 `json:"truncation"`
-		}{lf.Format, lf.Version, lf.NZ, lf.N, lf.Seed, lf.Truncation})
+		h := lf
+		h.Z = nil // the header: every field but z
+		head, err := json.Marshal(h)
 		if err != nil {
 			return err
 		}

@@ -84,27 +84,43 @@ func ContentHash(digests ...[]byte) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
+// EachRecord calls fn with every record of m's splits, train records then
+// holdout records, in order. rec is reused between calls.
+func (m *Manifest) EachRecord(fn func(rec []byte) error) error {
+	for _, split := range []Split{m.Train, m.Holdout} {
+		set, err := m.OpenSplit(split)
+		if err != nil {
+			return err
+		}
+		buf := make([]byte, set.hdr.RecordSize())
+		for i := range set.Len() {
+			err := set.Read(i, buf)
+			if err == nil {
+				err = fn(buf)
+			}
+			if err != nil {
+				set.Close()
+				return err
+			}
+		}
+		if err := set.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ReadContentHash reads every record of m's splits and returns the content
 // hash they have (what m.ContentHash should say).
 func (m *Manifest) ReadContentHash() (string, error) {
 	var digests []byte
-	for _, split := range []Split{m.Train, m.Holdout} {
-		set, err := m.OpenSplit(split)
-		if err != nil {
-			return "", err
-		}
-		buf := make([]byte, set.hdr.RecordSize())
-		for i := range set.Len() {
-			if err := set.Read(i, buf); err != nil {
-				set.Close()
-				return "", err
-			}
-			d := RecordDigest(buf)
-			digests = append(digests, d[:]...)
-		}
-		if err := set.Close(); err != nil {
-			return "", err
-		}
+	err := m.EachRecord(func(rec []byte) error {
+		d := RecordDigest(rec)
+		digests = append(digests, d[:]...)
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	return ContentHash(digests), nil
 }
