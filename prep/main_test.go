@@ -12,13 +12,13 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/toongan/toongan/pkg/cliapp"
+	"github.com/toongan/toongan/pkg/imageset/imagesettest"
 	"github.com/toongan/toongan/pkg/shard"
 	"golang.org/x/image/bmp"
 )
@@ -81,19 +81,6 @@ func inputFiles(t *testing.T) (map[string][]byte, map[string]string) {
 	return files, reasons
 }
 
-func writeTree(t *testing.T, dir string, files map[string][]byte) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func sortedNames(files map[string][]byte) []string {
 	var names []string
 	for n := range files {
@@ -114,7 +101,7 @@ func writeZip(t *testing.T, path string, files map[string][]byte) {
 		w.Write(files[n])
 	}
 	zw.Close()
-	writeTree(t, filepath.Dir(path), map[string][]byte{filepath.Base(path): b.Bytes()})
+	imagesettest.WriteTree(t, filepath.Dir(path), map[string][]byte{filepath.Base(path): b.Bytes()})
 }
 
 func writeTarGz(t *testing.T, path string, files map[string][]byte) {
@@ -127,7 +114,7 @@ func writeTarGz(t *testing.T, path string, files map[string][]byte) {
 	}
 	tw.Close()
 	gz.Close()
-	writeTree(t, filepath.Dir(path), map[string][]byte{filepath.Base(path): b.Bytes()})
+	imagesettest.WriteTree(t, filepath.Dir(path), map[string][]byte{filepath.Base(path): b.Bytes()})
 }
 
 func runPrep(t *testing.T, args ...string) (int, string) {
@@ -140,40 +127,11 @@ func runPrep(t *testing.T, args ...string) (int, string) {
 	return code, stderr.String()
 }
 
-func dirFiles(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = b
-	}
-	return out
-}
-
-func records(t *testing.T, m *shard.Manifest) [][]byte {
-	t.Helper()
-	var out [][]byte
-	if err := m.EachRecord(func(rec []byte) error {
-		out = append(out, slices.Clone(rec))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func TestEndToEnd(t *testing.T) {
 	files, reasons := inputFiles(t)
 	tmp := t.TempDir()
 	in := filepath.Join(tmp, "in")
-	writeTree(t, in, files)
+	imagesettest.WriteTree(t, in, files)
 	writeZip(t, filepath.Join(tmp, "in.zip"), files)
 	writeTarGz(t, filepath.Join(tmp, "in.tar.gz"), files)
 	out := filepath.Join(tmp, "data", "faces")
@@ -204,7 +162,7 @@ func TestEndToEnd(t *testing.T) {
 	if m.Size != 16 || m.Channels != 3 || m.Source != in || m.Params["background"] != "black" {
 		t.Errorf("manifest size %d channels %d source %q params %v", m.Size, m.Channels, m.Source, m.Params)
 	}
-	recs := records(t, m)
+	recs := imagesettest.Records(t, m)
 	fill := func(r, g, b byte) []byte { return bytes.Repeat([]byte{r, g, b}, 16*16) }
 	// Sorted order: a-red, b-transparent, c-green, d-navy, e-dark, f-gradient.
 	if !bytes.Equal(recs[0], fill(250, 10, 10)) {
@@ -236,13 +194,13 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Same options and seed: byte-identical dataset; zip and tar.gz give the same content.
-	first := dirFiles(t, out)
+	first := imagesettest.DirBytes(t, out)
 	for _, input := range []string{in, filepath.Join(tmp, "in.zip"), filepath.Join(tmp, "in.tar.gz")} {
 		out2 := filepath.Join(tmp, "again")
 		if code, stderr := runPrep(t, append(append([]string{"--out", out2}, common...), input)...); code != 0 {
 			t.Fatalf("%s: exit %d: %s", input, code, stderr)
 		}
-		again := dirFiles(t, out2)
+		again := imagesettest.DirBytes(t, out2)
 		for name, b := range first {
 			if name == shard.ManifestName {
 				continue // records the source path
@@ -258,7 +216,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Re-running with other options replaces the dataset whole.
-	writeTree(t, out, map[string][]byte{"train-00042.shard": []byte("stale")})
+	imagesettest.WriteTree(t, out, map[string][]byte{"train-00042.shard": []byte("stale")})
 	args := append(append([]string{"--out", out, "--shard-size", "2", "--holdout", "0.5", "--seed", "3"}, common...), in)
 	if code, stderr := runPrep(t, args...); code != 0 {
 		t.Fatalf("rerun: exit %d: %s", code, stderr)
@@ -267,7 +225,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := dirFiles(t, out)
+	got := imagesettest.DirBytes(t, out)
 	if _, ok := got["train-00042.shard"]; ok {
 		t.Error("stale shard survived the re-run")
 	}
@@ -301,11 +259,11 @@ func TestExitCodes(t *testing.T) {
 	tmp := t.TempDir()
 	files, _ := inputFiles(t)
 	in := filepath.Join(tmp, "in")
-	writeTree(t, in, files)
+	imagesettest.WriteTree(t, in, files)
 	bad := filepath.Join(tmp, "bad")
-	writeTree(t, bad, map[string][]byte{"x.txt": []byte("hi"), "y.png": nil})
+	imagesettest.WriteTree(t, bad, map[string][]byte{"x.txt": []byte("hi"), "y.png": nil})
 	blocker := filepath.Join(tmp, "file")
-	writeTree(t, tmp, map[string][]byte{"file": []byte("x")})
+	imagesettest.WriteTree(t, tmp, map[string][]byte{"file": []byte("x")})
 	o := func() string { return filepath.Join(t.TempDir(), "o") }
 	for _, tc := range []struct {
 		name string

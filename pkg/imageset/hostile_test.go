@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toongan/toongan/pkg/imageset/imagesettest"
 	"github.com/toongan/toongan/pkg/shard"
 )
 
@@ -57,7 +58,7 @@ func TestPrepareHostileInputs(t *testing.T) {
 
 	t.Run("fifo in folder", func(t *testing.T) {
 		in := t.TempDir()
-		writeFiles(t, in, pngs(t, 3))
+		imagesettest.WriteTree(t, in, pngs(t, 3))
 		if err := syscall.Mkfifo(filepath.Join(in, "trap.png"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +101,7 @@ func TestPrepareHostileInputs(t *testing.T) {
 		files := pngs(t, 2)
 		files["evil\nwarning: all good.png"] = []byte("not an image")
 		files["bad-\xff-name.png"] = []byte("not an image either")
-		writeFiles(t, in, files)
+		imagesettest.WriteTree(t, in, files)
 		var warn bytes.Buffer
 		sum, err := runWithTimeout(t, Config{Input: in, Out: filepath.Join(t.TempDir(), "o"), Options: opt, Warn: &warn})
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/toongan/toongan/pkg/fslock"
+	"github.com/toongan/toongan/pkg/imageset/imagesettest"
 )
 
 // TestPrepareOutputRules checks which output folders prep refuses, and that
@@ -24,7 +25,7 @@ func TestPrepareOutputRules(t *testing.T) {
 	}{
 		{"manifest without format field", func(t *testing.T, root string) (string, string) {
 			out := filepath.Join(root, "x")
-			writeFiles(t, out, map[string][]byte{"manifest.json": []byte(`{"manifest_version":3}`), "background.js": []byte("keep")})
+			imagesettest.WriteTree(t, out, map[string][]byte{"manifest.json": []byte(`{"manifest_version":3}`), "background.js": []byte("keep")})
 			return inputDir(t, root, img), out
 		}, "not a toongan dataset"},
 		{"dataset with a foreign file", func(t *testing.T, root string) (string, string) {
@@ -33,7 +34,7 @@ func TestPrepareOutputRules(t *testing.T) {
 			if _, err := Prepare(context.Background(), Config{Input: in, Out: out, Options: opt}); err != nil {
 				t.Fatal(err)
 			}
-			writeFiles(t, filepath.Join(out, "ckpt"), map[string][]byte{"latest.safetensors": []byte("weights")})
+			imagesettest.WriteTree(t, filepath.Join(out, "ckpt"), map[string][]byte{"latest.safetensors": []byte("weights")})
 			return in, out
 		}, `holds files prep did not write ("ckpt")`},
 		{"out is the input", func(t *testing.T, root string) (string, string) {
@@ -50,7 +51,7 @@ func TestPrepareOutputRules(t *testing.T) {
 			return in, filepath.Join(in, "data")
 		}, "inside the input"},
 		{"out is a file", func(t *testing.T, root string) (string, string) {
-			writeFiles(t, root, map[string][]byte{"f": []byte("keep")})
+			imagesettest.WriteTree(t, root, map[string][]byte{"f": []byte("keep")})
 			return inputDir(t, root, img), filepath.Join(root, "f")
 		}, "not a folder"},
 		{"empty folder", func(t *testing.T, root string) (string, string) {
@@ -92,7 +93,7 @@ func TestPrepareSymlinkOut(t *testing.T) {
 	if err := os.Symlink("real", link); err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, in, map[string][]byte{"b.png": encodePNG(t, solid(4, 4, color.NRGBA{A: 255}))})
+	imagesettest.WriteTree(t, in, map[string][]byte{"b.png": encodePNG(t, solid(4, 4, color.NRGBA{A: 255}))})
 	sum, err := Prepare(context.Background(), Config{Input: in, Out: link, Options: opt})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +133,7 @@ func TestPrepareLocked(t *testing.T) {
 
 func inputDir(t *testing.T, root string, img []byte) string {
 	in := filepath.Join(root, "raw")
-	writeFiles(t, in, map[string][]byte{"a.png": img})
+	imagesettest.WriteTree(t, in, map[string][]byte{"a.png": img})
 	return in
 }
 

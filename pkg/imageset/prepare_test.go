@@ -7,11 +7,10 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/toongan/toongan/pkg/shard"
+	"github.com/toongan/toongan/pkg/imageset/imagesettest"
 	"github.com/toongan/toongan/pkg/toon"
 )
 
@@ -21,36 +20,6 @@ func solid(w, h int, c color.NRGBA) *image.NRGBA {
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
 	}
 	return img
-}
-
-// readAllRecords returns every record of the dataset, train then holdout.
-func readAllRecords(t *testing.T, m *shard.Manifest) [][]byte {
-	t.Helper()
-	var out [][]byte
-	if err := m.EachRecord(func(rec []byte) error {
-		out = append(out, slices.Clone(rec))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func dirBytes(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = b
-	}
-	return out
 }
 
 func TestPrepareBuiltinDeterministic(t *testing.T) {
@@ -74,7 +43,7 @@ func TestPrepareBuiltinDeterministic(t *testing.T) {
 				t.Errorf("shard %s holds %d records, over --shard-size 7", sh.File, sh.Count)
 			}
 		}
-		recs := readAllRecords(t, m)
+		recs := imagesettest.Records(t, m)
 		// Train records come first, in face order: the first one is face 0
 		// unless face 0 went to holdout.
 		want := make([]byte, opt.RecordSize())
@@ -89,7 +58,7 @@ func TestPrepareBuiltinDeterministic(t *testing.T) {
 		if !found {
 			t.Errorf("face 0 not in the dataset")
 		}
-		got := dirBytes(t, out)
+		got := imagesettest.DirBytes(t, out)
 		if i == 0 {
 			first = got
 			continue
@@ -108,7 +77,7 @@ func TestPrepareBuiltinDeterministic(t *testing.T) {
 func TestPrepareFolderDedupSkipAndReplace(t *testing.T) {
 	in := t.TempDir()
 	red := encodePNG(t, solid(20, 10, color.NRGBA{255, 0, 0, 255}))
-	writeFiles(t, in, map[string][]byte{
+	imagesettest.WriteTree(t, in, map[string][]byte{
 		"a.png":      red,
 		"b/copy.png": red, // exact duplicate
 		"c.png":      encodePNG(t, solid(8, 8, color.NRGBA{0, 0, 255, 128})),
@@ -135,7 +104,7 @@ func TestPrepareFolderDedupSkipAndReplace(t *testing.T) {
 			t.Errorf("no warning naming %s in %q", name, warn.String())
 		}
 	}
-	recs := readAllRecords(t, sum.Manifest)
+	recs := imagesettest.Records(t, sum.Manifest)
 	// a.png: solid red; c.png: half-transparent blue on black = (0,0,128).
 	if !bytes.Equal(recs[0], bytes.Repeat([]byte{255, 0, 0}, 16*16)) {
 		t.Errorf("a.png record is not solid red")
@@ -148,23 +117,23 @@ func TestPrepareFolderDedupSkipAndReplace(t *testing.T) {
 	}
 
 	// Strict: the first bad file is fatal and the old dataset survives.
-	before := dirBytes(t, out)
+	before := imagesettest.DirBytes(t, out)
 	_, err = Prepare(context.Background(), Config{Input: in, Out: out, Options: opt, Strict: true})
 	if err == nil || !strings.Contains(err.Error(), "empty.jpg") {
 		t.Errorf("strict: %v, want an error naming empty.jpg", err)
 	}
-	if after := dirBytes(t, out); len(after) != len(before) {
+	if after := imagesettest.DirBytes(t, out); len(after) != len(before) {
 		t.Errorf("failed run changed the dataset")
 	}
 
 	// Re-run with a smaller shard size and other data: stale shards vanish.
-	writeFiles(t, out, map[string][]byte{"train-00099.shard": []byte("stale")})
+	imagesettest.WriteTree(t, out, map[string][]byte{"train-00099.shard": []byte("stale")})
 	os.Remove(filepath.Join(in, "d.png"))
 	sum, err = Prepare(context.Background(), Config{Input: in, Out: out, Options: opt, ShardSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := dirBytes(t, out)
+	got := imagesettest.DirBytes(t, out)
 	if _, ok := got["train-00099.shard"]; ok || len(got) != 3 { // 2 shards + manifest
 		t.Errorf("after replace: files %v", keys(got))
 	}
@@ -188,11 +157,11 @@ func keys(m map[string][]byte) []string {
 func TestPrepareErrors(t *testing.T) {
 	opt := Options{Size: 16, Crop: CropCenter, Background: white, MaxPixels: DefaultMaxPixels}
 	onlyBad := t.TempDir()
-	writeFiles(t, onlyBad, map[string][]byte{"x.txt": []byte("text")})
+	imagesettest.WriteTree(t, onlyBad, map[string][]byte{"x.txt": []byte("text")})
 	notDataset := t.TempDir()
-	writeFiles(t, notDataset, map[string][]byte{"precious.doc": []byte("keep me")})
+	imagesettest.WriteTree(t, notDataset, map[string][]byte{"precious.doc": []byte("keep me")})
 	good := t.TempDir()
-	writeFiles(t, good, map[string][]byte{"a.png": encodePNG(t, solid(4, 4, white))})
+	imagesettest.WriteTree(t, good, map[string][]byte{"a.png": encodePNG(t, solid(4, 4, white))})
 	for _, tc := range []struct {
 		name string
 		cfg  Config

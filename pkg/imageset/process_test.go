@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/toongan/toongan/pkg/imageset/imagesettest"
 	"golang.org/x/image/bmp"
 )
 
@@ -94,20 +95,6 @@ func TestDecodeFormatsAndReasons(t *testing.T) {
 	}
 }
 
-// writeFiles creates files under dir (names with slashes make folders).
-func writeFiles(t *testing.T, dir string, files map[string][]byte) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func names(t *testing.T, src Source) []string {
 	t.Helper()
 	var out []string
@@ -129,7 +116,7 @@ func TestSources(t *testing.T) {
 		".hidden": []byte("H"), ".git/x": []byte("X"), "__MACOSX/m": []byte("M"), "10.jpg": []byte("T")}
 	sorted := []string{"10.jpg=T", "a/c.gif=C", "a/z.jpg=Z", "b.png=B"}
 	dir := t.TempDir()
-	writeFiles(t, filepath.Join(dir, "folder"), files)
+	imagesettest.WriteTree(t, filepath.Join(dir, "folder"), files)
 
 	// zip, written in unsorted order
 	var zb bytes.Buffer
@@ -139,7 +126,7 @@ func TestSources(t *testing.T) {
 		w.Write(files[n])
 	}
 	zw.Close()
-	writeFiles(t, dir, map[string][]byte{"in.zip": zb.Bytes()})
+	imagesettest.WriteTree(t, dir, map[string][]byte{"in.zip": zb.Bytes()})
 
 	// tar and tar.gz keep archive order
 	tarOrder := []string{"b.png", "a/z.jpg", ".hidden", "10.jpg"}
@@ -155,7 +142,7 @@ func TestSources(t *testing.T) {
 	g := gzip.NewWriter(&gz)
 	g.Write(tb.Bytes())
 	g.Close()
-	writeFiles(t, dir, map[string][]byte{"in.tar": tb.Bytes(), "in.tgz": gz.Bytes(), "plain.txt": []byte("no archive")})
+	imagesettest.WriteTree(t, dir, map[string][]byte{"in.tar": tb.Bytes(), "in.tgz": gz.Bytes(), "plain.txt": []byte("no archive")})
 
 	for _, tc := range []struct {
 		path  string
@@ -186,7 +173,7 @@ func TestSources(t *testing.T) {
 	}
 	// A truncated tar.gz is a fatal read error naming the archive.
 	cut := filepath.Join(dir, "cut.tgz")
-	writeFiles(t, dir, map[string][]byte{"cut.tgz": gz.Bytes()[:len(gz.Bytes())/2]})
+	imagesettest.WriteTree(t, dir, map[string][]byte{"cut.tgz": gz.Bytes()[:len(gz.Bytes())/2]})
 	src, err := OpenSource(cut, nil)
 	if err == nil {
 		for err == nil {
