@@ -125,10 +125,18 @@ mkdir -p c5/app && echo '{"name":"app","version":"1.0"}' >c5/app/config.json && 
 check "train refuses a folder with someone else's config.json" 1 'not a toongan run config' c5 -- \
   "$TR" --data fx/data --out c5/app --steps 1 "${TINY[@]}" -q
 
-EXTRA='[ -c /dev/full ]'
-check "sample refuses --out /dev/full (device stays a device)" 2 '/dev' -- \
-  "$S" --ckpt "$CK" -n 4 --out /dev/full -q
-mkdir -p c6 && echo old >c6/target.png && ln -s target.png c6/link.png
+# Devices are never the real /dev/full itself: a broken build must not be
+# able to damage the machine that runs this script.
+mkdir -p c6 && ln -s /dev/full c6/full.png
+EXTRA='[ -c /dev/full ] && [ -L c6/full.png ]'
+check "sample refuses --out LINK to /dev/full (the device and the link stay)" 2 'lies in /dev' c6/full.png -- \
+  "$S" --ckpt "$CK" -n 4 --out c6/full.png -q
+if mknod c6/dev.png c 1 7 2>/dev/null; then
+  EXTRA='[ -c c6/dev.png ]'
+  check "sample refuses --out DEVICE (a device node stays a device)" 2 'is a device' c6/dev.png -- \
+    "$S" --ckpt "$CK" -n 4 --out c6/dev.png -q
+fi
+echo old >c6/target.png && ln -s target.png c6/link.png
 EXTRA='[ -L c6/link.png ] && head -c 4 c6/target.png | grep -q PNG'
 check "sample --out LINK writes the link's target" 0 '' fx -- \
   "$S" --ckpt "$CK" -n 4 --out c6/link.png -q
