@@ -223,6 +223,9 @@ check "a truncated .tar.gz reports unexpected EOF, not a downstream record error
   "$P" -q --out c13/d --size 32 c13/cut.tar.gz
 
 # ---- 8: memory ------------------------------------------------------------------------
+"$tool" bigtar c13/big.tar.gz 24 100
+check "prep reads an archive of 24 members of 100 MiB with bounded memory" 1 'no usable images \(24 files, 24 skipped' c13 -- \
+  "$P" -q --out c13/big --size 32 c13/big.tar.gz
 check "sample refuses a checkpoint whose config claims ngf=ndf=1024 (before allocating)" 1 'has shape' fx -- \
   "$S" --ckpt fx/wide.safetensors -n 4 --out c14/g.png -q
 check "eval refuses the same forged checkpoint" 1 'has shape' fx -- \

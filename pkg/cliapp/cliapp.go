@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/toongan/toongan/pkg/memlimit"
 	"github.com/toongan/toongan/pkg/version"
 	"github.com/urfave/cli/v2"
 )
@@ -78,7 +79,11 @@ var ErrInterrupted = errors.New("interrupted")
 
 // Main runs app with os.Args and exits: 0 on success, 1 on error (printed as
 // "NAME: error: ..."), 2 on usage errors, 130 when interrupted.
+//
+// The Go runtime's soft memory limit is set to what the machine allows
+// (memlimit.ApplyToRuntime).
 func Main(app *cli.App) {
+	memlimit.ApplyToRuntime()
 	os.Exit(Run(app, os.Args, os.Stderr))
 }
 

@@ -259,6 +259,7 @@ type pipeline struct {
 	recSize int
 	slab    []byte
 	tokens  chan struct{} // one per input in flight
+	ahead   *byteBudget   // file bytes read but not yet decoded
 	jobs    chan job
 	results chan result
 	readErr chan error
@@ -274,7 +275,8 @@ func runPipeline(outer context.Context, cfg Config, src Source, pool *bufPool, b
 	window := 8*cfg.Workers + 16
 	p := &pipeline{ctx: ctx, cancel: cancel, cfg: cfg, src: src, pool: pool, window: window,
 		recSize: cfg.Options.RecordSize(), tokens: make(chan struct{}, window),
-		jobs: make(chan job, window), results: make(chan result, window), readErr: make(chan error, 1)}
+		jobs: make(chan job, window), results: make(chan result, window), readErr: make(chan error, 1),
+		ahead: newByteBudget(ctx, ReadAheadBytes)}
 	p.slab = make([]byte, window*p.recSize)
 	go p.read()
 	var wg sync.WaitGroup
@@ -332,6 +334,13 @@ func (p *pipeline) read() {
 				return
 			}
 			j.name, j.data, j.skip = e.Name, e.Data, e.Skip
+			// Big files wait until the workers have caught up: what was
+			// read but not decoded stays under ReadAheadBytes (plus this
+			// one file), however large the archive's members are.
+			if !p.ahead.acquire(int64(len(j.data))) {
+				p.pool.put(j.data)
+				return
+			}
 		}
 		p.jobs <- j
 	}
@@ -363,6 +372,7 @@ func (p *pipeline) work() {
 				r.digest = shard.RecordDigest(rec)
 			}
 		}
+		p.ahead.release(int64(len(j.data)))
 		p.pool.put(j.data)
 		p.results <- r
 	}
@@ -417,7 +427,10 @@ func (b *bufPool) get(n int) []byte {
 }
 
 func (b *bufPool) put(buf []byte) {
-	if cap(buf) == 0 || cap(buf) > 4<<20 {
+	// Large buffers are kept too: few are in flight (ReadAheadBytes), and
+	// dropping each one leaves garbage that, under an address-space limit,
+	// the collector may not reclaim before the next large read.
+	if cap(buf) == 0 || cap(buf) > MaxFileBytes {
 		return
 	}
 	b.p.Put(&buf)

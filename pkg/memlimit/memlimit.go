@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -135,4 +136,18 @@ func cgroupMax() int64 {
 		return 0
 	}
 	return n
+}
+
+// ApplyToRuntime sets the Go runtime's soft memory limit to Limit (unless
+// GOMEMLIMIT is set), so that the garbage collector works harder as the
+// process nears what the machine allows instead of letting garbage grow
+// into an out-of-memory crash (prep raises GOGC for speed; large buffers
+// it drops would otherwise pile up under a ulimit -v).
+func ApplyToRuntime() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if n, _ := Limit(); n > 0 && n < 1<<62 {
+		debug.SetMemoryLimit(n)
+	}
 }

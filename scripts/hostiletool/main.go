@@ -4,13 +4,16 @@
 //	hostiletool poison IN OUT TENSOR      checkpoint copy with a NaN in TENSOR
 //	hostiletool setcfg IN OUT KEY=INT...  checkpoint copy whose config metadata says KEY=INT
 //	hostiletool encrypted-zip OUT DIR     zip of DIR's files plus one entry flagged encrypted
+//	hostiletool bigtar OUT N MB           .tar.gz of N members of MB MiB each (zeros named .png)
 //
 // It edits safetensors bytes directly (header length, JSON header, data), so
 // it shares no code with the readers it is meant to test.
 package main
 
 import (
+	"archive/tar"
 	"archive/zip"
+	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -37,6 +40,8 @@ func main() {
 		err = setcfg(a)
 	case "encrypted-zip":
 		err = encZip(a)
+	case "bigtar":
+		err = bigTar(a)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -198,6 +203,38 @@ func encZip(a []string) error {
 	}
 	w.Write([]byte("ciphertext, as far as anyone can tell"))
 	if err := zw.Close(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func bigTar(a []string) error {
+	if len(a) != 3 {
+		return fmt.Errorf("usage: bigtar OUT N MB")
+	}
+	n, _ := strconv.Atoi(a[1])
+	mb, _ := strconv.Atoi(a[2])
+	f, err := os.Create(a[0])
+	if err != nil {
+		return err
+	}
+	gz, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
+	tw := tar.NewWriter(gz)
+	zeros := make([]byte, 1<<20)
+	for i := range n {
+		if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("big-%03d.png", i), Mode: 0o644, Size: int64(mb) << 20, Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		for range mb {
+			if _, err := tw.Write(zeros); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	if err := gz.Close(); err != nil {
 		return err
 	}
 	return f.Close()
