@@ -262,10 +262,10 @@ func (e *evaluation) loadReals() error {
 	r.Counts.Real, r.Counts.RealHalf = len(e.real), len(e.real)/2
 	o.logf("%d held-out real images of %d px", len(e.real), e.size)
 	o.logf("SWD real-vs-real baseline")
-	if r.Baseline, err = o.SWD.Baseline(e.real); err != nil {
+	if r.Baseline, err = o.SWD.BaselineContext(e.ctx, e.real); err != nil {
 		return fmt.Errorf("real-vs-real baseline: %w", err)
 	}
-	if e.realDesc, err = o.SWD.Describe(e.real); err != nil {
+	if e.realDesc, err = o.SWD.DescribeContext(e.ctx, e.real); err != nil {
 		return fmt.Errorf("describe real images: %w", err)
 	}
 	return nil
@@ -285,7 +285,7 @@ func (e *evaluation) scoreSources() error {
 			return err
 		}
 		o.logf("checkpoint %q (step %d): generating %d images", p, e.metas[i].Step, o.N)
-		src, ck, fake, err := scoreCheckpoint(o, p, e.real, e.realDesc)
+		src, ck, fake, err := scoreCheckpoint(e.ctx, o, p, e.real, e.realDesc)
 		if err != nil {
 			return err
 		}
@@ -319,7 +319,7 @@ func (e *evaluation) scoreFakeDir() error {
 		e.warn("%q holds %d readable images, fewer than --n %d", o.FakeDir, len(fake), o.N)
 	}
 	src := report.Source{Kind: "fake-dir", Path: o.FakeDir, N: len(fake)}
-	if src.SWD, err = swd(o.SWD, e.realDesc, fake); err != nil {
+	if src.SWD, err = swd(e.ctx, o.SWD, e.realDesc, fake); err != nil {
 		return err
 	}
 	if src.Colour, err = colour(e.real, fake); err != nil {
@@ -410,12 +410,12 @@ func (e *evaluation) write() (*Result, error) {
 	return res, nil
 }
 
-func swd(cfg metrics.SWDConfig, realDesc *metrics.Descriptors, fake []metrics.Image) (metrics.SWDResult, error) {
-	d, err := cfg.Describe(fake)
+func swd(ctx context.Context, cfg metrics.SWDConfig, realDesc *metrics.Descriptors, fake []metrics.Image) (metrics.SWDResult, error) {
+	d, err := cfg.DescribeContext(ctx, fake)
 	if err != nil {
 		return metrics.SWDResult{}, fmt.Errorf("describe generated images: %w", err)
 	}
-	return cfg.Distance(realDesc, d)
+	return cfg.DistanceContext(ctx, realDesc, d)
 }
 
 func colour(real, fake []metrics.Image) (*metrics.ColourReport, error) {
@@ -428,7 +428,7 @@ func colour(real, fake []metrics.Image) (*metrics.ColourReport, error) {
 
 // scoreCheckpoint generates o.N images with the checkpoint at path and
 // scores them: SWD against the reals and D's view of reals and fakes.
-func scoreCheckpoint(o Options, path string, real []metrics.Image, realDesc *metrics.Descriptors) (report.Source, report.Checkpoint, []metrics.Image, error) {
+func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics.Image, realDesc *metrics.Descriptors) (report.Source, report.Checkpoint, []metrics.Image, error) {
 	var src report.Source
 	m, meta, err := checkpoint.Load(path)
 	if err != nil {
@@ -450,7 +450,7 @@ func scoreCheckpoint(o Options, path string, real []metrics.Image, realDesc *met
 		return src, ck, nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	src = report.Source{Kind: "checkpoint", Path: path, Step: meta.Step, N: o.N}
-	if src.SWD, err = swd(o.SWD, realDesc, fake); err != nil {
+	if src.SWD, err = swd(ctx, o.SWD, realDesc, fake); err != nil {
 		return src, ck, nil, err
 	}
 	if src.Colour, err = colour(real, fake); err != nil {

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -72,6 +73,12 @@ func (cfg SWDConfig) validate() error {
 // (positions from Seed and the image's index), and normalises each level's
 // descriptors per channel by their own mean and standard deviation.
 func (cfg SWDConfig) Describe(imgs []Image) (*Descriptors, error) {
+	return cfg.DescribeContext(context.Background(), imgs)
+}
+
+// DescribeContext is Describe that stops early, returning ctx's error, once
+// ctx is done.
+func (cfg SWDConfig) DescribeContext(ctx context.Context, imgs []Image) (*Descriptors, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -98,6 +105,9 @@ func (cfg SWDConfig) Describe(imgs []Image) (*Descriptors, error) {
 		d.Levels = append(d.Levels, make([]float32, len(imgs)*per*d.Dim))
 	}
 	parallelFor(len(imgs), func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
 		pyr := laplacianPyramid(imgs[i], len(res))
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
 		for l, lv := range pyr {
@@ -105,6 +115,9 @@ func (cfg SWDConfig) Describe(imgs []Image) (*Descriptors, error) {
 			extractPatches(lv, ps, per, rng, out)
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	for l := range res {
 		normalise(d.Levels[l], d.Rows[l], c, ps*ps)
 	}
@@ -165,6 +178,12 @@ func normalise(desc []float32, rows, c, area int) {
 // distance of the projections (mean |sorted a - sorted b| for equal counts)
 // averaged over directions and repeats, times 1e3.
 func (cfg SWDConfig) Distance(a, b *Descriptors) (SWDResult, error) {
+	return cfg.DistanceContext(context.Background(), a, b)
+}
+
+// DistanceContext is Distance that stops early, returning ctx's error,
+// once ctx is done.
+func (cfg SWDConfig) DistanceContext(ctx context.Context, a, b *Descriptors) (SWDResult, error) {
 	if err := cfg.validate(); err != nil {
 		return SWDResult{}, err
 	}
@@ -180,6 +199,9 @@ func (cfg SWDConfig) Distance(a, b *Descriptors) (SWDResult, error) {
 		dirs := make([]float32, nd*a.Dim)
 		var sum float64
 		for range cfg.Repeats {
+			if err := ctx.Err(); err != nil {
+				return SWDResult{}, err
+			}
 			for k := 0; k < nd; k++ {
 				row := dirs[k*a.Dim:][:a.Dim]
 				var n2 float64
@@ -271,11 +293,24 @@ func (cfg SWDConfig) SWD(a, b []Image) (SWDResult, error) {
 // second half of real (disjoint halves, the odd image left out). A generator
 // matching the data distribution scores about this on sets of half the size.
 func (cfg SWDConfig) Baseline(real []Image) (SWDResult, error) {
+	return cfg.BaselineContext(context.Background(), real)
+}
+
+// BaselineContext is Baseline that stops early once ctx is done.
+func (cfg SWDConfig) BaselineContext(ctx context.Context, real []Image) (SWDResult, error) {
 	if len(real) < 2 {
 		return SWDResult{}, fmt.Errorf("swd baseline: need at least 2 images, have %d", len(real))
 	}
 	h := len(real) / 2
-	return cfg.SWD(real[:h], real[h:2*h])
+	da, err := cfg.DescribeContext(ctx, real[:h])
+	if err != nil {
+		return SWDResult{}, err
+	}
+	db, err := cfg.DescribeContext(ctx, real[h:2*h])
+	if err != nil {
+		return SWDResult{}, err
+	}
+	return cfg.DistanceContext(ctx, da, db)
 }
 
 // laplacianPyramid returns n levels: Laplacian bands from full resolution
