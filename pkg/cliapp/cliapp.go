@@ -152,10 +152,10 @@ func Interruptible(parent context.Context, w io.Writer, note string, grace time.
 		case <-done:
 			return
 		}
-		cancel()
-		if note != "" {
+		if note != "" { // before cancelling: the note precedes whatever the work prints
 			fmt.Fprintln(w, note)
 		}
+		cancel()
 		var timeout <-chan time.Time
 		if grace > 0 {
 			t := time.NewTimer(grace)

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/urfave/cli/v2"
@@ -44,5 +47,38 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the signal goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestInterruptibleFirstSignal: the first SIGTERM cancels the context and
+// prints the note (the second, which exits the process, is not tested).
+func TestInterruptibleFirstSignal(t *testing.T) {
+	var out syncBuffer
+	ctx, stop := Interruptible(context.Background(), &out, "stopping now", 0)
+	defer stop()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-ctx.Done() // the note is printed before the context is cancelled
+	if !strings.Contains(out.String(), "stopping now") {
+		t.Errorf("note not printed: %q", out.String())
 	}
 }
