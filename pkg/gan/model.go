@@ -99,34 +99,15 @@ func (m *Model) Close() error {
 // imageLen is the number of values of one image.
 func (m *Model) imageLen() int { return m.cfg.Channels * m.cfg.Size * m.cfg.Size }
 
-// State returns every tensor a checkpoint must hold to resume exactly: G, D,
-// EMA-G (weights and BatchNorm running statistics), both Adam states
-// ("optG.<name>.m", ".v") and the Adam step counts ("optG.step",
-// "optD.step", one value each). The order is fixed; data are copies.
-func (m *Model) State() []safetensors.Tensor {
-	var out []safetensors.Tensor
-	out = m.g.stateTensors(out)
-	out = m.d.stateTensors(out)
-	out = m.ema.stateTensors(out)
-	out = m.g.optTensors("optG.", out)
-	out = m.d.optTensors("optD.", out)
-	out = append(out,
-		safetensors.Tensor{Name: "optG.step", Shape: []int{1}, Data: []float32{float32(m.optG.t)}},
-		safetensors.Tensor{Name: "optD.step", Shape: []int{1}, Data: []float32{float32(m.optD.t)}})
-	return out
-}
-
 // SetState loads tensors produced by State (or a subset, e.g. only "G." and
 // "EMA." for sampling); it checks names and shapes and changes nothing when
 // any tensor is wrong.
 func (m *Model) SetState(ts []safetensors.Tensor) error {
 	slots := map[string]stateSlot{}
-	m.g.slots(slots)
-	m.d.slots(slots)
-	m.ema.slots(slots)
-	m.g.optSlots("optG.", slots)
-	m.d.optSlots("optD.", slots)
-	steps := map[string]*int{"optG.step": &m.optG.t, "optD.step": &m.optD.t}
+	for _, e := range stateEntries(m.arch) {
+		slots[e.name] = stateSlot{shape: e.shape, dst: m.values(e)}
+	}
+	steps := map[string]*int{stepNameG: &m.optG.t, stepNameD: &m.optD.t}
 	seen := map[string]bool{}
 	for _, t := range ts {
 		if seen[t.Name] {

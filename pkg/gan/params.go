@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/toongan/toongan/pkg/kernels"
-	"github.com/toongan/toongan/pkg/safetensors"
 	"gorgonia.org/tensor"
 )
 
@@ -181,49 +180,10 @@ func emaUpdate(ema, g *net, decay float64, t int, avgStats bool) {
 	}
 }
 
-// stateTensors appends the network's tensors (copies) with its prefix.
-func (n *net) stateTensors(out []safetensors.Tensor) []safetensors.Tensor {
-	for _, p := range n.params {
-		out = append(out, safetensors.Tensor{Name: n.prefix + p.name, Shape: slices.Clone(p.shape), Data: slices.Clone(p.data)})
-	}
-	return out
-}
-
-// optTensors appends the Adam moments with prefix ("optG." or "optD.").
-func (n *net) optTensors(prefix string, out []safetensors.Tensor) []safetensors.Tensor {
-	for _, p := range n.params {
-		if p.buffer {
-			continue
-		}
-		out = append(out,
-			safetensors.Tensor{Name: prefix + p.name + ".m", Shape: slices.Clone(p.shape), Data: slices.Clone(p.m)},
-			safetensors.Tensor{Name: prefix + p.name + ".v", Shape: slices.Clone(p.shape), Data: slices.Clone(p.v)})
-	}
-	return out
-}
-
 // stateSlot is where one named state tensor goes.
 type stateSlot struct {
 	shape []int
 	dst   []float32
-}
-
-// slots maps every name State produces to its destination.
-func (n *net) slots(into map[string]stateSlot) {
-	for _, p := range n.params {
-		into[n.prefix+p.name] = stateSlot{shape: p.shape, dst: p.data}
-	}
-}
-
-// optSlots maps the Adam moment names to their buffers.
-func (n *net) optSlots(prefix string, into map[string]stateSlot) {
-	for _, p := range n.params {
-		if p.buffer {
-			continue
-		}
-		into[prefix+p.name+".m"] = stateSlot{shape: p.shape, dst: p.m}
-		into[prefix+p.name+".v"] = stateSlot{shape: p.shape, dst: p.v}
-	}
 }
 
 // checkShape reports whether got equals want.

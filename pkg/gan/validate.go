@@ -3,8 +3,6 @@ package gan
 import (
 	"fmt"
 	"math"
-
-	"github.com/toongan/toongan/pkg/safetensors"
 )
 
 // Limits on Config values: beyond them a model is refused before anything
@@ -101,38 +99,6 @@ func (cfg Config) ValidateHyper() error {
 		}
 	}
 	return cfg.validateRecipe()
-}
-
-// StateShapes returns the name and shape of every tensor State returns for a
-// model of cfg, in State's order, without allocating the model: a checkpoint
-// header can be checked against it before anything big is built.
-func StateShapes(cfg Config) ([]safetensors.Tensor, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	a := buildArch(cfg)
-	var out []safetensors.Tensor
-	add := func(prefix string, layers []layer, opt bool) {
-		for _, l := range layers {
-			for _, s := range l.specs() {
-				if opt {
-					if !s.buffer {
-						out = append(out, safetensors.Tensor{Name: prefix + s.name + ".m", Shape: s.shape},
-							safetensors.Tensor{Name: prefix + s.name + ".v", Shape: s.shape})
-					}
-					continue
-				}
-				out = append(out, safetensors.Tensor{Name: prefix + s.name, Shape: s.shape})
-			}
-		}
-	}
-	add("G.", a.g, false)
-	add("D.", a.d, false)
-	add("EMA.", a.g, false)
-	add("optG.", a.g, true)
-	add("optD.", a.d, true)
-	out = append(out, safetensors.Tensor{Name: "optG.step", Shape: []int{1}}, safetensors.Tensor{Name: "optD.step", Shape: []int{1}})
-	return out, nil
 }
 
 // EstimateBytes is a rough upper estimate of the memory a model of cfg
