@@ -104,6 +104,40 @@ func (k *augFwd) outShape(in []tensor.Shape) (tensor.Shape, error) {
 	return in[0].Clone(), nil
 }
 
+// apply writes the augmentation of x (shape s) to out; backward applies
+// the transposes of the transforms in reverse order (the gradient).
+func (a *Augment) apply(out, x []float32, s tensor.Shape, backward bool) error {
+	if err := a.ready(s); err != nil {
+		return err
+	}
+	copy(out, x)
+	C, B, S := s[0], s[1], s[2]
+	kernels.ParallelForMin(B, 1, func(lo, hi int) {
+		tmp := make([]float32, C*S*S)
+		for b := lo; b < hi; b++ {
+			if !a.on[b] {
+				continue
+			}
+			if a.Color && !backward {
+				a.colour(out, C, B, S, b, false)
+			}
+			if a.Cutout && backward {
+				a.cutout(out, C, B, S, b)
+			}
+			if a.Translation {
+				a.translate(out, tmp, C, B, S, b, backward)
+			}
+			if a.Cutout && !backward {
+				a.cutout(out, C, B, S, b)
+			}
+			if a.Color && backward {
+				a.colour(out, C, B, S, b, true)
+			}
+		}
+	})
+	return nil
+}
+
 // ready checks that the draws fit shape s.
 func (a *Augment) ready(s tensor.Shape) error {
 	if a.n != s[1] || a.side != s[2] {
@@ -113,30 +147,7 @@ func (a *Augment) ready(s tensor.Shape) error {
 }
 
 func (k *augFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
-	a := k.a
-	if err := a.ready(s[0]); err != nil {
-		return err
-	}
-	copy(out, in[0])
-	C, B, S := s[0][0], s[0][1], s[0][2]
-	kernels.ParallelForMin(B, 1, func(lo, hi int) {
-		tmp := make([]float32, C*S*S)
-		for b := lo; b < hi; b++ {
-			if !a.on[b] {
-				continue
-			}
-			if a.Color {
-				a.colour(out, C, B, S, b, false)
-			}
-			if a.Translation {
-				a.translate(out, tmp, C, B, S, b, false)
-			}
-			if a.Cutout {
-				a.cutout(out, C, B, S, b)
-			}
-		}
-	})
-	return nil
+	return k.a.apply(out, in[0], s[0], false)
 }
 
 func (k *augFwd) diffWRT() []bool { return []bool{true} }
@@ -171,30 +182,7 @@ func (k *augGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 }
 
 func (k *augGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error {
-	a := k.a
-	if err := a.ready(s[0]); err != nil {
-		return err
-	}
-	copy(out, in[0])
-	C, B, S := s[0][0], s[0][1], s[0][2]
-	kernels.ParallelForMin(B, 1, func(lo, hi int) {
-		tmp := make([]float32, C*S*S)
-		for b := lo; b < hi; b++ {
-			if !a.on[b] {
-				continue
-			}
-			if a.Cutout {
-				a.cutout(out, C, B, S, b)
-			}
-			if a.Translation {
-				a.translate(out, tmp, C, B, S, b, true)
-			}
-			if a.Color {
-				a.colour(out, C, B, S, b, true)
-			}
-		}
-	})
-	return nil
+	return k.a.apply(out, in[0], s[0], true)
 }
 
 // colour applies brightness, saturation and contrast to image b in place

@@ -71,11 +71,7 @@ func (k *mbstdFwd) forward(out []float32, in [][]float32, s []tensor.Shape) erro
 		var total float64
 		for c := 0; c < C; c++ {
 			for p := 0; p < hw; p++ {
-				var m float64
-				for j := 0; j < g; j++ {
-					m += float64(x[(c*B+gi*g+j)*hw+p])
-				}
-				m /= float64(g)
+				m := groupMean(x, c, B, gi, g, hw, p)
 				var v float64
 				for j := 0; j < g; j++ {
 					d := float64(x[(c*B+gi*g+j)*hw+p]) - m
@@ -147,11 +143,7 @@ func (k *mbstdGrad) forward(out []float32, in [][]float32, s []tensor.Shape) err
 		gf /= float64(C * hw)
 		for c := 0; c < C; c++ {
 			for p := 0; p < hw; p++ {
-				var m float64
-				for j := 0; j < g; j++ {
-					m += float64(x[(c*B+gi*g+j)*hw+p])
-				}
-				m /= float64(g)
+				m := groupMean(x, c, B, gi, g, hw, p)
 				f := gf / (float64(g) * float64(sv.sd[(gi*C+c)*hw+p]))
 				for j := 0; j < g; j++ {
 					i := (c*B+gi*g+j)*hw + p
@@ -161,4 +153,14 @@ func (k *mbstdGrad) forward(out []float32, in [][]float32, s []tensor.Shape) err
 		}
 	}
 	return nil
+}
+
+// groupMean is the mean over group gi (of g images) of channel c's pixel p,
+// for a CBHW batch x of B images of hw pixels.
+func groupMean(x []float32, c, B, gi, g, hw, p int) float64 {
+	var m float64
+	for j := 0; j < g; j++ {
+		m += float64(x[(c*B+gi*g+j)*hw+p])
+	}
+	return m / float64(g)
 }
