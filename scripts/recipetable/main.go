@@ -50,9 +50,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: recipetable OUT (the -o folder of scripts/recipes.sh)")
 		os.Exit(2)
 	}
-	rows, err := load(os.Args[1])
+	rows, unit, err := load(os.Args[1])
 	if err == nil {
-		err = write(os.Stdout, rows)
+		err = write(os.Stdout, rows, unit)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "recipetable:", err)
@@ -60,33 +60,35 @@ func main() {
 	}
 }
 
-func load(dir string) ([]row, error) {
+// load reads OUT/index.tsv and every report it names; unit is the name of
+// the budget column ("minutes" or "steps").
+func load(dir string) (rows []row, unit string, err error) {
 	f, err := os.Open(filepath.Join(dir, "index.tsv"))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer f.Close()
-	var rows []row
 	sc := bufio.NewScanner(f)
 	for line := 0; sc.Scan(); line++ {
-		if line == 0 {
-			continue
-		}
 		c := strings.Split(sc.Text(), "\t")
 		if len(c) != 6 {
-			return nil, fmt.Errorf("index.tsv line %d: %d columns, want 6", line+1, len(c))
+			return nil, "", fmt.Errorf("index.tsv line %d: %d columns, want 6", line+1, len(c))
+		}
+		if line == 0 {
+			unit = c[2]
+			continue
 		}
 		r := row{recipe: c[0], seed: c[1], minutes: c[2], step: c[3], eval: c[4], grid: c[5]}
 		b, err := os.ReadFile(filepath.Join(dir, r.eval, "report.json"))
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		var rep report
 		if err := json.Unmarshal(b, &rep); err != nil {
-			return nil, fmt.Errorf("%s: %w", r.eval, err)
+			return nil, "", fmt.Errorf("%s: %w", r.eval, err)
 		}
 		if rep.Main < 0 || rep.Main >= len(rep.Sources) {
-			return nil, fmt.Errorf("%s: no main source", r.eval)
+			return nil, "", fmt.Errorf("%s: no main source", r.eval)
 		}
 		s := rep.Sources[rep.Main]
 		r.swd, r.avg = s.SWD.PerLevel, s.SWD.Avg
@@ -101,14 +103,14 @@ func load(dir string) ([]row, error) {
 		}
 		rows = append(rows, r)
 	}
-	return rows, sc.Err()
+	return rows, unit, sc.Err()
 }
 
-func write(w io.Writer, rows []row) error {
+func write(w io.Writer, rows []row, unit string) error {
 	if len(rows) == 0 {
 		return fmt.Errorf("no runs in index.tsv")
 	}
-	fmt.Fprintln(w, "| recipe | seed | minutes | step | SWD x1e3 per level | SWD avg | colour gap | diversity | copies flagged |")
+	fmt.Fprintf(w, "| recipe | seed | %s | step | SWD x1e3 per level | SWD avg | colour gap | diversity | copies flagged |\n", unit)
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		lv := make([]string, len(r.swd))
@@ -140,7 +142,7 @@ func write(w io.Writer, rows []row) error {
 	fmt.Fprintf(w, "Mean SWD avg over seeds, and its ratio to %s's at the same time:\n\n", recipes[0])
 	fmt.Fprint(w, "| recipe |")
 	for _, t := range times {
-		fmt.Fprintf(w, " %s min |", t)
+		fmt.Fprintf(w, " %s %s |", t, unit)
 	}
 	fmt.Fprint(w, "\n|---|")
 	for range times {
