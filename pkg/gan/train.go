@@ -160,26 +160,22 @@ type gGraph struct {
 }
 
 func (m *Model) newGGraph(atFake func(fake *tensor.Dense) (float32, error)) (*gGraph, error) {
-	gg := &gGraph{}
-	g := gorgonia.NewGraph()
-	bg := bind(g, m.g)
-	z, zd := newInput(g, "z", m.latentShape(m.cfg.Batch))
-	gg.z = zd
-	fake, err := bg.forward(z, true)
+	f, err := m.newGForward()
 	if err != nil {
 		return nil, err
 	}
-	gg.hook = newDHook(fake.Shape(), atFake)
-	cost, err := gorgonia.ApplyOp(gg.hook, fake)
+	gg := &gGraph{z: f.zData}
+	gg.hook = newDHook(f.fake.Shape(), atFake)
+	cost, err := gorgonia.ApplyOp(gg.hook, f.fake)
 	if err != nil {
 		return nil, fmt.Errorf("gan: G hook: %w", err)
 	}
-	ps := bg.params()
+	ps := f.bound.params()
 	if gg.grads, err = gorgonia.Grad(cost, ps...); err != nil {
 		return nil, fmt.Errorf("gan: G gradients: %w", err)
 	}
 	gg.params = trainable(m.g)
-	if gg.vm, err = machine(g, append(gorgonia.Nodes{z}, ps...), append(gorgonia.Nodes{cost}, gg.grads...)); err != nil {
+	if gg.vm, err = machine(f.g, append(gorgonia.Nodes{f.z}, ps...), append(gorgonia.Nodes{cost}, gg.grads...)); err != nil {
 		return nil, err
 	}
 	return gg, nil
@@ -194,20 +190,35 @@ type gForwardGraph struct {
 }
 
 func (m *Model) newGForwardGraph() (*gForwardGraph, error) {
-	fg := &gForwardGraph{}
-	g := gorgonia.NewGraph()
-	bg := bind(g, m.g)
-	z, zd := newInput(g, "z", m.latentShape(m.cfg.Batch))
-	fg.z = zd
-	fake, err := bg.forward(z, true)
+	f, err := m.newGForward()
 	if err != nil {
 		return nil, err
 	}
-	fg.fake = fake
-	if fg.vm, err = machine(g, append(gorgonia.Nodes{z}, bg.params()...), gorgonia.Nodes{fake}); err != nil {
+	fg := &gForwardGraph{z: f.zData, fake: f.fake}
+	if fg.vm, err = machine(f.g, append(gorgonia.Nodes{f.z}, f.bound.params()...), gorgonia.Nodes{f.fake}); err != nil {
 		return nil, err
 	}
 	return fg, nil
+}
+
+// gForward is G in a new graph: z -> G (training-mode BatchNorm) -> fake.
+type gForward struct {
+	g     *gorgonia.ExprGraph
+	bound *bound
+	z     *gorgonia.Node
+	zData []float32 // z's value, internal layout
+	fake  *gorgonia.Node
+}
+
+func (m *Model) newGForward() (*gForward, error) {
+	f := &gForward{g: gorgonia.NewGraph()}
+	f.bound = bind(f.g, m.g)
+	f.z, f.zData = newInput(f.g, "z", m.latentShape(m.cfg.Batch))
+	var err error
+	if f.fake, err = f.bound.forward(f.z, true); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 func trainable(n *net) []*param {

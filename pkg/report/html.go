@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
-	"io"
 	"math"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
@@ -160,8 +159,5 @@ func (p *Page) WriteHTML(path string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return atomicfile.WriteFile(path, 0o644, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	return atomicfile.WriteBytes(path, 0o644, b)
 }

@@ -68,43 +68,50 @@ func addLine(p *plot.Plot, name string, xy plotter.XYs, c color.Color, dashed bo
 
 // LossPlot draws loss_d and loss_g against the training step.
 func LossPlot(log []runlog.Entry) ([]byte, error) {
-	if len(log) == 0 {
-		return nil, fmt.Errorf("loss plot: empty training log")
-	}
-	p := newPlot("Training losses", "step", "BCE loss")
-	d, g := make(plotter.XYs, len(log)), make(plotter.XYs, len(log))
-	for i, e := range log {
-		d[i] = plotter.XY{X: float64(e.Step), Y: e.LossD}
-		g[i] = plotter.XY{X: float64(e.Step), Y: e.LossG}
-	}
-	if err := addLine(p, "loss D", d, colReal, false); err != nil {
-		return nil, err
-	}
-	if err := addLine(p, "loss G", g, colFake, false); err != nil {
-		return nil, err
+	p, err := logPlot(log, "Training losses", "BCE loss",
+		logSeries{"loss D", colReal, func(e runlog.Entry) float64 { return e.LossD }},
+		logSeries{"loss G", colFake, func(e runlog.Entry) float64 { return e.LossG }})
+	if err != nil {
+		return nil, fmt.Errorf("loss plot: %w", err)
 	}
 	return render(p)
 }
 
 // DPlot draws D(x) and D(G(z)) (mean sigmoid outputs) against the step.
 func DPlot(log []runlog.Entry) ([]byte, error) {
-	if len(log) == 0 {
-		return nil, fmt.Errorf("discriminator plot: empty training log")
-	}
-	p := newPlot("Discriminator outputs during training", "step", "mean sigmoid(D)")
-	r, f := make(plotter.XYs, len(log)), make(plotter.XYs, len(log))
-	for i, e := range log {
-		r[i] = plotter.XY{X: float64(e.Step), Y: e.DReal}
-		f[i] = plotter.XY{X: float64(e.Step), Y: e.DFake}
-	}
-	if err := addLine(p, "D(x) real", r, colReal, false); err != nil {
-		return nil, err
-	}
-	if err := addLine(p, "D(G(z)) fake", f, colFake, false); err != nil {
-		return nil, err
+	p, err := logPlot(log, "Discriminator outputs during training", "mean sigmoid(D)",
+		logSeries{"D(x) real", colReal, func(e runlog.Entry) float64 { return e.DReal }},
+		logSeries{"D(G(z)) fake", colFake, func(e runlog.Entry) float64 { return e.DFake }})
+	if err != nil {
+		return nil, fmt.Errorf("discriminator plot: %w", err)
 	}
 	p.Y.Min, p.Y.Max = 0, 1
 	return render(p)
+}
+
+// logSeries is one line of a training-log plot.
+type logSeries struct {
+	name  string
+	col   color.Color
+	value func(runlog.Entry) float64
+}
+
+// logPlot plots series of the training log against the step.
+func logPlot(log []runlog.Entry, title, yLabel string, series ...logSeries) (*plot.Plot, error) {
+	if len(log) == 0 {
+		return nil, fmt.Errorf("empty training log")
+	}
+	p := newPlot(title, "step", yLabel)
+	for _, s := range series {
+		xy := make(plotter.XYs, len(log))
+		for i, e := range log {
+			xy[i] = plotter.XY{X: float64(e.Step), Y: s.value(e)}
+		}
+		if err := addLine(p, s.name, xy, s.col, false); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // HistPlot overlays two histograms with the same bins, each normalised to

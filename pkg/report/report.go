@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
 	"github.com/toongan/toongan/pkg/gan"
@@ -146,10 +145,7 @@ func (r *Report) WriteJSON(path string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return atomicfile.WriteFile(path, 0o644, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
+	return atomicfile.WriteBytes(path, 0o644, b)
 }
 
 // LogSummary describes the training log in report.json.
