@@ -29,7 +29,8 @@ BUILTIN  ?= 20000
 MINUTES  ?= 6
 EPOCHS   ?=
 STEPS    ?=
-BATCH    ?= 64
+# images per batch; empty: the recipe's (classic 64)
+BATCH    ?=
 RESUME   ?=
 # training recipe (train --recipe); empty: train's default
 RECIPE   ?=
@@ -70,7 +71,7 @@ endif
 BUDGET := $(if $(MINUTES),--minutes $(MINUTES)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(STEPS),--steps $(STEPS))
 
 PREP_CMD  := $(BIN)/prep --out $(DATADIR) --size $(SIZE) --seed $(SEED) --holdout $(HOLDOUT) $(PREP_FLAGS) $(PREP_INPUT)
-TRAIN_CMD := $(BIN)/train --data $(DATADIR) --out $(RUNDIR) --seed $(SEED) --batch $(BATCH) $(if $(RECIPE),--recipe $(RECIPE)) $(BUDGET) $(TRAIN_FLAGS)
+TRAIN_CMD := $(BIN)/train --data $(DATADIR) --out $(RUNDIR) --seed $(SEED) $(if $(BATCH),--batch $(BATCH)) $(if $(RECIPE),--recipe $(RECIPE)) $(BUDGET) $(TRAIN_FLAGS)
 
 .PHONY: help build data train sample eval all test test-short bench recipes clean distclean ci-e2e FORCE
 .DEFAULT_GOAL := help

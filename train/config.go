@@ -12,7 +12,7 @@ import (
 func configFromFlags(c *cli.Context) (gan.Config, error) {
 	cfg := gan.DefaultConfig(64)
 	cfg.Arch, cfg.NZ, cfg.NGF, cfg.NDF, cfg.Kernel = c.String("arch"), c.Int("nz"), c.Int("ngf"), c.Int("ndf"), c.Int("kernel")
-	cfg.Batch, cfg.Seed = c.Int("batch"), c.Uint64("seed")
+	cfg.Seed = c.Uint64("seed")
 	if err := gan.ApplyRecipe(&cfg, c.String("recipe")); err != nil {
 		return cfg, cliapp.UsageErrorf("--recipe: %v", err)
 	}
@@ -21,6 +21,7 @@ func configFromFlags(c *cli.Context) (gan.Config, error) {
 			apply()
 		}
 	}
+	set("batch", func() { cfg.Batch = c.Int("batch") })
 	set("lr", func() { cfg.LR = c.Float64("lr") })
 	set("beta1", func() { cfg.Beta1 = c.Float64("beta1") })
 	set("beta2", func() { cfg.Beta2 = c.Float64("beta2") })

@@ -83,16 +83,16 @@ func RecipeNames() []string {
 	return names
 }
 
-// ApplyRecipe sets cfg's training hyper-parameters (optimiser, loss,
+// ApplyRecipe sets cfg's training hyper-parameters (batch, optimiser, loss,
 // augmentation, D's normalisation, EMA ...) to those of the named recipe;
-// the architecture's sizes, the batch and the seed keep their values.
+// the architecture's sizes and the seed keep their values.
 func ApplyRecipe(cfg *Config, name string) error {
 	f, ok := recipes[name]
 	if !ok {
 		return fmt.Errorf("gan: recipe %q unknown (want one of %s)", name, strings.Join(RecipeNames(), ", "))
 	}
 	def := DefaultConfig(cfg.Size)
-	cfg.LR, cfg.Beta1, cfg.Beta2, cfg.LabelSmooth, cfg.DSteps, cfg.EMADecay = def.LR, def.Beta1, def.Beta2, def.LabelSmooth, def.DSteps, def.EMADecay
+	cfg.Batch, cfg.LR, cfg.Beta1, cfg.Beta2, cfg.LabelSmooth, cfg.DSteps, cfg.EMADecay = def.Batch, def.LR, def.Beta1, def.Beta2, def.LabelSmooth, def.DSteps, def.EMADecay
 	cfg.Loss, cfg.LRD, cfg.LRG, cfg.Augment, cfg.SpectralNorm, cfg.MBStd, cfg.EMABN = "", 0, 0, "", false, false, ""
 	f(cfg)
 	cfg.Recipe = name
