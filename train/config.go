@@ -40,3 +40,15 @@ func configFromFlags(c *cli.Context) (gan.Config, error) {
 	}
 	return cfg, nil
 }
+
+// everyImages returns the step interval flag name asks for: its value when
+// set, else its default (given for batch 64) scaled to the same number of
+// images at batch, so that a recipe with small batches does not spend its
+// time on grids and checkpoints.
+func everyImages(c *cli.Context, name string, batch int) int {
+	v := c.Int(name)
+	if c.IsSet(name) || batch < 1 {
+		return v
+	}
+	return max(1, v*64/batch)
+}

@@ -93,9 +93,9 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "mbstd", Usage: "minibatch standard-deviation feature before D's last layer (default: the recipe's)", EnvVars: ev("mbstd")},
 		&cli.StringFlag{Name: "ema-bn", Usage: "where the EMA generator's BatchNorm statistics come from: `MODE` copy (G's), ema (averaged like the weights) or standing (measured on the EMA generator) (default: the recipe's)", EnvVars: ev("ema-bn")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
-		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
+		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end; default: 32,000 images' worth, 500 steps at batch 64); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
-		&cli.IntFlag{Name: "sample-every", Value: 100, Usage: "write a sample grid every `N` steps (0: only at the end)", EnvVars: ev("sample-every")},
+		&cli.IntFlag{Name: "sample-every", Value: 100, Usage: "write a sample grid every `N` steps (0: only at the end; default: 6,400 images' worth, 100 steps at batch 64)", EnvVars: ev("sample-every")},
 		&cli.IntFlag{Name: "log-every", Value: 10, Usage: "append a log.jsonl line every `N` steps (losses averaged over them)", EnvVars: ev("log-every")},
 	}
 }
@@ -125,7 +125,7 @@ func action(c *cli.Context) error {
 		Data: c.String("data"), Out: c.String("out"),
 		Steps: c.Int("steps"), Epochs: c.Int("epochs"), Minutes: c.Float64("minutes"),
 		Config: cfg, Explicit: explicit, Resume: c.Bool("resume"), Force: c.Bool("force"),
-		SaveEvery: c.Int("save-every"), Keep: c.Int("keep"), SampleEvery: c.Int("sample-every"),
+		SaveEvery: everyImages(c, "save-every", cfg.Batch), Keep: c.Int("keep"), SampleEvery: everyImages(c, "sample-every", cfg.Batch),
 		LogEvery: c.Int("log-every"), Quiet: c.Bool("quiet"),
 	}
 	if err := checkFlags(c, opts); err != nil {

@@ -34,7 +34,7 @@ const (
 // StandingBatches is how many batches of StandingBatch latents the
 // standing statistics average.
 const (
-	StandingBatches = 16
+	StandingBatches = 8
 	StandingBatch   = 64
 )
 
