@@ -84,7 +84,7 @@ func flags() []cli.Flag {
 		&cli.Float64Flag{Name: "label-smooth", Value: d.LabelSmooth, Usage: "one-sided label smoothing: real label 1-`S`, S in [0, 1) (0: off)", EnvVars: ev("label-smooth")},
 		&cli.IntFlag{Name: "d-steps", Value: d.DSteps, Usage: fmt.Sprintf("discriminator updates per generator update, 1..%d", gan.MaxDSteps), EnvVars: ev("d-steps")},
 		&cli.Float64Flag{Name: "ema", Value: d.EMADecay, Usage: "decay of the generator's moving average used for samples, in [0, 1) (0: off)", EnvVars: ev("ema")},
-		&cli.StringFlag{Name: "recipe", Value: gan.RecipeClassic, Usage: "training recipe `NAME`: " + strings.Join(gan.RecipeNames(), ", ") + "; the flags above and below override its settings", EnvVars: ev("recipe")},
+		&cli.StringFlag{Name: "recipe", Value: gan.DefaultRecipe, Usage: "training recipe `NAME`: " + strings.Join(gan.RecipeNames(), ", ") + "; the flags above and below override its settings", EnvVars: ev("recipe")},
 		&cli.StringFlag{Name: "loss", Usage: "GAN loss `NAME`: bce or hinge (default: the recipe's)", EnvVars: ev("loss")},
 		&cli.Float64Flag{Name: "lr-d", Usage: "discriminator learning rate, in (0, 1) (default: the recipe's, else --lr)", EnvVars: ev("lr-d")},
 		&cli.Float64Flag{Name: "lr-g", Usage: "generator learning rate, in (0, 1) (default: the recipe's, else --lr)", EnvVars: ev("lr-g")},

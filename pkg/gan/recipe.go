@@ -65,6 +65,9 @@ func (n *net) initSN(r *rand.Rand) {
 const (
 	RecipeClassic = "classic"
 	RecipeToon    = "toon"
+
+	// DefaultRecipe is train's --recipe when none is given.
+	DefaultRecipe = RecipeClassic
 )
 
 // recipes maps a recipe name to what it changes in a classic Config.
