@@ -29,7 +29,7 @@ BUILTIN  ?= 20000
 MINUTES  ?= 6
 EPOCHS   ?=
 STEPS    ?=
-# images per batch; empty: the recipe's (classic 64)
+# images per batch; empty: the recipe's (toon 16, classic 64)
 BATCH    ?=
 RESUME   ?=
 # training recipe (train --recipe); empty: train's default

@@ -62,7 +62,9 @@ var fieldFlags = map[string]string{
 }
 
 func flags() []cli.Flag {
+	// The help shows the default recipe's settings.
 	d := gan.DefaultConfig(64)
+	_ = gan.ApplyRecipe(&d, gan.DefaultRecipe) // a known name
 	ev := func(n string) []string { return cliapp.EnvVar("train", n) }
 	return []cli.Flag{
 		&cli.StringFlag{Name: "data", Usage: "dataset directory written by prep (`DIR` with manifest.json; required)", EnvVars: ev("data")},
@@ -70,7 +72,7 @@ func flags() []cli.Flag {
 		&cli.IntFlag{Name: "steps", Usage: fmt.Sprintf("stop after `N` steps in total (0: no step limit; at most %d)", trainer.MaxSteps), EnvVars: ev("steps")},
 		&cli.IntFlag{Name: "epochs", Usage: fmt.Sprintf("stop after `N` epochs in total (0: no epoch limit; 25 when no budget is given; at most %d)", trainer.MaxEpochs), EnvVars: ev("epochs")},
 		&cli.Float64Flag{Name: "minutes", Usage: fmt.Sprintf("stop after `M` minutes of this invocation (0: no time limit; at most %g)", trainer.MaxMinutes), EnvVars: ev("minutes")},
-		&cli.IntFlag{Name: "batch", Value: d.Batch, Usage: fmt.Sprintf("images per batch, 1..%d (default: the recipe's; classic 64)", gan.MaxBatch), EnvVars: ev("batch")},
+		&cli.IntFlag{Name: "batch", Value: d.Batch, Usage: fmt.Sprintf("images per batch, 1..%d (default: the recipe's; toon 16, classic 64)", gan.MaxBatch), EnvVars: ev("batch")},
 		&cli.BoolFlag{Name: "resume", Usage: "continue from --out's latest checkpoint", EnvVars: ev("resume")},
 		&cli.BoolFlag{Name: "force", Usage: "with --resume: accept a data set whose hash differs from the checkpoint's", EnvVars: ev("force")},
 		&cli.StringFlag{Name: "arch", Value: d.Arch, Usage: "architecture `NAME`: dcgan (convolutional) or mlp (fully connected)", EnvVars: ev("arch")},

@@ -67,7 +67,7 @@ const (
 	RecipeToon    = "toon"
 
 	// DefaultRecipe is train's --recipe when none is given.
-	DefaultRecipe = RecipeClassic
+	DefaultRecipe = RecipeToon
 )
 
 // recipes maps a recipe name to what it changes in a classic Config.
