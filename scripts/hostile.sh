@@ -187,12 +187,12 @@ mkdir -p c10 && cp -r fx/run c10/run && cp fx/nan.safetensors c10/run/ckpt/lates
 check "train --resume refuses a checkpoint with NaN" 1 'holds NaN' -- \
   "$TR" --data fx/data --out c10/run --resume --steps 5 -q
 
-sigcase() { # NAME SIGNAL CMD...: the command gets SIGNAL after a second and must exit 130 soon
+sigcase() { # NAME SIGNAL CMD...: the command gets SIGNAL once it has started its work (its first "generating" line, or after 1.5 s) and must exit 130 soon
   local name=$1 sig=$2
   shift 2
   (ulimit -v "$LIMIT_KB"; exec timeout -s KILL "$TIMEOUT" "$@") >"$T/out" 2>&1 &
-  local pid=$! t0
-  sleep 1.5
+  local pid=$! t0 i
+  for i in $(seq 30); do grep -q generating "$T/out" && break; sleep 0.05; done
   t0=$SECONDS
   kill -"$sig" $pid
   wait $pid
@@ -203,8 +203,8 @@ sigcase() { # NAME SIGNAL CMD...: the command gets SIGNAL after a second and mus
   grep -q 'interrupted' "$T/out" || why="$why message lacks 'interrupted';"
   report "$name" "$why"
 }
-sigcase "eval stops on SIGINT with 130" INT "$E" --ckpt "$CK" --data fx/data --out c11 -n 1000 --holdout-cap 12 --nn-train 40
-sigcase "eval stops on SIGTERM with 130" TERM "$E" --ckpt "$CK" --data fx/data --out c11 -n 1000 --holdout-cap 12 --nn-train 40
+sigcase "eval stops on SIGINT with 130" INT "$E" --ckpt "$CK" --data fx/data --out c11 -n 500 --holdout-cap 12 --nn-train 40
+sigcase "eval stops on SIGTERM with 130" TERM "$E" --ckpt "$CK" --data fx/data --out c11 -n 500 --holdout-cap 12 --nn-train 40
 [ ! -e c11/report.json ] || { RC=x; report "an interrupted eval leaves no report" " c11/report.json exists;"; }
 
 mkdir -p c12 && mkfifo c12/in.tar
