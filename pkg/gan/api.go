@@ -1,5 +1,7 @@
 package gan
 
+import "cmp"
+
 // Config fixes a model: architecture, sizes and optimiser settings. It is
 // stored in checkpoint metadata (as JSON) so later stages rebuild the model
 // without flags.
@@ -53,15 +55,8 @@ const (
 var Augmentations = []string{"color", "translation", "cutout"}
 
 // lrD and lrG are the effective learning rates.
-func (cfg Config) lrD() float64 { return cmpOr(cfg.LRD, cfg.LR) }
-func (cfg Config) lrG() float64 { return cmpOr(cfg.LRG, cfg.LR) }
-
-func cmpOr(v, def float64) float64 {
-	if v != 0 {
-		return v
-	}
-	return def
-}
+func (cfg Config) lrD() float64 { return cmp.Or(cfg.LRD, cfg.LR) }
+func (cfg Config) lrG() float64 { return cmp.Or(cfg.LRG, cfg.LR) }
 
 // DefaultConfig is the reference DCGAN of pytorch/examples for size px images.
 func DefaultConfig(size int) Config {

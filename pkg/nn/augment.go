@@ -48,7 +48,7 @@ func (a *Augment) Active() bool { return a != nil && (a.Color || a.Translation |
 func (a *Augment) Draw(r *rand.Rand, n, side int) {
 	a.n, a.side = n, side
 	a.on = resize(a.on, n)
-	a.bright, a.sat, a.con = growTo(a.bright, n), growTo(a.sat, n), growTo(a.con, n)
+	a.bright, a.sat, a.con = resize(a.bright, n), resize(a.sat, n), resize(a.con, n)
 	a.tx, a.ty, a.cx, a.cy = resize(a.tx, n), resize(a.ty, n), resize(a.cx, n), resize(a.cy, n)
 	shift := (side + 4) / 8 // int(side*0.125 + 0.5)
 	for b := 0; b < n; b++ {
@@ -69,8 +69,6 @@ func resize[T any](s []T, n int) []T {
 	}
 	return s[:n]
 }
-
-func growTo(s []float32, n int) []float32 { return resize(s, n) }
 
 // DiffAugment applies a's current draws to x (CBHW [C, B, H, W], H == W).
 // Gradients flow to x.

@@ -70,6 +70,7 @@ func SpectralNorm(w *gorgonia.Node, st *SNState, training bool) (*gorgonia.Node,
 
 type snSaved struct {
 	u, v  []float32
+	wv    []float32 // W v, scratch reused from run to run
 	sigma float32
 }
 
@@ -100,14 +101,21 @@ func (k *snFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 	sv.v = resize(sv.v, cols)
 	copy(sv.u, k.st.U)
 	copy(sv.v, k.st.V)
-	u, v := sv.u, sv.v
+	sv.wv = resize(sv.wv, rows)
+	u, v, wv := sv.u, sv.v, sv.wv
 	if k.training {
-		powerStep(u, v, w)
+		// One power iteration: v = normalize(W^T u), u = normalize(W v);
+		// W v is kept for sigma.
+		transMatVec(v, w, u)
+		normalize(v)
+		matVec(wv, w, v, cols)
+		copy(u, wv)
+		normalize(u)
 		copy(k.st.U, u)
 		copy(k.st.V, v)
+	} else {
+		matVec(wv, w, v, cols)
 	}
-	wv := make([]float32, rows)
-	matVec(wv, w, v, cols)
 	var sigma float64
 	for i := range u {
 		sigma += float64(u[i]) * float64(wv[i])
@@ -186,17 +194,21 @@ func matVec(dst, w, v []float32, cols int) {
 // powerStep does one power iteration on W (row-major, len(u) rows):
 // v = normalize(W^T u), then u = normalize(W v).
 func powerStep(u, v, w []float32) {
+	transMatVec(v, w, u)
+	normalize(v)
+	matVec(u, w, v, len(v))
+	normalize(u)
+}
+
+// transMatVec sets v = W^T u for W stored row-major with len(u) rows.
+func transMatVec(v, w, u []float32) {
 	cols := len(v)
 	clear(v)
-	for i := range u {
-		ui, row := u[i], w[i*cols:(i+1)*cols]
-		for j, x := range row {
+	for i, ui := range u {
+		for j, x := range w[i*cols : (i+1)*cols] {
 			v[j] += ui * x
 		}
 	}
-	normalize(v)
-	matVec(u, w, v, cols)
-	normalize(u)
 }
 
 // Iterate runs n power iterations on the weight w (len(U) x len(V) values,
