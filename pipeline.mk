@@ -73,7 +73,7 @@ BUDGET := $(if $(MINUTES),--minutes $(MINUTES)) $(if $(EPOCHS),--epochs $(EPOCHS
 PREP_CMD  := $(BIN)/prep --out $(DATADIR) --size $(SIZE) --seed $(SEED) --holdout $(HOLDOUT) $(PREP_FLAGS) $(PREP_INPUT)
 TRAIN_CMD := $(BIN)/train --data $(DATADIR) --out $(RUNDIR) --seed $(SEED) $(if $(BATCH),--batch $(BATCH)) $(if $(RECIPE),--recipe $(RECIPE)) $(BUDGET) $(TRAIN_FLAGS)
 
-.PHONY: help build data train sample eval all test test-short bench recipes clean distclean ci-e2e FORCE
+.PHONY: help build data train sample eval all test test-short bench recipes clean distclean ci-e2e onnx-check FORCE
 .DEFAULT_GOAL := help
 
 help:
@@ -88,6 +88,7 @@ help:
 	@echo "  eval       runs/NAME/eval/report.json and report.html against the holdout"
 	@echo "  test       the test suite: go test ./... with and without -tags noasm"
 	@echo "  bench      speed: prep vs Pillow, SGEMM vs OpenBLAS, training step vs PyTorch"
+	@echo "  onnx-check sample --export-onnx run by onnxruntime-node (npm) against sample's own images"
 	@echo "  recipes    RECIPES trained side by side on data/NAME, evaluated at RECIPE_MINUTES -> runs/NAME-recipes/"
 	@echo "  clean      remove $(BIN)/;  distclean: also data/ and runs/"
 	@echo
@@ -191,6 +192,11 @@ recipes: build $(MANIFEST)
 # A whole pipeline run on a tiny budget, with every output checked (used by .ci/run).
 ci-e2e: build
 	bash scripts/ci-e2e.sh
+
+# The ONNX export run by onnxruntime-node against sample's own images, for
+# both recipes (used by .ci/run; needs node and npm).
+onnx-check: build
+	bash scripts/onnx-check.sh -b $(BIN)
 
 clean:
 	rm -rf $(BIN)

@@ -24,6 +24,7 @@ const examples = `  sample --ckpt runs/builtin/ckpt/latest.safetensors --out gri
   sample --ckpt runs/builtin/ckpt/latest.safetensors --interp 10 --seeds 3,17,42 --out walk.gif
   sample --ckpt ... --n 8 --save-latents z.json --out a.png   # keep the latents ...
   sample --ckpt ... --latents z.json --out b.png              # ... and redraw them later
+  sample --ckpt ... --export-onnx generator.onnx              # the EMA generator for onnxruntime
   sample --ckpt ... --truncation 1.5 --raw --pad 0 --bg '#000000' --out grid.png
 `
 
@@ -47,6 +48,8 @@ func flags() []cli.Flag {
 		&cli.IntFlag{Name: "scale", Usage: fmt.Sprintf("GIF enlargement factor (0 = up to about 128 px), 0..%d", sampling.MaxScale), EnvVars: env("scale")},
 		&cli.StringFlag{Name: "save-latents", Usage: "write the latents used to this JSON file (interp: the keyframes); same rule as --out: no devices, FIFOs, folders, /dev or /proc", EnvVars: env("save-latents")},
 		&cli.StringFlag{Name: "latents", Usage: "read latents from a JSON file written by --save-latents instead of drawing them", EnvVars: env("latents")},
+		&cli.StringFlag{Name: "save-floats", Usage: "also write the grid's images as raw float32 values (little-endian, NCHW, in [-1, 1]: n x 3 x size x size) to this file, to compare with other runtimes", EnvVars: env("save-floats")},
+		&cli.StringFlag{Name: "export-onnx", Usage: "write the generator (EMA unless --raw) as an ONNX model to this FILE.onnx instead of drawing (input \"latent\" [batch, nz], output \"image\" NCHW in [-1, 1])", EnvVars: env("export-onnx")},
 		&cli.IntFlag{Name: "batch", Value: 64, Usage: fmt.Sprintf("generator batch size (memory only: results do not depend on it), 1..%d", sampling.MaxBatch), EnvVars: env("batch")},
 	}
 }
@@ -73,6 +76,9 @@ func action(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return cliapp.UsageErrorf("unexpected arguments %q", c.Args().Slice())
 	}
+	if p := c.String("export-onnx"); p != "" {
+		return exportONNX(c, p)
+	}
 	bg, err := imgutil.ParseColor(c.String("bg"))
 	if err != nil {
 		return cliapp.UsageErrorf("--bg: %v", err)
@@ -86,7 +92,7 @@ func action(c *cli.Context) error {
 		Raw: c.Bool("raw"), Truncation: c.Float64("truncation"), Batch: c.Int("batch"),
 		Out: c.String("out"), Dir: c.String("dir"),
 		Interp: c.Int("interp"), Seeds: seeds, Keys: c.Int("keys"), Delay: c.Int("delay"), Scale: c.Int("scale"),
-		SaveLatents: c.String("save-latents"), Latents: c.String("latents"),
+		SaveLatents: c.String("save-latents"), Latents: c.String("latents"), SaveFloats: c.String("save-floats"),
 	}
 	if err := o.Validate(); err != nil {
 		return cliapp.UsageErrorf("%v", err)

@@ -148,6 +148,14 @@ check "sample refuses --out FIFO without blocking" 2 'FIFO' c6/fifo.png -- \
 mkdir -p c6/dir.png
 check "sample refuses --out DIRECTORY" 2 'directory' c6/dir.png -- \
   "$S" --ckpt "$CK" -n 4 --out c6/dir.png -q
+mkdir -p c6/onnx && ln -s /dev/full c6/onnx/full.onnx && mkfifo c6/onnx/fifo.onnx
+EXTRA='[ -c /dev/full ] && [ -L c6/onnx/full.onnx ]'
+check "sample refuses --export-onnx LINK to /dev/full" 2 'lies in /dev' c6/onnx -- \
+  "$S" --ckpt "$CK" --export-onnx c6/onnx/full.onnx -q
+check "sample refuses --export-onnx FIFO without blocking" 2 'FIFO' c6/onnx -- \
+  "$S" --ckpt "$CK" --export-onnx c6/onnx/fifo.onnx -q
+check "sample refuses --save-floats /proc/self/fd/1" 2 '/proc' -- \
+  "$S" --ckpt "$CK" -n 4 --save-floats /proc/self/fd/1 --out c6/x.png -q
 
 # ---- 4: locks -------------------------------------------------------------------
 waitfor() { local i; for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }

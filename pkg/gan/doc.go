@@ -13,6 +13,7 @@
 //	hook.go               the D hook that lets D's update run inside G's graph
 //	objective.go          the losses (BCE, hinge) behind an interface
 //	graph.go, infer.go    graph plumbing; Generate and Discriminate
+//	export.go             GeneratorLayers: the generator Generate runs, for exporters (pkg/onnx)
 //
 // A newcomer reads step.go first: it is pytorch/examples' DCGAN loop body,
 // phase by phase.

@@ -14,6 +14,9 @@ import (
 // graph, its forward pass, the internal tensor layouts, compiling and
 // running a graph.
 
+// leakySlope is LeakyReLU's negative slope (DCGAN's 0.2).
+const leakySlope = 0.2
+
 // bound holds a network's nodes in one graph.
 type bound struct {
 	n     *net
@@ -81,7 +84,7 @@ func (b *bound) forward(x *gorgonia.Node, training bool) (*gorgonia.Node, error)
 		case kReLU:
 			x, err = nn.ReLU(x)
 		case kLReLU:
-			x, err = nn.LeakyReLU(x, 0.2)
+			x, err = nn.LeakyReLU(x, leakySlope)
 		case kTanh:
 			x, err = nn.Tanh(x)
 		case kLinear:

@@ -52,6 +52,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--delay %d out of range 1..%d (1/100 s)", o.Delay, MaxDelay)
 	case o.Scale < 0 || o.Scale > MaxScale:
 		return fmt.Errorf("--scale %d out of range 0..%d (0: automatic)", o.Scale, MaxScale)
+	case o.SaveFloats != "" && o.Interp > 0:
+		return fmt.Errorf("--save-floats writes a grid's images; it does not go with --interp")
 	}
 	if o.Interp > 0 {
 		keys := o.Keys
@@ -79,6 +81,9 @@ func (o Options) OutputPaths() []string {
 	var out []string
 	if o.SaveLatents != "" {
 		out = append(out, o.SaveLatents)
+	}
+	if o.SaveFloats != "" {
+		out = append(out, o.SaveFloats)
 	}
 	if o.Out != "" && o.Interp > 0 {
 		base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
@@ -109,6 +114,9 @@ func (o Options) EstimateBytes(n, nz, size int) int64 {
 		total = (cells+frames)*(per+pic) + frames*pic*float64(scale*scale)*1.25 + cells*pic*2
 	} else {
 		total = float64(n) * (per + 3*pic) // tensor, image, grid cell
+		if o.SaveFloats != "" {
+			total += float64(n) * float64(3*size*size) * 4 // the bytes written
+		}
 	}
 	return int64(math.Min(total, math.MaxInt64/2)) + 64<<20
 }

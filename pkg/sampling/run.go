@@ -1,13 +1,16 @@
 package sampling
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/toongan/toongan/pkg/atomicfile"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/imgutil"
 )
@@ -34,6 +37,7 @@ type Options struct {
 
 	SaveLatents string // write the latents used (grid: all; interp: keyframes)
 	Latents     string // read latents instead of drawing them
+	SaveFloats  string // write the grid's images as raw float32 (little-endian NCHW)
 }
 
 // Result lists what Run wrote.
@@ -84,7 +88,17 @@ func Run(g Generator, cfg gan.Config, o Options) (Result, error) {
 		}
 		res.Files = append(res.Files, o.SaveLatents)
 	}
-	imgs, err := images(g, cfg, z, n, o)
+	x, err := Generate(g, z, n, cfg.NZ, o.Batch, o.Raw)
+	if err != nil {
+		return res, err
+	}
+	if o.SaveFloats != "" {
+		if err := WriteFloats(o.SaveFloats, x); err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, o.SaveFloats)
+	}
+	imgs, err := imgutil.TensorImages(x, n, cfg.Channels, cfg.Size, cfg.Size)
 	if err != nil {
 		return res, err
 	}
@@ -112,6 +126,19 @@ func Run(g Generator, cfg gan.Config, o Options) (Result, error) {
 		res.Files = append(res.Files, o.Out)
 	}
 	return res, nil
+}
+
+// WriteFloats writes x as raw little-endian float32 values (numpy:
+// np.fromfile(path, "<f4")), atomically.
+func WriteFloats(path string, x []float32) error {
+	b := make([]byte, 4*len(x))
+	for i, v := range x {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	if err := atomicfile.WriteBytes(path, 0o644, b); err != nil {
+		return fmt.Errorf("write floats %q: %w", path, err)
+	}
+	return nil
 }
 
 func writePNG(path string, img image.Image) error {
