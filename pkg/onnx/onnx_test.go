@@ -147,8 +147,10 @@ func checkModel(t *testing.T, m *onnxpb.ModelProto, cfg gan.Config, info Info) {
 	if recipe == "" {
 		recipe = "classic"
 	}
+	emaBN := map[string]string{"toon": "standing", "classic": "copy"}[recipe]
 	for k, v := range map[string]string{"toongan_version": info.Version, "step": "30", "image_size": itoa(cfg.Size),
-		"latent_size": itoa(cfg.NZ), "recipe": recipe, "generator": gen, "arch": cfg.Arch} {
+		"latent_size": itoa(cfg.NZ), "recipe": recipe, "generator": gen, "arch": cfg.Arch, "ema_bn": emaBN,
+		"channels": "3"} {
 		if meta[k] != v {
 			t.Errorf("metadata %s = %q, want %q", k, meta[k], v)
 		}
