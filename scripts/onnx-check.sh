@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# ONNX export check: trains tiny checkpoints (toon and classic recipes, the
-# 4x4 and 5x5 DCGANs, the MLP), exports each generator with
+# ONNX export check: trains tiny checkpoints (toon and classic recipes; the
+# EMA generator's BatchNorm statistics standing, copied and averaged; the
+# 4x4 and 5x5 DCGANs; the MLP), exports each generator with
 # `sample --export-onnx`, runs the file with onnxruntime-node (npm, installed
 # with --ignore-scripts into out/onnx-node: its install script would fetch
 # GPU libraries; the CPU runtime ships inside the package) on latents written
 # by `sample --save-latents`, and compares with the float32 images
 # `sample --save-floats` wrote for them: max abs difference below 1e-3.
-# Used by .ci/run and `make -f pipeline.mk onnx-check`; about a minute.
+# Used by .ci/run and `make -f pipeline.mk onnx-check`; about 10 s on 2
+# cores, plus the npm install the first time.
 #
 #   scripts/onnx-check.sh [-b BIN] [-o OUTDIR]
 set -euo pipefail
@@ -44,6 +46,7 @@ cases=(
   "toon       data32 --recipe=toon"
   "classic    data32 --recipe=classic"
   "classicraw data32 --recipe=classic   --raw"
+  "emabn-ema  data32 --recipe=classic,--ema-bn=ema"
   "toon-k5-48 data48 --recipe=toon,--kernel=5"
   "mlp        data32 --recipe=classic,--arch=mlp"
 )

@@ -39,8 +39,12 @@ func trained(t *testing.T, cfg gan.Config) *gan.Model {
 func smallConfig(t *testing.T, recipe, arch string, size, kernel int) gan.Config {
 	t.Helper()
 	cfg := gan.DefaultConfig(size)
+	recipe, emaBN, _ := strings.Cut(recipe, "+") // "classic+ema": the recipe with --ema-bn ema
 	if err := gan.ApplyRecipe(&cfg, recipe); err != nil {
 		t.Fatal(err)
+	}
+	if emaBN != "" {
+		cfg.EMABN = emaBN
 	}
 	cfg.Arch, cfg.Kernel = arch, kernel
 	cfg.NGF, cfg.NDF, cfg.NZ, cfg.Batch, cfg.EMADecay = 8, 8, 12, 4, 0.9
@@ -61,6 +65,7 @@ func TestExportMatchesGenerate(t *testing.T) {
 		{"toon dcgan 32", "toon", "dcgan", 32, 4, false},
 		{"classic dcgan 32", "classic", "dcgan", 32, 4, false},
 		{"classic dcgan 32 raw", "classic", "dcgan", 32, 4, true},
+		{"classic dcgan 32 ema-bn ema", "classic+ema", "dcgan", 32, 4, false},
 		{"toon dcgan 48 kernel 5", "toon", "dcgan", 48, 5, false},
 		{"classic mlp 32", "classic", "mlp", 32, 4, false},
 	} {
@@ -148,6 +153,9 @@ func checkModel(t *testing.T, m *onnxpb.ModelProto, cfg gan.Config, info Info) {
 		recipe = "classic"
 	}
 	emaBN := map[string]string{"toon": "standing", "classic": "copy"}[recipe]
+	if cfg.EMABN != "" {
+		emaBN = cfg.EMABN
+	}
 	for k, v := range map[string]string{"toongan_version": info.Version, "step": "30", "image_size": itoa(cfg.Size),
 		"latent_size": itoa(cfg.NZ), "recipe": recipe, "generator": gen, "arch": cfg.Arch, "ema_bn": emaBN,
 		"channels": "3"} {
