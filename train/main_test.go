@@ -122,18 +122,35 @@ func checkLatest(t *testing.T, out string) int {
 
 // TestKillAndResume kills the train binary with SIGKILL at random moments
 // and checks each time that the latest checkpoint loads and --resume goes on;
-// then interrupts it with SIGINT and checks the clean stop.
+// then interrupts it with SIGINT and checks the clean stop. For every recipe,
+// and with every ingredient on at once.
 func TestKillAndResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildTrain(t)
+	for _, tc := range []struct {
+		name  string
+		flags []string
+	}{
+		{"classic", []string{"--recipe", "classic"}},
+		{"toon", []string{"--recipe", "toon"}},
+		{"every-ingredient", []string{"--recipe", "toon", "--loss", "hinge", "--lr-d", "4e-4", "--lr-g", "1e-4",
+			"--augment", "color,translation,cutout", "--spectral-norm", "--mbstd", "--ema-bn", "standing"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { killAndResume(t, bin, tc.flags) })
+	}
+}
+
+// killAndResume is TestKillAndResume for one set of recipe flags.
+func killAndResume(t *testing.T, bin string, flags []string) {
 	data := filepath.Join(t.TempDir(), "data")
 	if _, err := trainertest.WriteDataset(data, 40, 32, 16, 1); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "run")
 	base := append([]string{"--data", data, "--out", out, "--save-every", "1", "--keep", "2", "--sample-every", "3", "--log-every", "1"}, tiny...)
+	base = append(base, flags...)
 	start := func(extra ...string) (*exec.Cmd, *bytes.Buffer) {
 		cmd := exec.Command(bin, append(append([]string{}, base...), extra...)...)
 		var stderr bytes.Buffer

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/toongan/toongan/pkg/nn"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -39,17 +40,17 @@ func (m *Model) Step(real []float32) (Stats, error) {
 			return Stats{}, fmt.Errorf("gan: step: %w", err)
 		}
 		if err := m.updateD(fake); err != nil {
-			return Stats{}, fmt.Errorf("gan: step: %w", err)
+			return Stats{}, stepError(err)
 		}
 	}
 	// (1) the last D update, then (2) G's loss through the updated D and
 	// G's gradients: one run of G's graph.
 	if err := m.passG(); err != nil {
-		return Stats{}, fmt.Errorf("gan: step: %w", err)
+		return Stats{}, stepError(err)
 	}
 	// (2) update G.
 	if err := m.updateG(); err != nil {
-		return Stats{}, fmt.Errorf("gan: step: %w", err)
+		return Stats{}, stepError(err)
 	}
 	// (3) the EMA generator follows.
 	emaUpdate(m.ema, m.g, m.cfg.EMADecay, m.optG.t, m.cfg.EMABN == EMABNAverage)
@@ -61,6 +62,36 @@ func (m *Model) Step(real []float32) (Stats, error) {
 		}
 	}
 	return st, nil
+}
+
+// stepError wraps an error of a step's graphs; an op that met a diverged
+// value (nn.ErrNonFinite, e.g. the spectral norm of a NaN weight) makes it
+// an ErrNonFinite, like a NaN loss.
+func stepError(err error) error {
+	if isNonFinite(err) {
+		return fmt.Errorf("gan: step: %w: %w", ErrNonFinite, err)
+	}
+	return fmt.Errorf("gan: step: %w", err)
+}
+
+// isNonFinite reports whether err's chain holds nn.ErrNonFinite. gorgonia's
+// VM errors keep their cause behind an Err method rather than Unwrap, so
+// the chain is followed through both (a bounded number of times: graphs
+// run inside ops nest a few deep).
+func isNonFinite(err error) bool {
+	for range 64 {
+		if errors.Is(err, nn.ErrNonFinite) {
+			return true
+		}
+		var ce interface{ Err() error }
+		if !errors.As(err, &ce) {
+			return false
+		}
+		if err = ce.Err(); err == nil {
+			return false
+		}
+	}
+	return false
 }
 
 // loadReal builds the training graphs on first use and copies the real

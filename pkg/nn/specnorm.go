@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -8,6 +9,11 @@ import (
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
+
+// ErrNonFinite marks an op that met a NaN or Inf it cannot go on with (a
+// spectral norm estimate of a weight that has diverged); a training step
+// treats it as divergence, like a non-finite loss.
+var ErrNonFinite = errors.New("not finite")
 
 // SNState holds the power-iteration vectors of one spectrally normalised
 // weight viewed as a matrix [rows, cols] (PyTorch's weight_u and
@@ -121,7 +127,7 @@ func (k *snFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 		sigma += float64(u[i]) * float64(wv[i])
 	}
 	if !(sigma > snEps) || math.IsInf(sigma, 0) {
-		return fmt.Errorf("spectral norm estimate %g is not positive and finite", sigma)
+		return fmt.Errorf("spectral norm estimate %g is not positive: %w", sigma, ErrNonFinite)
 	}
 	sv.sigma = float32(sigma)
 	inv := float32(1 / sigma)

@@ -211,30 +211,62 @@ func TestResumeBitIdentical(t *testing.T) {
 	}
 }
 
+// recipeConfigs are tinyConfig under every recipe, plus every ingredient
+// at once (the recipes' batch is kept at tinyConfig's 8 for speed).
+func recipeConfigs(t *testing.T) map[string]gan.Config {
+	t.Helper()
+	out := map[string]gan.Config{}
+	for _, name := range gan.RecipeNames() {
+		c := tinyConfig()
+		if err := gan.ApplyRecipe(&c, name); err != nil {
+			t.Fatal(err)
+		}
+		c.Batch = 8
+		out[name] = c
+	}
+	all := out[gan.DefaultRecipe]
+	all.Loss, all.LRD, all.LRG = gan.LossHinge, 4e-4, 1e-4
+	all.Augment, all.SpectralNorm, all.MBStd, all.EMABN = "color,translation,cutout", true, true, gan.EMABNStanding
+	out["every-ingredient"] = all
+	return out
+}
+
 // TestResumeRealModel is TestResumeBitIdentical's core with the real gan
-// model at the CI size: 32 px, ngf=ndf=8, batch 8.
+// model at the CI size (32 px, ngf=ndf=8, batch 8), for every recipe: an
+// interrupted and resumed run equals the uninterrupted one, and a second
+// uninterrupted run with the same seed equals the first (determinism for a
+// seed and GOMAXPROCS).
 func TestResumeRealModel(t *testing.T) {
 	data := dataset(t, 24, 3)
-	run := func(out string, steps int, resume bool) {
-		t.Helper()
-		o := Options{Data: data, Out: out, Config: tinyConfig(), Quiet: true, Steps: steps, Resume: resume}
-		if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	load := func(out string) []safetensors.Tensor {
-		m, _, err := checkpoint.Load(filepath.Join(out, CkptDir, safetensors.LatestName))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m.State()
-	}
-	full, part := filepath.Join(t.TempDir(), "full"), filepath.Join(t.TempDir(), "part")
-	run(full, 4, false)
-	run(part, 2, false)
-	run(part, 4, true)
-	if !reflect.DeepEqual(load(part), load(full)) {
-		t.Error("real model: resumed weights differ from the uninterrupted run")
+	for name, cfg := range recipeConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			run := func(out string, steps int, resume bool) {
+				t.Helper()
+				o := Options{Data: data, Out: out, Config: cfg, Quiet: true, Steps: steps, Resume: resume}
+				if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			load := func(out string) []safetensors.Tensor {
+				m, _, err := checkpoint.Load(filepath.Join(out, CkptDir, safetensors.LatestName))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return m.State()
+			}
+			dir := t.TempDir()
+			full, again, part := filepath.Join(dir, "full"), filepath.Join(dir, "again"), filepath.Join(dir, "part")
+			run(full, 4, false)
+			run(again, 4, false)
+			run(part, 2, false)
+			run(part, 4, true)
+			if !reflect.DeepEqual(load(part), load(full)) {
+				t.Error("resumed weights differ from the uninterrupted run")
+			}
+			if !reflect.DeepEqual(load(again), load(full)) {
+				t.Error("two runs with the same seed differ")
+			}
+		})
 	}
 }
 
@@ -406,29 +438,33 @@ func (m *infAt) Step(real []float32) (gan.Stats, error) {
 }
 
 // TestNonFiniteRealModel: the real model's NaN guard leads to the trainer's
-// ErrNonFinite path, which keeps the last good checkpoint.
+// ErrNonFinite path, which keeps the last good checkpoint, for every recipe.
 func TestNonFiniteRealModel(t *testing.T) {
 	data := dataset(t, 16, 4)
-	out := filepath.Join(t.TempDir(), "run")
-	o := Options{Data: data, Out: out, Config: tinyConfig(), Quiet: true, Steps: 10, SaveEvery: 2,
-		NewModel: func(c gan.Config) (Model, error) {
-			m, err := gan.New(c)
-			return &infAt{Model: m, at: 3}, err
-		}}
-	err := Run(context.Background(), o, &bytes.Buffer{})
-	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "at step 3") ||
-		!strings.Contains(err.Error(), "last good checkpoint: "+filepath.Join(out, CkptDir, safetensors.LatestName)) {
-		t.Fatalf("err = %v, want ErrNonFinite at step 3 naming the last good checkpoint", err)
-	}
-	m, meta, err := checkpoint.Load(filepath.Join(out, CkptDir, safetensors.LatestName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if meta.Step != 2 {
-		t.Errorf("latest checkpoint is step %d, want 2", meta.Step)
-	}
-	if err := checkpoint.CheckFinite(m.State()); err != nil {
-		t.Errorf("the last good checkpoint: %v", err)
+	for name, cfg := range recipeConfigs(t) {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "run")
+			o := Options{Data: data, Out: out, Config: cfg, Quiet: true, Steps: 10, SaveEvery: 2,
+				NewModel: func(c gan.Config) (Model, error) {
+					m, err := gan.New(c)
+					return &infAt{Model: m, at: 3}, err
+				}}
+			err := Run(context.Background(), o, &bytes.Buffer{})
+			if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "at step 3") ||
+				!strings.Contains(err.Error(), "last good checkpoint: "+filepath.Join(out, CkptDir, safetensors.LatestName)) {
+				t.Fatalf("err = %v, want ErrNonFinite at step 3 naming the last good checkpoint", err)
+			}
+			m, meta, err := checkpoint.Load(filepath.Join(out, CkptDir, safetensors.LatestName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if meta.Step != 2 {
+				t.Errorf("latest checkpoint is step %d, want 2", meta.Step)
+			}
+			if err := checkpoint.CheckFinite(m.State()); err != nil {
+				t.Errorf("the last good checkpoint: %v", err)
+			}
+		})
 	}
 }
 
