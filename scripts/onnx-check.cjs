@@ -9,6 +9,19 @@
 const fs = require("fs");
 const ort = require("onnxruntime-node");
 
+function readFloats(path) {
+  const b = fs.readFileSync(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+}
+
+// checkInterface compares the model's declared input and output, as
+// onnxruntime reads them, with what the latents and images need.
+function checkInterface(session, model, nz, side) {
+  const got = JSON.stringify([session.inputMetadata, session.outputMetadata].map((ms) => ms.map((m) => [m.name, m.type, m.shape])));
+  const want = JSON.stringify([[["latent", "float32", ["batch", nz]]], [["image", "float32", ["batch", 3, side, side]]]]);
+  if (got !== want) throw new Error(`${model}: interface ${got}, want ${want}`);
+}
+
 async function main() {
   const [model, latents, ref, tolArg] = process.argv.slice(2);
   if (!ref) throw new Error("usage: onnx-check.cjs MODEL.onnx LATENTS.json FLOATS.f32 [TOL]");
@@ -16,15 +29,14 @@ async function main() {
   const lf = JSON.parse(fs.readFileSync(latents, "utf8"));
   if (lf.format !== "toongan-latents" || lf.z.length !== lf.n) throw new Error(`${latents}: not a toongan latents file`);
   const z = Float32Array.from(lf.z.flat());
+  const want = readFloats(ref);
+  const per = want.length / lf.n;
+  const side = Math.round(Math.sqrt(per / 3));
+  if (3 * side * side !== per) throw new Error(`${ref}: ${want.length} values are not ${lf.n} RGB square images`);
   const session = await ort.InferenceSession.create(model);
-  const names = JSON.stringify([session.inputNames, session.outputNames]);
-  if (names !== JSON.stringify([["latent"], ["image"]])) throw new Error(`${model}: inputs/outputs ${names}, want [["latent"],["image"]]`);
+  checkInterface(session, model, lf.nz, side);
   const { image } = await session.run({ latent: new ort.Tensor("float32", z, [lf.n, lf.nz]) });
-  const b = fs.readFileSync(ref);
-  const want = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  if (image.dims.length !== 4 || image.dims[0] !== lf.n || image.data.length !== want.length) {
-    throw new Error(`${model}: output dims [${image.dims}] (${image.data.length} values), ${ref} holds ${want.length}`);
-  }
+  if (image.dims.join() !== [lf.n, 3, side, side].join()) throw new Error(`${model}: output dims [${image.dims}]`);
   let worst = 0, lo = Infinity, hi = -Infinity;
   for (let i = 0; i < want.length; i++) {
     const v = image.data[i];
@@ -33,7 +45,6 @@ async function main() {
     hi = Math.max(hi, v);
   }
   // One latent alone gives the same image as in the batch (BatchNorm in inference mode).
-  const per = want.length / lf.n;
   const one = await session.run({ latent: new ort.Tensor("float32", z.slice(-lf.nz), [1, lf.nz]) });
   let alone = 0;
   for (let i = 0; i < per; i++) alone = Math.max(alone, Math.abs(one.image.data[i] - want[want.length - per + i]));
