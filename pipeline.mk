@@ -89,6 +89,7 @@ help:
 	@echo "  test       the test suite: go test ./... with and without -tags noasm"
 	@echo "  bench      speed: prep vs Pillow, SGEMM vs OpenBLAS, training step vs PyTorch"
 	@echo "  onnx-check sample --export-onnx run by onnxruntime-node (npm) against sample's own images"
+	@echo "  browser-test  sample serve (the explorer) driven in headless Chromium; screenshots in BROWSER_OUT"
 	@echo "  recipes    RECIPES trained side by side on data/NAME, evaluated at RECIPE_MINUTES -> runs/NAME-recipes/"
 	@echo "  clean      remove $(BIN)/;  distclean: also data/ and runs/"
 	@echo
@@ -182,6 +183,14 @@ test:
 
 bench: build
 	bash scripts/bench.sh
+
+# The explorer (sample serve) driven in headless Chromium by scripts/browsertest:
+# grid, slider, downloads redrawn by sample --latents, variations, interpolation,
+# step slider, SIGTERM. Needs chromium (Debian: apt-get install -y chromium).
+BROWSER_OUT ?= runs/browser-test
+.PHONY: browser-test
+browser-test: $(BIN)/sample
+	$(GO) run ./scripts/browsertest --sample $(BIN)/sample --out $(BROWSER_OUT)
 
 # Recipes side by side for equal wall time (scripts/recipes.sh); keep other
 # work off the machine while it runs.

@@ -147,9 +147,11 @@ func shorten(files []string) []string {
 }
 
 func newApp() *cli.App {
-	return cliapp.New("sample", "draw faces from a trained checkpoint", "",
+	app := cliapp.New("sample", "draw faces from a trained checkpoint", "",
 		"Generates faces with the checkpoint's generator (EMA weights unless --raw), BatchNorm in inference mode: one latent gives one face whatever else is drawn with it.",
 		examples, flags(), action)
+	app.Commands = append(app.Commands, serveCommand()) // sample serve: the web explorer
+	return app
 }
 
 func main() { cliapp.Main(newApp()) }

@@ -98,3 +98,34 @@ func TestSampleErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestServeFlags: `sample serve` refuses wrong use with status 2 and
+// names the problem; a damaged checkpoint is status 1.
+func TestServeFlags(t *testing.T) {
+	dir := t.TempDir()
+	ck := writeCkpt(t, dir)
+	bad := filepath.Join(dir, "bad.safetensors")
+	os.WriteFile(bad, []byte("\x10\x00\x00\x00\x00\x00\x00\x00{not json"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"neither", []string{"serve"}, 2, "--ckpt FILE or --run DIR"},
+		{"both", []string{"serve", "--ckpt", ck, "--run", dir}, 2, "--ckpt FILE or --run DIR"},
+		{"addr", []string{"serve", "--ckpt", ck, "--addr", "nonsense"}, 2, "--addr"},
+		{"queue", []string{"serve", "--ckpt", ck, "--queue", "0"}, 2, "--queue 0"},
+		{"args", []string{"serve", "--ckpt", ck, "extra"}, 2, "unexpected arguments"},
+		{"unknown flag", []string{"serve", "--nope"}, 2, "nope"},
+		{"damaged", []string{"serve", "--ckpt", bad}, 1, "bad.safetensors"},
+		{"empty run", []string{"serve", "--run", t.TempDir()}, 1, "run folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, msg := run(tc.args...)
+			if code != tc.code || !strings.Contains(msg, tc.want) {
+				t.Errorf("exit %d (want %d): %s", code, tc.code, msg)
+			}
+		})
+	}
+}

@@ -208,33 +208,36 @@ func WriteLatents(path string, lf LatentFile) error {
 	if err := lf.Check(); err != nil {
 		return fmt.Errorf("write latents %s: %w", path, err)
 	}
-	return atomicfile.WriteFile(path, 0o644, func(w io.Writer) error {
-		h := lf
-		h.Z = nil // the header: every field but z
-		head, err := json.Marshal(h)
+	return atomicfile.WriteFile(path, 0o644, func(w io.Writer) error { return EncodeLatents(w, lf) })
+}
+
+// EncodeLatents writes lf as WriteLatents lays it out (the same JSON as
+// json.Marshal(lf), one vector per line), without checking it.
+func EncodeLatents(w io.Writer, lf LatentFile) error {
+	h := lf
+	h.Z = nil // the header: every field but z
+	head, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "%s,\n \"z\": [\n", head[:len(head)-1]); err != nil {
+		return err
+	}
+	for i, v := range lf.Z {
+		b, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
-		// Same JSON as json.Marshal(lf), laid out one vector per line.
-		if _, err := fmt.Fprintf(w, "%s,\n \"z\": [\n", head[:len(head)-1]); err != nil {
+		sep := ",\n"
+		if i == len(lf.Z)-1 {
+			sep = "\n"
+		}
+		if _, err := fmt.Fprintf(w, "  %s%s", b, sep); err != nil {
 			return err
 		}
-		for i, v := range lf.Z {
-			b, err := json.Marshal(v)
-			if err != nil {
-				return err
-			}
-			sep := ",\n"
-			if i == len(lf.Z)-1 {
-				sep = "\n"
-			}
-			if _, err := fmt.Fprintf(w, "  %s%s", b, sep); err != nil {
-				return err
-			}
-		}
-		_, err = io.WriteString(w, " ]\n}\n")
-		return err
-	})
+	}
+	_, err = io.WriteString(w, " ]\n}\n")
+	return err
 }
 
 // Generator is what sampling needs from a model; *gan.Model satisfies it.

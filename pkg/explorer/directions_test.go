@@ -1,0 +1,165 @@
+package explorer
+
+import (
+	"math"
+	"testing"
+
+	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/safetensors"
+	"gonum.org/v1/gonum/mat"
+)
+
+// refActivations computes the first block by the book, independently of
+// firstLayer: ConvTranspose2d of a 1x1 input (out[c,y,x] = sum_i z_i
+// W[i,c,y,x]), BatchNorm (x - mean) / sqrt(var + 1e-5) * gamma + beta, ReLU.
+func refActivations(t *testing.T, m *gan.Model, z []float64, n int) *mat.Dense {
+	t.Helper()
+	ts := map[string]safetensors.Tensor{}
+	for _, x := range m.State() {
+		ts[x.Name] = x
+	}
+	w := ts["EMA.main.0.weight"]
+	nz, c, k := w.Shape[0], w.Shape[1], w.Shape[2]
+	mean, vr := ts["EMA.main.1.running_mean"].Data, ts["EMA.main.1.running_var"].Data
+	g, b := ts["EMA.main.1.weight"].Data, ts["EMA.main.1.bias"].Data
+	out := mat.NewDense(n, c*k*k, nil)
+	for r := range n {
+		for ch := range c {
+			for p := range k * k {
+				var s float64
+				for i := range nz {
+					s += z[r*nz+i] * float64(w.Data[(i*c+ch)*k*k+p])
+				}
+				s = (s-float64(mean[ch]))/math.Sqrt(float64(vr[ch])+1e-5)*float64(g[ch]) + float64(b[ch])
+				out.Set(r, ch*k*k+p, math.Max(s, 0))
+			}
+		}
+	}
+	return out
+}
+
+// TestDirectionsMatchExactPCA compares Directions with an exact PCA (SVD in
+// float64 of the reference activations) and the same regression done with
+// gonum: variances within 0.5% and directions parallel (|cos| > 0.999).
+func TestDirectionsMatchExactPCA(t *testing.T) {
+	cfg := tinyConfig(3)
+	m, err := gan.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	const n, k = 300, 6
+	o := DirectionOptions{K: k, Samples: n, Seed: 5, Iters: 40}
+	dirs, err := Directions(m, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) != k {
+		t.Fatalf("%d directions", len(dirs))
+	}
+	zf := gan.SampleLatents(o.Seed, n, cfg.NZ)
+	z := make([]float64, len(zf))
+	for i, v := range zf {
+		z[i] = float64(v)
+	}
+	x := refActivations(t, m, z, n)
+	_, d := x.Dims()
+	for j := range d { // centre
+		col := mat.Col(nil, j, x)
+		var mu float64
+		for _, v := range col {
+			mu += v
+		}
+		mu /= float64(n)
+		for r := range n {
+			x.Set(r, j, x.At(r, j)-mu)
+		}
+	}
+	var svd mat.SVD
+	if !svd.Factorize(x, mat.SVDThin) {
+		t.Fatal("SVD failed")
+	}
+	sv := svd.Values(nil)
+	var u mat.Dense
+	svd.UTo(&u)
+	zm := mat.NewDense(n, cfg.NZ, z)
+	for j := range k {
+		want := sv[j] * sv[j] / float64(n-1)
+		if rel := math.Abs(dirs[j].Variance-want) / want; rel > 5e-3 {
+			t.Errorf("direction %d: variance %g, exact PCA %g", j, dirs[j].Variance, want)
+		}
+		if j > 0 && dirs[j].Variance > dirs[j-1].Variance {
+			t.Errorf("direction %d has more variance than %d", j, j-1)
+		}
+		var ref mat.VecDense // Zᵀ (U e_j): the regression onto the coordinates
+		ref.MulVec(zm.T(), u.ColView(j))
+		var dot, nr, nd float64
+		for i := range cfg.NZ {
+			dot += ref.AtVec(i) * float64(dirs[j].Z[i])
+			nr += ref.AtVec(i) * ref.AtVec(i)
+			nd += float64(dirs[j].Z[i]) * float64(dirs[j].Z[i])
+		}
+		if math.Abs(nd-1) > 1e-5 {
+			t.Errorf("direction %d has length %g", j, math.Sqrt(nd))
+		}
+		if c := math.Abs(dot) / math.Sqrt(nr*nd); c < 0.999 {
+			t.Errorf("direction %d: |cos| with the exact one %.5f", j, c)
+		}
+	}
+	again, err := Directions(m, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := range again {
+		for i := range again[j].Z {
+			if again[j].Z[i] != dirs[j].Z[i] {
+				t.Fatal("same model and options, different directions")
+			}
+		}
+	}
+}
+
+// TestFirstLayerActivations checks firstLayer against the reference.
+func TestFirstLayerActivations(t *testing.T) {
+	cfg := tinyConfig(2)
+	m, err := gan.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	fl, err := readFirstLayer(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 7
+	zf := gan.SampleLatents(9, n, cfg.NZ)
+	z := make([]float64, len(zf))
+	for i, v := range zf {
+		z[i] = float64(v)
+	}
+	got := fl.activations(zf, n)
+	want := refActivations(t, m, z, n)
+	for r := range n {
+		for f := range fl.feat {
+			if d := math.Abs(float64(got[r*fl.feat+f]) - want.At(r, f)); d > 1e-4 {
+				t.Fatalf("activation %d,%d: %g, want %g", r, f, got[r*fl.feat+f], want.At(r, f))
+			}
+		}
+	}
+}
+
+// TestDirectionsMLP: the fully connected generator (Linear + bias + ReLU
+// first) also gets directions.
+func TestDirectionsMLP(t *testing.T) {
+	cfg := tinyConfig(1)
+	cfg.Arch = "mlp"
+	m, err := gan.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	dirs, err := Directions(m, DirectionOptions{K: 3, Samples: 128, Seed: 1})
+	if err != nil || len(dirs) != 3 {
+		t.Fatalf("%d directions, %v", len(dirs), err)
+	}
+}
