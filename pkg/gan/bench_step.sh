@@ -1,42 +1,106 @@
 #!/usr/bin/env bash
-# Issue 3 acceptance: DCGAN-64 training throughput of toongan vs PyTorch on
-# this machine, side by side (nz 100, ngf = ndf = 64, kernel 4, batch 64; one
-# D step on real + fake and one G step per iteration).
+# DCGAN-64 training throughput of toongan vs PyTorch on this machine, side
+# by side (nz 100, ngf = ndf = 64, kernel 4, batch 64; one D step on real +
+# fake and one G step per iteration), then every recipe against classic.
+#
 # Usage: pkg/gan/bench_step.sh [go-benchtime, default 10x] [torch steps, default 10]
+#
+# Environment:
+#   BASE=REV     also build REV's pkg/gan test binary (from `git archive`, not
+#                touching any worktree) and run it interleaved with this
+#                tree's, ROUNDS times each (default 3): old and new img/s,
+#                peak RSS and their ratio, and the recipes of both.
+#   SCALING=1    time the step at GOMAXPROCS 1, 2, 4, ... up to nproc (and
+#                nproc itself) and print the speed-up over one core.
+#   TORCH=0      skip PyTorch;  RECIPES=0  skip the recipes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 benchtime=${1:-10x}
 tsteps=${2:-10}
+rounds=${ROUNDS:-3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 go test -c -o "$tmp/gan.test" ./pkg/gan
-/usr/bin/time -v "$tmp/gan.test" -test.run '^$' -test.bench '^BenchmarkStepDCGAN64$' \
-	-test.benchtime "$benchtime" >"$tmp/go.out" 2>"$tmp/go.time"
-go_ips=$(awk '/BenchmarkStepDCGAN64/ { for (i = 1; i <= NF; i++) if ($(i+1) == "img/s") print $i }' "$tmp/go.out")
-go_rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$tmp/go.time")
+if [ -n "${BASE:-}" ]; then
+	mkdir "$tmp/base"
+	git archive "$BASE" | tar -x -C "$tmp/base"
+	(cd "$tmp/base" && go test -c -o "$tmp/base.test" ./pkg/gan)
+fi
 
-OMP_NUM_THREADS=2 /usr/bin/time -v /usr/bin/python3 "${SHARED:-../shared}/bench/torch_dcgan_bench.py" 64 64 "$tsteps" \
-	>"$tmp/py.out" 2>"$tmp/py.time"
-py_ips=$(sed -n 's/.*: \([0-9.]*\) img\/s.*/\1/p' "$tmp/py.out")
-py_rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$tmp/py.time")
+# step BIN BENCH OUT: one timed run of a step benchmark; prints "img/s rss_MiB".
+step() {
+	/usr/bin/time -v "$1" -test.run '^$' -test.bench "^$2\$" -test.benchtime "$benchtime" >"$3" 2>"$3.time"
+	awk '/img\/s/ { for (i = 1; i <= NF; i++) if ($(i+1) == "img/s") v = $i } END { printf "%s ", v }' "$3"
+	awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); printf "%d\n", $2 / 1024 }' "$3.time"
+}
 
-grep Benchmark "$tmp/go.out"
-cat "$tmp/py.out"
-echo "toongan: $go_ips img/s, peak RSS $((go_rss / 1024)) MiB (GOMAXPROCS=${GOMAXPROCS:-$(nproc)})"
-echo "pytorch: $py_ips img/s, peak RSS $((py_rss / 1024)) MiB (OMP_NUM_THREADS=2)"
-awk -v a="$go_ips" -v b="$py_ips" 'BEGIN { printf "ratio toongan/pytorch: %.2fx (target >= 1.5x)\n", a / b }'
+# recipes BIN OUT: one run of every recipe's step, appended to OUT.
+recipes() {
+	"$1" -test.run '^$' -test.bench '^BenchmarkStepRecipe64$' -test.benchtime "$benchtime" >>"$2"
+}
 
-# The recipes against classic: the same step, each ingredient included
-# (RECIPE_COUNT rounds, interleaved by the benchmark framework's -count).
-if [ "${RECIPES:-1}" != 0 ]; then
-	"$tmp/gan.test" -test.run '^$' -test.bench '^BenchmarkStepRecipe64$' -test.benchtime "$benchtime" \
-		-test.count "${RECIPE_COUNT:-2}" | tee "$tmp/recipes.out" | grep Benchmark
+# recipe_table OUT: each recipe's mean img/s against classic's.
+recipe_table() {
+	grep Benchmark "$1"
 	awk '/BenchmarkStepRecipe64\// {
 		split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]);
 		for (i = 1; i <= NF; i++) if ($(i+1) == "img/s") { s[a[2]] += $i; n[a[2]]++ }
 	} END {
 		for (r in s) if (r != "classic") printf "recipe %s: %.1f img/s, %.2fx classic (%.1f img/s)\n", r, s[r]/n[r], (s[r]/n[r]) / (s["classic"]/n["classic"]), s["classic"]/n["classic"]
-	}' "$tmp/recipes.out"
+	}' "$1"
+}
+
+if [ -n "${BASE:-}" ]; then
+	echo "== step, batch 64: $BASE (old) and this tree (new), interleaved, $rounds rounds"
+	for r in $(seq "$rounds"); do
+		read -r oi orss < <(step "$tmp/base.test" BenchmarkStepDCGAN64 "$tmp/old.$r")
+		read -r ni nrss < <(step "$tmp/gan.test" BenchmarkStepDCGAN64 "$tmp/new.$r")
+		echo "round $r: old $oi img/s ($orss MiB), new $ni img/s ($nrss MiB)"
+		echo "$oi $orss $ni $nrss" >>"$tmp/rounds"
+	done
+	awk '{ o += $1; n += $3; if ($2 > or) or = $2; if ($4 > nr) nr = $4 }
+		END { printf "old: %.1f img/s, peak RSS %d MiB\nnew: %.1f img/s, peak RSS %d MiB\nratio new/old: %.2fx\n", o/NR, or, n/NR, nr, n/o }' "$tmp/rounds"
+fi
+
+if [ "${SCALING:-0}" != 0 ]; then
+	echo "== scaling of the step (batch 64) with GOMAXPROCS"
+	ncpu=$(nproc)
+	procs=""
+	for ((p = 1; p < ncpu; p *= 2)); do procs="$procs $p"; done
+	procs="$procs $ncpu"
+	for p in $procs; do
+		read -r ips rss < <(GOMAXPROCS=$p step "$tmp/gan.test" BenchmarkStepDCGAN64 "$tmp/scale.$p")
+		[ "$p" = 1 ] && one=$ips
+		awk -v p="$p" -v a="$ips" -v b="$one" 'BEGIN { printf "GOMAXPROCS=%d: %.1f img/s, %.2fx one core\n", p, a, a / b }'
+	done
+fi
+
+if [ "${TORCH:-1}" != 0 ]; then
+	read -r go_ips go_rss < <(step "$tmp/gan.test" BenchmarkStepDCGAN64 "$tmp/go.out")
+	OMP_NUM_THREADS=2 /usr/bin/time -v /usr/bin/python3 "${SHARED:-../shared}/bench/torch_dcgan_bench.py" 64 64 "$tsteps" \
+		>"$tmp/py.out" 2>"$tmp/py.time"
+	py_ips=$(sed -n 's/.*: \([0-9.]*\) img\/s.*/\1/p' "$tmp/py.out")
+	py_rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$tmp/py.time")
+	grep Benchmark "$tmp/go.out"
+	cat "$tmp/py.out"
+	echo "toongan: $go_ips img/s, peak RSS $go_rss MiB (GOMAXPROCS=${GOMAXPROCS:-$(nproc)})"
+	echo "pytorch: $py_ips img/s, peak RSS $((py_rss / 1024)) MiB (OMP_NUM_THREADS=2)"
+	awk -v a="$go_ips" -v b="$py_ips" 'BEGIN { printf "ratio toongan/pytorch: %.2fx\n", a / b }'
+fi
+
+# The recipes against classic: the same step, each ingredient included
+# (RECIPE_COUNT rounds; with BASE the old and new binaries take turns).
+if [ "${RECIPES:-1}" != 0 ]; then
+	for r in $(seq "${RECIPE_COUNT:-2}"); do
+		[ -n "${BASE:-}" ] && recipes "$tmp/base.test" "$tmp/recipes.old"
+		recipes "$tmp/gan.test" "$tmp/recipes.new"
+	done
+	if [ -n "${BASE:-}" ]; then
+		echo "== recipes, $BASE (old)"
+		recipe_table "$tmp/recipes.old"
+		echo "== recipes, this tree (new)"
+	fi
+	recipe_table "$tmp/recipes.new"
 	"$tmp/gan.test" -test.run '^$' -test.bench '^BenchmarkSyncEMA64$' -test.benchtime 3x | grep Benchmark
 fi

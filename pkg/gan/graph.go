@@ -61,43 +61,78 @@ func (b *bound) params() gorgonia.Nodes {
 
 // forward applies the network to x (CBHW, or [features, B] for the MLP).
 // training selects batch statistics (updating the running ones) for
-// BatchNorm.
+// BatchNorm. A BatchNorm followed by ReLU or LeakyReLU becomes one fused op
+// (the same numbers, one pass and one stored activation fewer).
 func (b *bound) forward(x *gorgonia.Node, training bool) (*gorgonia.Node, error) {
 	var err error
-	for _, l := range b.n.layers {
+	layers := b.n.layers
+	for i := 0; i < len(layers); i++ {
+		l := layers[i]
 		p := l.prefix()
 		switch l.kind {
-		case kConvT:
-			x, err = nn.ConvTranspose2d(x, b.nodes[p+".weight"], l.stride, l.pad, l.opad)
-		case kConv:
-			w := b.nodes[p+".weight"]
-			if l.sn {
-				if w, err = nn.SpectralNorm(w, b.sn[l.index], training); err != nil {
-					break
-				}
-			}
-			x, err = nn.Conv2d(x, w, l.stride, l.pad)
-		case kMBStd:
-			x, err = nn.MinibatchStd(x)
 		case kBN:
-			x, err = nn.BatchNorm(x, b.nodes[p+".weight"], b.nodes[p+".bias"], b.bn[l.index], training)
-		case kReLU:
-			x, err = nn.ReLU(x)
-		case kLReLU:
-			x, err = nn.LeakyReLU(x, leakySlope)
-		case kTanh:
-			x, err = nn.Tanh(x)
-		case kLinear:
-			x, err = gorgonia.Mul(b.nodes[p+".weight"], x)
-			if err == nil {
-				x, err = gorgonia.BroadcastAdd(x, b.nodes[p+".bias"], nil, []byte{1})
+			next := kBN
+			if i+1 < len(layers) {
+				next = layers[i+1].kind
 			}
+			x, err = b.batchNorm(x, l, next, training)
+			if next == kReLU || next == kLReLU {
+				i++
+			}
+		default:
+			x, err = b.layer(x, l, training)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("gan: building %s%s: %w", b.n.prefix, p, err)
 		}
 	}
 	return x, nil
+}
+
+// batchNorm applies BatchNorm layer l, fused with the activation that
+// follows it (next) when that is ReLU or LeakyReLU.
+func (b *bound) batchNorm(x *gorgonia.Node, l layer, next layerKind, training bool) (*gorgonia.Node, error) {
+	p := l.prefix()
+	gamma, beta, st := b.nodes[p+".weight"], b.nodes[p+".bias"], b.bn[l.index]
+	switch next {
+	case kReLU:
+		return nn.BatchNormReLU(x, gamma, beta, st, training)
+	case kLReLU:
+		return nn.BatchNormLeakyReLU(x, gamma, beta, st, training, leakySlope)
+	}
+	return nn.BatchNorm(x, gamma, beta, st, training)
+}
+
+// layer applies one layer other than BatchNorm.
+func (b *bound) layer(x *gorgonia.Node, l layer, training bool) (*gorgonia.Node, error) {
+	p := l.prefix()
+	var err error
+	switch l.kind {
+	case kConvT:
+		return nn.ConvTranspose2d(x, b.nodes[p+".weight"], l.stride, l.pad, l.opad)
+	case kConv:
+		w := b.nodes[p+".weight"]
+		if l.sn {
+			if w, err = nn.SpectralNorm(w, b.sn[l.index], training); err != nil {
+				return nil, err
+			}
+		}
+		return nn.Conv2d(x, w, l.stride, l.pad)
+	case kMBStd:
+		return nn.MinibatchStd(x)
+	case kReLU:
+		return nn.ReLU(x)
+	case kLReLU:
+		return nn.LeakyReLU(x, leakySlope)
+	case kTanh:
+		return nn.Tanh(x)
+	case kLinear:
+		if x, err = gorgonia.Mul(b.nodes[p+".weight"], x); err != nil {
+			return nil, err
+		}
+		return gorgonia.BroadcastAdd(x, b.nodes[p+".bias"], nil, []byte{1})
+	}
+	return nil, fmt.Errorf("unknown layer kind %d", l.kind)
 }
 
 // imageShape is the internal shape of a batch of n images.

@@ -122,31 +122,16 @@ func (a *adam) step(n *net) {
 	a.t++
 	bc1 := 1 - math.Pow(a.beta1, float64(a.t))
 	bc2 := 1 - math.Pow(a.beta2, float64(a.t))
-	stepSize := float32(a.lr / bc1)
-	invSqrtBC2 := float32(1 / math.Sqrt(bc2))
-	b1, b2 := float32(a.beta1), float32(a.beta2)
-	ob1, ob2 := 1-b1, 1-b2
-	eps := float32(a.eps)
+	ap := &kernels.AdamParams{B1: float32(a.beta1), OB1: 1 - float32(a.beta1), B2: float32(a.beta2), OB2: 1 - float32(a.beta2),
+		InvSqrtBC2: float32(1 / math.Sqrt(bc2)), Eps: float32(a.eps), StepSize: float32(a.lr / bc1)}
 	for _, p := range n.params {
 		if p.buffer {
 			continue
 		}
 		w, g, m, v := p.data, p.grad, p.m, p.v
-		upd := func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				gi := g[i]
-				mi := b1*m[i] + ob1*gi
-				vi := b2*v[i] + ob2*gi*gi
-				m[i], v[i] = mi, vi
-				denom := float32(math.Sqrt(float64(vi)))*invSqrtBC2 + eps
-				w[i] -= stepSize * (mi / denom)
-			}
-		}
-		if len(w) < 1<<15 {
-			upd(0, len(w))
-		} else {
-			kernels.ParallelFor(len(w), upd)
-		}
+		kernels.ParallelForMin(len(w), 1<<15, func(lo, hi int) {
+			kernels.Adam(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], ap)
+		})
 	}
 }
 
@@ -167,16 +152,9 @@ func emaUpdate(ema, g *net, decay float64, t int, avgStats bool) {
 			continue
 		}
 		dst := p.data
-		upd := func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				dst[j] = df*dst[j] + of*src[j]
-			}
-		}
-		if len(dst) < 1<<15 {
-			upd(0, len(dst))
-		} else {
-			kernels.ParallelFor(len(dst), upd)
-		}
+		kernels.ParallelForMin(len(dst), 1<<15, func(lo, hi int) {
+			kernels.Lerp(dst[lo:hi], src[lo:hi], df, of)
+		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/toongan/toongan/pkg/kernels"
 	"github.com/toongan/toongan/pkg/nn"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -137,7 +138,8 @@ func (m *Model) updateD(fake *tensor.Dense) error {
 		return fmt.Errorf("update of D on real: %w", err)
 	}
 	for i := range dg.params {
-		copy(dg.acc[i], f32s(dg.grads[i]))
+		acc, g := dg.acc[i], f32s(dg.grads[i])
+		kernels.ParallelForMin(len(acc), 1<<15, func(lo, hi int) { copy(acc[lo:hi], g[lo:hi]) })
 	}
 	lossFake, scoreFake, err := m.dPass(fake, t.obj.fakeLabel())
 	if err != nil {
@@ -145,9 +147,12 @@ func (m *Model) updateD(fake *tensor.Dense) error {
 	}
 	for i, p := range dg.params {
 		acc, g := dg.acc[i], f32s(dg.grads[i])
-		for j := range acc {
-			acc[j] += g[j]
-		}
+		kernels.ParallelForMin(len(acc), 1<<15, func(lo, hi int) {
+			a, b := acc[lo:hi], g[lo:hi]
+			for j := range a {
+				a[j] += b[j]
+			}
+		})
 		p.grad = acc
 	}
 	m.optD.step(m.d)

@@ -57,26 +57,34 @@ type gemmArgs struct {
 	c              []float32
 	ldc            int
 	kc             int
+	packer         BPacker // packs op(B) instead of b when not nil
 }
 
 // sgemm is Sgemm with an explicit kernel and worker count (tests use it to
 // exercise every kernel and the single-threaded path). Arguments are assumed
 // checked.
 func sgemm(kern *microKernel, workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	g := &gemmArgs{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	g.do(workers)
+}
+
+// do runs the product described by g (kc is set here) over workers
+// goroutines.
+func (g *gemmArgs) do(workers int) {
+	kern, m, n, k, c, ldc := g.kern, g.m, g.n, g.k, g.c, g.ldc
 	if m == 0 || n == 0 {
 		return
 	}
-	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
+	if k == 0 || g.alpha == 0 {
+		scaleC(m, n, g.beta, c, ldc)
 		return
 	}
 	// Balance the K blocks (k=257 with kc=256 gives two blocks of 129 and
 	// 128, not 256 and 1). This depends only on k, so it is the same for
 	// every thread count.
 	nkb := (k + kern.kc - 1) / kern.kc
-	kc := (k + nkb - 1) / nkb
-	g := &gemmArgs{kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, kc: kc}
+	g.kc = (k + nkb - 1) / nkb
 
 	mr, nr := kern.mr, kern.nr
 	mTiles := (m + mr - 1) / mr
@@ -118,7 +126,11 @@ func (g *gemmArgs) run(i0, i1, j0, j1 int) {
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < g.k; pc += kc {
 			kb := min(kc, g.k-pc)
-			packB(bp, g.transB, g.b, g.ldb, pc, kb, jc, nb, nr)
+			if g.packer != nil {
+				g.packer.PackB(bp[:kb*roundUp(nb, nr)], pc, kb, jc, nb, nr)
+			} else {
+				packB(bp, g.transB, g.b, g.ldb, pc, kb, jc, nb, nr)
+			}
 			beta := g.beta
 			if pc > 0 {
 				beta = 1
@@ -193,16 +205,44 @@ func packA(dst []float32, trans bool, a []float32, lda, i0, mb, p0, kb, mr int) 
 		rows := min(mr, mb-ir)
 		d := dst[ir*kb : ir*kb+kb*mr]
 		if trans {
-			// op(A)(i,p) = a[p*lda+i]: each p is a contiguous run of rows.
-			for p := range kb {
-				src := a[(p0+p)*lda+i0+ir:]
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, src[:rows])
-				clear(dp[rows:])
-			}
+			// op(A)(i,p) = a[p*lda+i]: each p is a contiguous run of rows
+			// (copied as fixed-size arrays for the kernels' tile heights:
+			// a call to memmove per run costs more than the run).
+			packARuns(d, a[(p0)*lda+i0+ir:], lda, kb, rows, mr)
 			continue
 		}
 		transposeInto(d, mr, a[(i0+ir)*lda+p0:], lda, rows, kb)
+	}
+}
+
+// packARuns writes, for p < kb, the rows values at src[p*lda:] into
+// d[p*mr:], zero-padded to mr.
+func packARuns(d, src []float32, lda, kb, rows, mr int) {
+	switch {
+	case rows == 14 && mr == 14: // 16-byte pieces: larger arrays are copied by a call
+		for p := range kb {
+			dp, sp := d[p*14:p*14+14], src[p*lda:p*lda+14]
+			*(*[4]float32)(dp) = *(*[4]float32)(sp)
+			*(*[4]float32)(dp[4:]) = *(*[4]float32)(sp[4:])
+			*(*[4]float32)(dp[8:]) = *(*[4]float32)(sp[8:])
+			*(*[2]float32)(dp[12:]) = *(*[2]float32)(sp[12:])
+		}
+	case rows == 6 && mr == 6:
+		for p := range kb {
+			dp, sp := d[p*6:p*6+6], src[p*lda:p*lda+6]
+			*(*[4]float32)(dp) = *(*[4]float32)(sp)
+			*(*[2]float32)(dp[4:]) = *(*[2]float32)(sp[4:])
+		}
+	case rows == 4 && mr == 4:
+		for p := range kb {
+			*(*[4]float32)(d[p*4:]) = *(*[4]float32)(src[p*lda:])
+		}
+	default:
+		for p := range kb {
+			dp := d[p*mr : p*mr+mr]
+			copy(dp, src[p*lda:p*lda+rows])
+			clear(dp[rows:])
+		}
 	}
 }
 

@@ -46,3 +46,46 @@ func stored(trans bool, rows, cols int) (int, int) {
 	}
 	return rows, cols
 }
+
+// BPacker supplies the B operand of SgemmPacked without it being stored as a
+// matrix (an implicit im2col, say). PackB must write op(B)[p0:p0+kb,
+// j0:j0+nb] into dst as micro-panels of nr columns: panel t holds, for each
+// p in [0, kb), the nr values of columns j0+t*nr .., at dst[t*nr*kb+p*nr:],
+// with zeros in columns past j0+nb. len(dst) is kb*nr*ceil(nb/nr). PackB is
+// called concurrently from several goroutines on disjoint dst.
+type BPacker interface {
+	PackB(dst []float32, p0, kb, j0, nb, nr int)
+}
+
+// SgemmPacked is Sgemm with B supplied by a BPacker: C = alpha*op(A)*B +
+// beta*C with B k×n. The blocking, the split among workers and so the
+// rounding are exactly Sgemm's for the same shapes, so when the packer
+// writes the values a stored B would hold, the result is bit for bit
+// Sgemm's.
+func SgemmPacked(transA bool, m, n, k int, alpha float32, a []float32, lda int, b BPacker, beta float32, c []float32, ldc int) {
+	checkArgs(transA, false, m, n, k, len(a), lda, k*n, max(1, n), len(c), ldc)
+	sgemmPacked(activeKernel, Workers(), transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
+}
+
+// sgemmPacked is SgemmPacked with an explicit kernel and worker count.
+func sgemmPacked(kern *microKernel, workers int, transA bool, m, n, k int, alpha float32, a []float32, lda int, b BPacker, beta float32, c []float32, ldc int) {
+	g := &gemmArgs{kern: kern, transA: transA, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, lda: lda, ldb: max(1, n), c: c, ldc: ldc, packer: b}
+	g.do(workers)
+}
+
+// TransposeInto writes the rows×n block src (row stride ld) transposed into
+// d, an n×w block with row stride w: d[p*w+r] = src[r*ld+p] for r < rows,
+// and zero for rows <= r < w. It is the transpose SGEMM packs with, for
+// BPacker implementations.
+func TransposeInto(d []float32, w int, src []float32, ld, rows, n int) {
+	transposeInto(d, w, src, ld, rows, n)
+}
+
+// SgemmOn is Sgemm on at most workers goroutines (1: the calling one only),
+// for callers that run several products in parallel themselves. The result
+// is bit for bit Sgemm's whatever workers is.
+func SgemmOn(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkArgs(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	sgemm(activeKernel, max(workers, 1), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}

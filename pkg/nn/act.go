@@ -140,20 +140,12 @@ func (a *actGrad) forward(out []float32, in [][]float32, _ []tensor.Shape) error
 		switch a.fwd.kind {
 		case actReLU:
 			for i, v := range xs {
-				var s float32
-				if v > 0 {
-					s = 1
-				}
-				dxs[i] = dys[i] * s
+				dxs[i] = dys[i] * slope(v, 0)
 			}
 		case actLeaky:
 			alpha := a.fwd.alpha
 			for i, v := range xs {
-				s := alpha
-				if v > 0 {
-					s = 1
-				}
-				dxs[i] = dys[i] * s
+				dxs[i] = dys[i] * slope(v, alpha)
 			}
 		case actTanh:
 			for i, y := range xs {
@@ -162,4 +154,13 @@ func (a *actGrad) forward(out []float32, in [][]float32, _ []tensor.Shape) error
 		}
 	})
 	return nil
+}
+
+// slope returns 1 where x > 0 and neg elsewhere, without a branch
+// (activations have random signs, so a branch would be mispredicted half
+// the time). A NaN with the sign bit clear counts as positive.
+func slope(x, neg float32) float32 {
+	ib := int32(math.Float32bits(x))
+	mask := uint32((-ib & ^ib) >> 31) // all ones iff ib > 0
+	return math.Float32frombits(0x3f800000&mask | math.Float32bits(neg)&^mask)
 }

@@ -42,10 +42,17 @@ func NewBNState(c int) *BNState {
 	return st
 }
 
-// bnSaved is what one BatchNorm forward pass leaves for its gradient ops.
+// bnSaved is what one BatchNorm forward pass leaves for its gradient ops,
+// and the per-channel sums of the output gradient the first of them to run
+// computes for the others (they all need the same two sums).
 type bnSaved struct {
 	mean, invstd []float32
 	training     bool
+	gen          uint64 // forward runs so far
+
+	sdy, sdyx []float64 // sum of dz and of dz*x̂ per channel
+	sumsGen   uint64    // gen the sums belong to; 0: none
+	sumsOf    *float32  // data pointer of the gradient they were summed from
 }
 
 // bnDims returns the channel count and the number of values per channel of
@@ -102,18 +109,53 @@ func BatchNorm(x, gamma, beta *gorgonia.Node, st *BNState, training bool) (*gorg
 	return apply(&bnFwd{st: st, training: training, saved: &bnSaved{}}, x, gamma, beta)
 }
 
-// bnFwd: inputs x, gamma, beta.
+// BatchNormReLU is ReLU(BatchNorm(x, ...)) as one op (one pass over the
+// data each way, one output kept instead of two); the results are bit for
+// bit those of the two ops.
+func BatchNormReLU(x, gamma, beta *gorgonia.Node, st *BNState, training bool) (*gorgonia.Node, error) {
+	return batchNormAct(x, gamma, beta, st, training, actFwd{kind: actReLU})
+}
+
+// BatchNormLeakyReLU is LeakyReLU(BatchNorm(x, ...), alpha) as one op, alpha
+// >= 0 (see BatchNormReLU).
+func BatchNormLeakyReLU(x, gamma, beta *gorgonia.Node, st *BNState, training bool, alpha float32) (*gorgonia.Node, error) {
+	if !(alpha >= 0) {
+		return nil, fmt.Errorf("nn.BatchNormLeakyReLU: alpha %g, want >= 0", alpha)
+	}
+	return batchNormAct(x, gamma, beta, st, training, actFwd{kind: actLeaky, alpha: alpha})
+}
+
+func batchNormAct(x, gamma, beta *gorgonia.Node, st *BNState, training bool, act actFwd) (*gorgonia.Node, error) {
+	if x == nil || gamma == nil || beta == nil || st == nil {
+		return nil, fmt.Errorf("nn.BatchNorm%s: nil input or state", act.name())
+	}
+	if err := checkBNParams(x.Shape(), gamma.Shape(), beta.Shape()); err != nil {
+		return nil, fmt.Errorf("nn.BatchNorm%s: %w", act.name(), err)
+	}
+	c := x.Shape()[0]
+	if len(st.Mean) != c || len(st.Var) != c {
+		return nil, fmt.Errorf("nn.BatchNorm%s: state has %d means and %d variances, want %d", act.name(), len(st.Mean), len(st.Var), c)
+	}
+	return apply(&bnFwd{st: st, training: training, saved: &bnSaved{}, act: &act}, x, gamma, beta)
+}
+
+// bnFwd: inputs x, gamma, beta. With act set, the output is act(BatchNorm).
 type bnFwd struct {
 	st       *BNState
 	training bool
 	saved    *bnSaved
+	act      *actFwd // ReLU or LeakyReLU fused after the normalisation; nil: none
 }
 
 func (b *bnFwd) name() string {
+	n := "BatchNorm(eval)"
 	if b.training {
-		return "BatchNorm(train)"
+		n = "BatchNorm(train)"
 	}
-	return "BatchNorm(eval)"
+	if b.act != nil {
+		n += "+" + b.act.name()
+	}
+	return n
 }
 
 func (b *bnFwd) outShape(in []tensor.Shape) (tensor.Shape, error) {
@@ -139,6 +181,7 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 	sv.mean = grow(sv.mean, c)
 	sv.invstd = grow(sv.invstd, c)
 	sv.training = b.training
+	sv.gen++
 	mom := BNMomentum
 	if b.st.Cumulative {
 		mom = 1 / float64(b.st.Batches+1)
@@ -172,8 +215,21 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 			scale := float32(inv) * gamma[ch]
 			shift := beta[ch] - float32(mean)*scale
 			ys := out[ch*m : (ch+1)*m]
-			for i, xv := range xs {
-				ys[i] = xv*scale + shift
+			switch {
+			case b.act == nil:
+				for i, xv := range xs {
+					ys[i] = xv*scale + shift
+				}
+			case b.act.kind == actReLU:
+				for i, xv := range xs {
+					ys[i] = max(xv*scale+shift, 0)
+				}
+			default:
+				alpha := b.act.alpha
+				for i, xv := range xs {
+					z := xv*scale + shift
+					ys[i] = max(z, 0) + alpha*min(z, 0)
+				}
 			}
 		}
 	})
@@ -185,7 +241,7 @@ func (b *bnFwd) diffWRT() []bool { return []bool{true, true, true} }
 func (b *bnFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
 	res := make(gorgonia.Nodes, 3)
 	for i := range res {
-		n, err := apply(&bnGrad{saved: b.saved, wrt: i}, in[0], in[1], grad, out)
+		n, err := apply(&bnGrad{saved: b.saved, wrt: i, act: b.act}, in[0], in[1], grad, out)
 		if err != nil {
 			return nil, err
 		}
@@ -194,17 +250,24 @@ func (b *bnFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.N
 	return res, nil
 }
 
-// bnGrad: inputs x, gamma, dOut, out (the forward output, only to order
-// this op after the forward). wrt selects the gradient: 0 x, 1 gamma,
-// 2 beta.
+// bnGrad: inputs x, gamma, dOut, out (the forward output: with act, the
+// activation's derivative is read from it; otherwise it only orders this op
+// after the forward). wrt selects the gradient: 0 x, 1 gamma, 2 beta. The
+// gradient dz that reaches the normalisation is dOut, or dOut times the
+// activation's slope at out when act is set.
 type bnGrad struct {
 	noDiff
 	saved *bnSaved
 	wrt   int
+	act   *actFwd
 }
 
 func (b *bnGrad) name() string {
-	return [...]string{"BatchNormGradX", "BatchNormGradGamma", "BatchNormGradBeta"}[b.wrt]
+	n := [...]string{"BatchNormGradX", "BatchNormGradGamma", "BatchNormGradBeta"}[b.wrt]
+	if b.act != nil {
+		n += "+" + b.act.name()
+	}
+	return n
 }
 
 func (b *bnGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
@@ -220,6 +283,50 @@ func (b *bnGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{in[0][0]}, nil
 }
 
+// negSlope returns the activation's derivative where its output is not
+// positive (0 for ReLU, alpha for LeakyReLU); where the output is positive
+// it is 1. y > 0 exactly where the normalised value is, for ReLU and for
+// LeakyReLU with alpha >= 0 (NaNs aside).
+func (b *bnGrad) negSlope() float32 {
+	if b.act.kind == actReLU {
+		return 0
+	}
+	return b.act.alpha
+}
+
+// sums fills saved.sdy and saved.sdyx for this forward run and gradient,
+// unless another gradient op of the layer already did.
+func (b *bnGrad) sums(c, m int, x, dy, y []float32) {
+	sv := b.saved
+	if sv.sumsGen == sv.gen && sv.sumsOf == dataPtr(dy) {
+		return
+	}
+	sv.sdy = growF64(sv.sdy, c)
+	sv.sdyx = growF64(sv.sdyx, c)
+	kernels.ParallelForMin(c, 1, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			xs, dys, ys := x[ch*m:(ch+1)*m], dy[ch*m:(ch+1)*m], y[ch*m:(ch+1)*m]
+			mean, inv := sv.mean[ch], sv.invstd[ch]
+			var sdy, sdyx float64
+			if b.act == nil {
+				for i, d := range dys {
+					sdy += float64(d)
+					sdyx += float64(d) * float64((xs[i]-mean)*inv)
+				}
+			} else {
+				neg := b.negSlope()
+				for i, d := range dys {
+					d *= slope(ys[i], neg)
+					sdy += float64(d)
+					sdyx += float64(d) * float64((xs[i]-mean)*inv)
+				}
+			}
+			sv.sdy[ch], sv.sdyx[ch] = sdy, sdyx
+		}
+	})
+	sv.sumsGen, sv.sumsOf = sv.gen, dataPtr(dy)
+}
+
 func (b *bnGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 	c, m, err := bnDims(s[0])
 	if err != nil {
@@ -229,43 +336,58 @@ func (b *bnGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error 
 	if len(sv.mean) != c {
 		return fmt.Errorf("gradient run before the forward pass")
 	}
-	x, gamma, dy := in[0], in[1], in[2]
+	x, gamma, dy, y := in[0], in[1], in[2], in[3]
+	b.sums(c, m, x, dy, y)
+	switch b.wrt {
+	case 1:
+		for ch := range c {
+			out[ch] = float32(sv.sdyx[ch])
+		}
+		return nil
+	case 2:
+		for ch := range c {
+			out[ch] = float32(sv.sdy[ch])
+		}
+		return nil
+	}
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			xs, dys := x[ch*m:(ch+1)*m], dy[ch*m:(ch+1)*m]
-			mean, inv := sv.mean[ch], sv.invstd[ch]
-			var sdy, sdyx float64
-			if b.wrt != 2 {
-				for i, d := range dys {
-					sdy += float64(d)
-					sdyx += float64(d) * float64((xs[i]-mean)*inv)
-				}
-			} else {
-				for _, d := range dys {
-					sdy += float64(d)
-				}
-			}
-			switch b.wrt {
-			case 1:
-				out[ch] = float32(sdyx)
-			case 2:
-				out[ch] = float32(sdy)
-			default:
-				dxs := out[ch*m : (ch+1)*m]
-				g := gamma[ch] * inv
-				if !sv.training {
-					for i, d := range dys {
-						dxs[i] = g * d
-					}
-					continue
-				}
-				a := float32(sdy / float64(m))
-				bb := float32(sdyx / float64(m))
-				for i, d := range dys {
-					dxs[i] = g * (d - a - (xs[i]-mean)*inv*bb)
-				}
-			}
+			b.gradX(out[ch*m:(ch+1)*m], x[ch*m:(ch+1)*m], dy[ch*m:(ch+1)*m], y[ch*m:(ch+1)*m], ch, m, gamma[ch])
 		}
 	})
 	return nil
+}
+
+// gradX writes channel ch's input gradient into dxs.
+func (b *bnGrad) gradX(dxs, xs, dys, ys []float32, ch, m int, gamma float32) {
+	sv := b.saved
+	mean, inv := sv.mean[ch], sv.invstd[ch]
+	g := gamma * inv
+	// With an activation, dz = dy * slope: 1 where y > 0, neg elsewhere
+	// (without one, the slope is 1 everywhere: neg = 1).
+	neg := float32(1)
+	if b.act != nil {
+		neg = b.negSlope()
+	}
+	if !sv.training {
+		for i, d := range dys {
+			dxs[i] = g * (d * slope(ys[i], neg))
+		}
+		return
+	}
+	a := float32(sv.sdy[ch] / float64(m))
+	bb := float32(sv.sdyx[ch] / float64(m))
+	for i, d := range dys {
+		d *= slope(ys[i], neg)
+		dxs[i] = g * (d - a - (xs[i]-mean)*inv*bb)
+	}
+}
+
+// growF64 returns buf resized to n values, reallocating only when it is too
+// small.
+func growF64(buf []float64, n int) []float64 {
+	if cap(buf) < n {
+		return make([]float64, n)
+	}
+	return buf[:n]
 }

@@ -8,24 +8,6 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// convState is the scratch space one convolution layer shares between its
-// forward op and its gradient ops.
-type convState struct {
-	gen    uint64    // forward runs so far
-	cols   []float32 // column matrix (see the layer's comment)
-	colsOf *float32  // data pointer of the tensor cols was built from; nil if none
-	colGen uint64    // value of gen when cols was built
-}
-
-// valid reports whether cols holds the column matrix of src in this run.
-func (st *convState) valid(src []float32) bool {
-	return st.colsOf != nil && st.colsOf == dataPtr(src) && st.colGen == st.gen
-}
-
-func (st *convState) mark(src []float32) {
-	st.colsOf, st.colGen = dataPtr(src), st.gen
-}
-
 // convGeom checks the shapes of a Conv2d (x [Cin, B, H, W], w [Cout, Cin,
 // k, k]) and returns its im2col geometry and Cout.
 func convGeom(xs, ws tensor.Shape, stride, pad int) (geom, int, error) {
@@ -57,8 +39,9 @@ func convGeom(xs, ws tensor.Shape, stride, pad int) (geom, int, error) {
 // x[ci, b, y*stride-pad+i, x*stride-pad+j] (zero outside), of shape
 // [Cout, B, (H+2*pad-k)/stride+1, (W+2*pad-k)/stride+1].
 //
-// The forward pass is im2col plus one GEMM; its column matrix is kept for
-// the weight gradient. Gradients flow to x and w.
+// The forward pass is one GEMM whose column-matrix operand is gathered from
+// x while packing (colspack.go); so is the weight gradient's. Gradients
+// flow to x and w.
 func Conv2d(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
 	if x == nil || w == nil {
 		return nil, fmt.Errorf("nn.Conv2d: nil input")
@@ -66,7 +49,7 @@ func Conv2d(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
 	if _, _, err := convGeom(x.Shape(), w.Shape(), stride, pad); err != nil {
 		return nil, fmt.Errorf("nn.Conv2d: %w", err)
 	}
-	return apply(&convFwd{stride: stride, pad: pad, st: &convState{}}, x, w)
+	return apply(&convFwd{stride: stride, pad: pad}, x, w)
 }
 
 // Conv2dNoInputGrad is Conv2d for a layer whose input needs no gradient (the
@@ -80,14 +63,13 @@ func Conv2dNoInputGrad(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, er
 	if _, _, err := convGeom(x.Shape(), w.Shape(), stride, pad); err != nil {
 		return nil, fmt.Errorf("nn.Conv2dNoInputGrad: %w", err)
 	}
-	return apply(&convFwd{stride: stride, pad: pad, noGradX: true, st: &convState{}}, x, w)
+	return apply(&convFwd{stride: stride, pad: pad, noGradX: true}, x, w)
 }
 
-// convFwd: inputs x, w. st.cols is im2col(x), kept for convDW.
+// convFwd: inputs x, w.
 type convFwd struct {
 	stride, pad int
 	noGradX     bool
-	st          *convState
 }
 
 func (c *convFwd) name() string {
@@ -110,12 +92,9 @@ func (c *convFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error
 	if err != nil {
 		return err
 	}
-	st := c.st
-	st.gen++
-	st.cols = grow(st.cols, g.rows()*g.cols())
-	im2col(st.cols, in[0], g)
-	st.mark(in[0])
-	kernels.Sgemm(false, false, cout, g.cols(), g.rows(), 1, in[1], g.rows(), st.cols, g.cols(), 0, out, g.cols())
+	cp := newColsPacker(in[0], g, false)
+	defer cp.release()
+	kernels.SgemmPacked(false, cout, g.cols(), g.rows(), 1, in[1], g.rows(), cp, 0, out, g.cols())
 	return nil
 }
 
@@ -132,18 +111,17 @@ func (c *convFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia
 			return nil, err
 		}
 	}
-	dw, err := apply(&convDW{g: g, st: c.st}, in[0], grad, out)
+	dw, err := apply(&convDW{g: g}, in[0], grad, out)
 	if err != nil {
 		return nil, err
 	}
 	return gorgonia.Nodes{dx, dw}, nil
 }
 
-// convDX: inputs w, dOut; output dX = col2im(wᵀ × dOut).
+// convDX: inputs w, dOut; output dX = col2im(wᵀ × dOut) (gemmCol2im).
 type convDX struct {
 	noDiff
-	g     geom
-	dcols []float32
+	g geom
 }
 
 func (c *convDX) name() string { return "Conv2dGradX" }
@@ -158,9 +136,7 @@ func (c *convDX) outShape(in []tensor.Shape) (tensor.Shape, error) {
 func (c *convDX) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 	g := c.g
 	cout := s[0][0]
-	c.dcols = grow(c.dcols, g.rows()*g.cols())
-	kernels.Sgemm(true, false, g.rows(), g.cols(), cout, 1, in[0], g.rows(), in[1], g.cols(), 0, c.dcols, g.cols())
-	col2im(out, c.dcols, g)
+	gemmCol2im(out, in[0], in[1], g, cout)
 	return nil
 }
 
@@ -168,8 +144,7 @@ func (c *convDX) forward(out []float32, in [][]float32, s []tensor.Shape) error 
 // after the forward); output dW = dOut × im2col(x)ᵀ.
 type convDW struct {
 	noDiff
-	g  geom
-	st *convState
+	g geom
 }
 
 func (c *convDW) name() string { return "Conv2dGradW" }
@@ -182,13 +157,10 @@ func (c *convDW) outShape(in []tensor.Shape) (tensor.Shape, error) {
 }
 
 func (c *convDW) forward(out []float32, in [][]float32, s []tensor.Shape) error {
-	g, st := c.g, c.st
-	if !st.valid(in[0]) {
-		st.cols = grow(st.cols, g.rows()*g.cols())
-		im2col(st.cols, in[0], g)
-		st.mark(in[0])
-	}
+	g := c.g
 	cout := s[1][0]
-	kernels.Sgemm(false, true, cout, g.rows(), g.cols(), 1, in[1], g.cols(), st.cols, g.cols(), 0, out, g.rows())
+	cp := newColsPacker(in[0], g, true)
+	defer cp.release()
+	kernels.SgemmPacked(false, cout, g.rows(), g.cols(), 1, in[1], g.cols(), cp, 0, out, g.rows())
 	return nil
 }

@@ -47,8 +47,9 @@ func convTGeom(xs, ws tensor.Shape, stride, pad, outPad int) (geom, error) {
 // k5 s2 p2 outPad 1 (TensorFlow's "SAME" transposed convolution) both map
 // H to 2H; k4 s1 p0 maps 1x1 to 4x4.
 //
-// Forward: cols = wᵀ × x then col2im. Gradients flow to x and w:
-// dX = w × im2col(dOut), dW = x × im2col(dOut)ᵀ, sharing one im2col.
+// Forward: col2im(wᵀ × x), a few batch items at a time (gemmCol2im). Gradients flow to x and w:
+// dX = w × im2col(dOut), dW = x × im2col(dOut)ᵀ, the column matrix gathered
+// from dOut while packing (colspack.go).
 func ConvTranspose2d(x, w *gorgonia.Node, stride, pad, outPad int) (*gorgonia.Node, error) {
 	if x == nil || w == nil {
 		return nil, fmt.Errorf("nn.ConvTranspose2d: nil input")
@@ -56,14 +57,12 @@ func ConvTranspose2d(x, w *gorgonia.Node, stride, pad, outPad int) (*gorgonia.No
 	if _, err := convTGeom(x.Shape(), w.Shape(), stride, pad, outPad); err != nil {
 		return nil, fmt.Errorf("nn.ConvTranspose2d: %w", err)
 	}
-	return apply(&convTFwd{stride: stride, pad: pad, outPad: outPad, st: &convState{}}, x, w)
+	return apply(&convTFwd{stride: stride, pad: pad, outPad: outPad}, x, w)
 }
 
-// convTFwd: inputs x, w. st.cols is scratch in the forward pass and holds
-// im2col(dOut) for the two gradient ops.
+// convTFwd: inputs x, w.
 type convTFwd struct {
 	stride, pad, outPad int
-	st                  *convState
 }
 
 func (c *convTFwd) name() string {
@@ -86,13 +85,7 @@ func (c *convTFwd) forward(out []float32, in [][]float32, s []tensor.Shape) erro
 	if err != nil {
 		return err
 	}
-	st := c.st
-	st.gen++
-	st.colsOf = nil
-	st.cols = grow(st.cols, g.rows()*g.cols())
-	cin := s[0][0]
-	kernels.Sgemm(true, false, g.rows(), g.cols(), cin, 1, in[1], g.rows(), in[0], g.cols(), 0, st.cols, g.cols())
-	col2im(out, st.cols, g)
+	gemmCol2im(out, in[1], in[0], g, s[0][0])
 	return nil
 }
 
@@ -103,11 +96,11 @@ func (c *convTFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgoni
 	if err != nil {
 		return nil, err
 	}
-	dx, err := apply(&convTGrad{g: g, st: c.st, wrtW: false}, in[1], grad, out)
+	dx, err := apply(&convTGrad{g: g, wrtW: false}, in[1], grad, out)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := apply(&convTGrad{g: g, st: c.st, wrtW: true}, in[0], grad, out)
+	dw, err := apply(&convTGrad{g: g, wrtW: true}, in[0], grad, out)
 	if err != nil {
 		return nil, err
 	}
@@ -116,12 +109,11 @@ func (c *convTFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgoni
 
 // convTGrad: inputs (w or x), dOut, out (the forward output, only to order
 // this op after the forward). With wrtW false it returns dX = w × dcols,
-// otherwise dW = x × dcolsᵀ, where dcols = im2col(dOut) is built once per
-// run and shared through st.
+// otherwise dW = x × dcolsᵀ, where dcols = im2col(dOut) is gathered while
+// packing.
 type convTGrad struct {
 	noDiff
 	g    geom
-	st   *convState
 	wrtW bool
 }
 
@@ -143,17 +135,14 @@ func (c *convTGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 }
 
 func (c *convTGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error {
-	g, st := c.g, c.st
-	if !st.valid(in[1]) {
-		st.cols = grow(st.cols, g.rows()*g.cols())
-		im2col(st.cols, in[1], g)
-		st.mark(in[1])
-	}
+	g := c.g
 	cin := s[0][0]
+	cp := newColsPacker(in[1], g, c.wrtW)
+	defer cp.release()
 	if c.wrtW {
-		kernels.Sgemm(false, true, cin, g.rows(), g.cols(), 1, in[0], g.cols(), st.cols, g.cols(), 0, out, g.rows())
+		kernels.SgemmPacked(false, cin, g.rows(), g.cols(), 1, in[0], g.cols(), cp, 0, out, g.rows())
 	} else {
-		kernels.Sgemm(false, false, cin, g.cols(), g.rows(), 1, in[0], g.rows(), st.cols, g.cols(), 0, out, g.cols())
+		kernels.SgemmPacked(false, cin, g.cols(), g.rows(), 1, in[0], g.rows(), cp, 0, out, g.cols())
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/toongan/toongan/pkg/kernels"
+import (
+	"sync"
+
+	"github.com/toongan/toongan/pkg/kernels"
+)
 
 // geom describes how a k×k window with stride s and padding p maps an image
 // of h×w pixels (per channel and batch item) onto a grid of oh×ow window
@@ -56,114 +60,107 @@ func (g geom) ranges() (ys, xs [][2]int) {
 	return ys, xs
 }
 
-// im2col writes the column matrix of img (CBHW, [c, b, h, w]) into cols
-// ([c*k*k, b*oh*ow], row (ch, ki, kj), column (bi, y, x)). Zero padding is
-// written explicitly, so cols need not be cleared first. Rows are split
-// among workers.
-func im2col(cols, img []float32, g geom) {
+// col2imPlane sums the column matrix's entries for image plane (ch, bi)
+// into dst (that plane, h*w values, overwritten). cols holds ncols columns,
+// batch item bi's starting at column off. Every plane is summed in the
+// same fixed order, so the result is deterministic.
+func col2imPlane(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]int) {
 	kk := g.k * g.k
 	plane := g.oh * g.ow
-	ncols := g.cols()
-	ys, xs := g.ranges()
-	kernels.ParallelForMin(g.rows(), max(1, 4096/max(ncols, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			ch, kr := r/kk, r%kk
+	clear(dst)
+	if plane == 1 { // 1x1 grid: one strided read per kernel offset
+		for kr := 0; kr < kk; kr++ {
 			ki, kj := kr/g.k, kr%g.k
-			ylo, yhi := ys[ki][0], ys[ki][1]
-			xlo, xhi := xs[kj][0], xs[kj][1]
-			if xlo >= xhi {
-				ylo, yhi = 0, 0
+			if ys[ki][0] < ys[ki][1] && xs[kj][0] < xs[kj][1] {
+				dst[(ki-g.p)*g.w+kj-g.p] += cols[(ch*kk+kr)*ncols+off]
 			}
-			ix0 := xlo*g.s - g.p + kj
-			if plane == 1 { // 1x1 grid: one strided gather per row
-				dst := cols[r*ncols : (r+1)*ncols]
-				if ylo >= yhi {
-					clear(dst)
-					continue
-				}
-				off, hw := ch*g.b*g.h*g.w+(ki-g.p)*g.w+ix0, g.h*g.w
-				for bi := range dst {
-					dst[bi] = img[off+bi*hw]
+		}
+		return
+	}
+	for kr := 0; kr < kk; kr++ {
+		ki, kj := kr/g.k, kr%g.k
+		xlo, xhi := xs[kj][0], xs[kj][1]
+		if xlo >= xhi {
+			continue
+		}
+		r := ch*kk + kr
+		src := cols[r*ncols+off : r*ncols+off+plane]
+		ix0 := xlo*g.s - g.p + kj
+		for y := ys[ki][0]; y < ys[ki][1]; y++ {
+			iy := y*g.s - g.p + ki
+			drow := dst[iy*g.w : (iy+1)*g.w]
+			srow := src[y*g.ow : (y+1)*g.ow]
+			if g.s == 1 {
+				d := drow[ix0 : ix0+xhi-xlo]
+				s := srow[xlo:xhi]
+				for i := range d {
+					d[i] += s[i]
 				}
 				continue
 			}
-			for bi := 0; bi < g.b; bi++ {
-				src := img[(ch*g.b+bi)*g.h*g.w : (ch*g.b+bi+1)*g.h*g.w]
-				dst := cols[r*ncols+bi*plane : r*ncols+(bi+1)*plane]
-				clear(dst[:ylo*g.ow])
-				clear(dst[yhi*g.ow:])
-				for y := ylo; y < yhi; y++ {
-					row := dst[y*g.ow : (y+1)*g.ow]
-					iy := y*g.s - g.p + ki
-					clear(row[:xlo])
-					clear(row[xhi:])
-					srow := src[iy*g.w : (iy+1)*g.w]
-					if g.s == 1 {
-						copy(row[xlo:xhi], srow[ix0:ix0+xhi-xlo])
-						continue
-					}
-					ix := ix0
-					for x := xlo; x < xhi; x++ {
-						row[x] = srow[ix]
-						ix += g.s
-					}
+			ix := ix0
+			for x := xlo; x < xhi; x++ {
+				drow[ix] += srow[x]
+				ix += g.s
+			}
+		}
+	}
+}
+
+// gemmCol2im writes img = col2im(aᵀ × x): a is [kdim, c*k*k] (used
+// transposed), x is [kdim, b*oh*ow], img is CBHW [c, b, h, w]. It is the
+// forward pass of a transposed convolution and the input gradient of a
+// convolution. The column matrix is never built whole: it is computed a
+// few batch items at a time into a cache-sized buffer and summed into
+// those items' planes at once, the chunks spread over the workers. Each
+// column of the product is the same whatever the chunking (the GEMM's
+// rounding does not depend on how N is split), so the result is bit for
+// bit that of one GEMM followed by col2im, for any GOMAXPROCS.
+func gemmCol2im(img, a, x []float32, g geom, kdim int) {
+	plane := g.oh * g.ow
+	rows := g.rows()
+	workers := kernels.Workers()
+	// Batch items per chunk: about colsTarget columns, at least one item;
+	// two chunks per worker when the batch allows without going below
+	// colsMin columns (narrower products waste the micro-kernel's width).
+	per := max(1, colsTarget/max(plane, 1))
+	per = min(per, max((g.b+2*workers-1)/(2*workers), (colsMin+plane-1)/plane))
+	if rows*per*plane > colsMaxFloats {
+		per = max(1, colsMaxFloats/max(rows*plane, 1))
+	}
+	chunks := (g.b + per - 1) / per
+	ys, xs := g.ranges()
+	inner := 1 // GEMM workers inside one chunk
+	if chunks < workers {
+		inner = workers
+	}
+	kernels.ParallelFor(chunks, func(lo, hi int) {
+		bp := chunkPool.Get().(*[]float32)
+		defer chunkPool.Put(bp)
+		*bp = grow(*bp, rows*per*plane)
+		buf := *bp
+		for c := lo; c < hi; c++ {
+			b0, b1 := c*per, min((c+1)*per, g.b)
+			ncols := (b1 - b0) * plane
+			kernels.SgemmOn(inner, true, false, rows, ncols, kdim, 1, a, rows, x[b0*plane:], g.cols(), 0, buf[:rows*ncols], ncols)
+			for ch := 0; ch < g.c; ch++ {
+				for bi := b0; bi < b1; bi++ {
+					t := ch*g.b + bi
+					col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], buf, ncols, (bi-b0)*plane, ch, g, ys, xs)
 				}
 			}
 		}
 	})
 }
 
-// col2im sums the column matrix cols ([c*k*k, b*oh*ow]) back into img
-// (CBHW), the adjoint of im2col. img is overwritten. Each (channel, batch)
-// image plane is produced by one worker in a fixed order, so the result is
-// deterministic.
-func col2im(img, cols []float32, g geom) {
-	kk := g.k * g.k
-	plane := g.oh * g.ow
-	ncols := g.cols()
-	ys, xs := g.ranges()
-	kernels.ParallelForMin(g.c*g.b, max(1, 4096/max(kk*plane, 1)), func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			ch, bi := t/g.b, t%g.b
-			dst := img[t*g.h*g.w : (t+1)*g.h*g.w]
-			clear(dst)
-			if plane == 1 { // 1x1 grid: one strided read per kernel offset
-				for kr := 0; kr < kk; kr++ {
-					ki, kj := kr/g.k, kr%g.k
-					if ys[ki][0] < ys[ki][1] && xs[kj][0] < xs[kj][1] {
-						dst[(ki-g.p)*g.w+kj-g.p] += cols[(ch*kk+kr)*ncols+bi]
-					}
-				}
-				continue
-			}
-			for kr := 0; kr < kk; kr++ {
-				ki, kj := kr/g.k, kr%g.k
-				xlo, xhi := xs[kj][0], xs[kj][1]
-				if xlo >= xhi {
-					continue
-				}
-				r := ch*kk + kr
-				src := cols[r*ncols+bi*plane : r*ncols+(bi+1)*plane]
-				ix0 := xlo*g.s - g.p + kj
-				for y := ys[ki][0]; y < ys[ki][1]; y++ {
-					iy := y*g.s - g.p + ki
-					drow := dst[iy*g.w : (iy+1)*g.w]
-					srow := src[y*g.ow : (y+1)*g.ow]
-					if g.s == 1 {
-						d := drow[ix0 : ix0+xhi-xlo]
-						s := srow[xlo:xhi]
-						for i := range d {
-							d[i] += s[i]
-						}
-						continue
-					}
-					ix := ix0
-					for x := xlo; x < xhi; x++ {
-						drow[ix] += srow[x]
-						ix += g.s
-					}
-				}
-			}
-		}
-	})
-}
+// chunkPool holds gemmCol2im's column buffers, one per worker at a time.
+var chunkPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// Chunk sizes for gemmCol2im: the column buffer aims at colsTarget columns
+// and stays under colsMaxFloats values (2 MiB, about one core's L2) unless
+// one batch item needs more.
+const (
+	colsTarget    = 512
+	colsMin       = 64
+	colsMaxFloats = 512 << 10
+)

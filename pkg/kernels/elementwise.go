@@ -1,0 +1,58 @@
+package kernels
+
+import "math"
+
+// AdamParams are the per-step constants of one Adam update (see Adam).
+type AdamParams struct {
+	B1, OB1    float32 // beta1 and 1-beta1
+	B2, OB2    float32 // beta2 and 1-beta2
+	InvSqrtBC2 float32 // 1/sqrt(1-beta2^t)
+	Eps        float32
+	StepSize   float32 // lr/(1-beta1^t)
+}
+
+// Adam applies one Adam update to every element i of w with gradient g and
+// moments m and v (all of one length), in float32 exactly as
+//
+//	m[i] = B1*m[i] + OB1*g[i]
+//	v[i] = B2*v[i] + (OB2*g[i])*g[i]
+//	w[i] -= StepSize * (m[i] / (sqrt(v[i])*InvSqrtBC2 + Eps))
+//
+// each operation rounded to float32 on its own (no fused multiply-add; the
+// square root correctly rounded), so the vector and the portable code give
+// the same bits. It runs on the calling goroutine.
+func Adam(w, g, m, v []float32, p *AdamParams) {
+	n := len(w)
+	if len(g) != n || len(m) != n || len(v) != n {
+		panic("kernels: Adam: slices of different lengths")
+	}
+	lo := adamVec(w, g, m, v, p) // a prefix done by the vector kernel
+	adamGo(w[lo:], g[lo:], m[lo:], v[lo:], p)
+}
+
+// adamGo is the portable Adam.
+func adamGo(w, g, m, v []float32, p *AdamParams) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	b1, ob1, b2, ob2 := p.B1, p.OB1, p.B2, p.OB2
+	for i := range w {
+		gi := g[i]
+		mi := b1*m[i] + ob1*gi
+		vi := b2*v[i] + ob2*gi*gi
+		m[i], v[i] = mi, vi
+		denom := float32(math.Sqrt(float64(vi)))*p.InvSqrtBC2 + p.Eps
+		w[i] -= p.StepSize * (mi / denom)
+	}
+}
+
+// Lerp sets dst[i] = a*dst[i] + b*src[i] for every i (float32, each
+// product and the sum rounded on their own), on the calling goroutine.
+func Lerp(dst, src []float32, a, b float32) {
+	if len(src) != len(dst) {
+		panic("kernels: Lerp: slices of different lengths")
+	}
+	lo := lerpVec(dst, src, a, b)
+	s := src[lo:]
+	for i, d := range dst[lo:] {
+		dst[lo+i] = a*d + b*s[i]
+	}
+}

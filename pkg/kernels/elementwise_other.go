@@ -1,0 +1,9 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// adamVec: no vector kernel in this build.
+func adamVec(_, _, _, _ []float32, _ *AdamParams) int { return 0 }
+
+// lerpVec: no vector kernel in this build.
+func lerpVec(_, _ []float32, _, _ float32) int { return 0 }

@@ -1,0 +1,259 @@
+package nn
+
+import (
+	"sync"
+
+	"github.com/toongan/toongan/pkg/kernels"
+)
+
+// colsPacker is the column matrix of an image (what im2col would write) as
+// an SGEMM operand that is never stored: the GEMM's packing step gathers it
+// straight from the image. op(B) is the column matrix ([c*k*k, b*oh*ow])
+// or, with trans, its transpose. The packed values are the ones im2col
+// would have stored, so the product is bit for bit the one with an
+// explicit column matrix, without its memory and its extra pass.
+//
+// With stride s > 1 the image is first split into its s*s phases (pixel
+// (y, x) goes to plane (y mod s, x mod s) at (y/s, x/s)), one pass over the
+// image, after which every run of a row of the column matrix is a
+// contiguous copy instead of a strided gather.
+type colsPacker struct {
+	img    []float32 // [c, b, s, s, hp, wp]: the image split by phase (the image itself when s == 1)
+	g      geom
+	trans  bool
+	ys, xs [][2]int // g.ranges()
+	hp, wp int      // a phase plane's height and width
+	owned  []float32
+}
+
+func newColsPacker(img []float32, g geom, trans bool) *colsPacker {
+	ys, xs := g.ranges()
+	cp := &colsPacker{img: img, g: g, trans: trans, ys: ys, xs: xs, hp: g.h, wp: g.w}
+	if g.s > 1 {
+		cp.hp, cp.wp = (g.h+g.s-1)/g.s, (g.w+g.s-1)/g.s
+		cp.owned = phaseBufs.get(g.c * g.b * g.s * g.s * cp.hp * cp.wp)
+		splitPhases(cp.owned, img, g, cp.hp, cp.wp)
+		cp.img = cp.owned
+	}
+	return cp
+}
+
+// release hands the phase buffer back; the packer is not used afterwards.
+func (cp *colsPacker) release() {
+	if cp.owned != nil {
+		phaseBufs.put(cp.owned)
+		cp.owned, cp.img = nil, nil
+	}
+}
+
+// splitPhases writes the s*s phases of every image plane of img into dst
+// ([c, b, s, s, hp, wp]); entries past the image's edge are left as they
+// were (never read).
+func splitPhases(dst, img []float32, g geom, hp, wp int) {
+	s := g.s
+	kernels.ParallelForMin(g.c*g.b, max(1, 16384/(g.h*g.w)), func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			src := img[t*g.h*g.w : (t+1)*g.h*g.w]
+			out := dst[t*s*s*hp*wp : (t+1)*s*s*hp*wp]
+			for y := range g.h {
+				row := src[y*g.w : (y+1)*g.w]
+				for px := range s {
+					o := out[((y%s*s+px)*hp+y/s)*wp:][:wp]
+					for q, x := 0, px; x < g.w; q, x = q+1, x+s {
+						o[q] = row[x]
+					}
+				}
+			}
+		}
+	})
+}
+
+// seg is a run of consecutive columns of the column matrix that share a
+// batch item and an output row: columns o .. o+n of the run start at
+// output pixel (y, x) of item b; base is the offset of (item b, phase
+// row y) in the phase-split image, before the row's own offsets.
+type seg struct{ o, n, y, x, base int }
+
+// segments splits the columns [c0, c0+n) into runs along output rows.
+func (cp *colsPacker) segments(dst []seg, c0, n int) []seg {
+	g := cp.g
+	plane := g.oh * g.ow
+	b, rem := c0/plane, c0%plane
+	y, x := rem/g.ow, rem%g.ow
+	dst = dst[:0]
+	for o := 0; o < n; {
+		l := min(g.ow-x, n-o)
+		dst = append(dst, seg{o: o, n: l, y: y, x: x, base: b*g.s*g.s*cp.hp*cp.wp + y*cp.wp})
+		o += l
+		x = 0
+		if y++; y == g.oh {
+			y = 0
+			b++
+		}
+	}
+	return dst
+}
+
+// rowInfo is what a row (ch, ki, kj) of the column matrix needs to gather
+// its runs: the output rows and columns whose image pixel is inside the
+// image, and the offset of output pixel (0, 0)'s pixel in the phase-split
+// image (as if it were inside).
+type rowInfo struct {
+	ylo, yhi, xlo, xhi int
+	base               int
+}
+
+// rowInfo returns row r's gather parameters. With ki-p = s*qi + ri (0 <=
+// ri < s), image row y*s-p+ki is phase row y+qi of phase ri; likewise for
+// columns.
+func (cp *colsPacker) rowInfo(r int) rowInfo {
+	g := cp.g
+	kk := g.k * g.k
+	ch, kr := r/kk, r%kk
+	ki, kj := kr/g.k, kr%g.k
+	qi, ri := floorDiv(ki-g.p, g.s)
+	qj, rj := floorDiv(kj-g.p, g.s)
+	return rowInfo{ylo: cp.ys[ki][0], yhi: cp.ys[ki][1], xlo: cp.xs[kj][0], xhi: cp.xs[kj][1],
+		base: ((ch*g.b*g.s+ri)*g.s+rj)*cp.hp*cp.wp + qi*cp.wp + qj}
+}
+
+// floorDiv returns q, r with a = s*q + r and 0 <= r < s.
+func floorDiv(a, s int) (q, r int) {
+	q, r = a/s, a%s
+	if r < 0 {
+		q, r = q-1, r+s
+	}
+	return q, r
+}
+
+// row writes the column matrix's row ri over the columns described by
+// segs into dst (dst[s.o:s.o+s.n] for each segment s).
+func (cp *colsPacker) row(dst []float32, ri rowInfo, segs []seg) {
+	img := cp.img
+	for _, sg := range segs {
+		d := dst[sg.o : sg.o+sg.n]
+		a, e := max(sg.x, ri.xlo), min(sg.x+sg.n, ri.xhi)
+		if sg.y < ri.ylo || sg.y >= ri.yhi || a >= e {
+			clear(d)
+			continue
+		}
+		if a > sg.x {
+			clear(d[:a-sg.x])
+		}
+		if e < sg.x+sg.n {
+			clear(d[e-sg.x:])
+		}
+		v := d[a-sg.x : e-sg.x]
+		src := img[ri.base+sg.base+a:]
+		if len(v) >= 32 {
+			copy(v, src)
+			continue
+		}
+		src = src[:len(v)]
+		for t := range v {
+			v[t] = src[t]
+		}
+	}
+}
+
+// packScratch holds one goroutine's buffers for PackB.
+type packScratch struct {
+	segs  []seg
+	rows  []float32
+	infos []rowInfo
+	ends  []int
+}
+
+var packScratchPool = sync.Pool{New: func() any { return new(packScratch) }}
+
+// PackB implements kernels.BPacker.
+func (cp *colsPacker) PackB(dst []float32, p0, kb, j0, nb, nr int) {
+	ps := packScratchPool.Get().(*packScratch)
+	defer packScratchPool.Put(ps)
+	if cp.trans {
+		// op(B)(p, j) = cols(j, p): gather nr rows of the column matrix
+		// over the columns p0 .. p0+kb, then transpose them into the panel.
+		ps.segs = cp.segments(ps.segs, p0, kb)
+		ps.rows = grow(ps.rows, nr*kb)
+		for t := 0; t*nr < nb; t++ {
+			cnt := min(nr, nb-t*nr)
+			for jj := range cnt {
+				cp.row(ps.rows[jj*kb:(jj+1)*kb], cp.rowInfo(j0+t*nr+jj), ps.segs)
+			}
+			kernels.TransposeInto(dst[t*nr*kb:(t+1)*nr*kb], nr, ps.rows, kb, cnt, kb)
+		}
+		return
+	}
+	// Rows p0 .. p0+kb, each written into every panel; the panels' runs
+	// are found once (ps.ends[t] ends panel t's runs in ps.segs).
+	ps.infos = ps.infos[:0]
+	for p := range kb {
+		ps.infos = append(ps.infos, cp.rowInfo(p0+p))
+	}
+	ps.segs, ps.ends = ps.segs[:0], ps.ends[:0]
+	var one []seg
+	for t := 0; t*nr < nb; t++ {
+		one = cp.segments(one, j0+t*nr, min(nr, nb-t*nr))
+		ps.segs = append(ps.segs, one...)
+		ps.ends = append(ps.ends, len(ps.segs))
+	}
+	start := 0
+	for t, end := range ps.ends {
+		cnt := min(nr, nb-t*nr)
+		d := dst[t*nr*kb : (t+1)*nr*kb]
+		segs := ps.segs[start:end]
+		for p, ri := range ps.infos {
+			dp := d[p*nr : (p+1)*nr]
+			cp.row(dp, ri, segs)
+			if cnt < nr {
+				clear(dp[cnt:])
+			}
+		}
+		start = end
+	}
+}
+
+// bufPool keeps a few large buffers for reuse across ops and steps (unlike
+// sync.Pool, a collection does not empty it).
+type bufPool struct {
+	mu   sync.Mutex
+	free [][]float32
+}
+
+const bufPoolMax = 4
+
+var phaseBufs bufPool
+
+// get returns a buffer of n values (contents undefined).
+func (p *bufPool) get(n int) []float32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	best := -1
+	for i, b := range p.free {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(p.free[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return make([]float32, n)
+	}
+	b := p.free[best]
+	p.free = append(p.free[:best], p.free[best+1:]...)
+	return b[:n]
+}
+
+// put hands b back, dropping the smallest kept buffer when full.
+func (p *bufPool) put(b []float32) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.free = append(p.free, b)
+	if len(p.free) > bufPoolMax {
+		small := 0
+		for i, f := range p.free {
+			if cap(f) < cap(p.free[small]) {
+				small = i
+			}
+		}
+		p.free = append(p.free[:small], p.free[small+1:]...)
+	}
+}

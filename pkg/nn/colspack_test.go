@@ -1,0 +1,181 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/toongan/toongan/pkg/kernels"
+)
+
+// im2col writes the column matrix of img (CBHW, [c, b, h, w]) into cols
+// ([c*k*k, b*oh*ow], row (ch, ki, kj), column (bi, y, x)). Zero padding is
+// written explicitly, so cols need not be cleared first. Rows are split
+// among workers.
+func im2col(cols, img []float32, g geom) {
+	kk := g.k * g.k
+	plane := g.oh * g.ow
+	ncols := g.cols()
+	ys, xs := g.ranges()
+	kernels.ParallelForMin(g.rows(), max(1, 4096/max(ncols, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			ch, kr := r/kk, r%kk
+			ki, kj := kr/g.k, kr%g.k
+			ylo, yhi := ys[ki][0], ys[ki][1]
+			xlo, xhi := xs[kj][0], xs[kj][1]
+			if xlo >= xhi {
+				ylo, yhi = 0, 0
+			}
+			ix0 := xlo*g.s - g.p + kj
+			if plane == 1 { // 1x1 grid: one strided gather per row
+				dst := cols[r*ncols : (r+1)*ncols]
+				if ylo >= yhi {
+					clear(dst)
+					continue
+				}
+				off, hw := ch*g.b*g.h*g.w+(ki-g.p)*g.w+ix0, g.h*g.w
+				for bi := range dst {
+					dst[bi] = img[off+bi*hw]
+				}
+				continue
+			}
+			for bi := 0; bi < g.b; bi++ {
+				src := img[(ch*g.b+bi)*g.h*g.w : (ch*g.b+bi+1)*g.h*g.w]
+				dst := cols[r*ncols+bi*plane : r*ncols+(bi+1)*plane]
+				clear(dst[:ylo*g.ow])
+				clear(dst[yhi*g.ow:])
+				for y := ylo; y < yhi; y++ {
+					row := dst[y*g.ow : (y+1)*g.ow]
+					iy := y*g.s - g.p + ki
+					clear(row[:xlo])
+					clear(row[xhi:])
+					srow := src[iy*g.w : (iy+1)*g.w]
+					if g.s == 1 {
+						copy(row[xlo:xhi], srow[ix0:ix0+xhi-xlo])
+						continue
+					}
+					ix := ix0
+					for x := xlo; x < xhi; x++ {
+						row[x] = srow[ix]
+						ix += g.s
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestColsPackerMatchesIm2col checks the gathered column matrix against
+// an explicit one, in both layouts, for panels of every micro-kernel width
+// and ranges that start and end mid-row and mid-image.
+func TestColsPackerMatchesIm2col(t *testing.T) {
+	geoms := []geom{
+		{c: 3, b: 2, h: 8, w: 8, k: 4, s: 2, p: 1},
+		{c: 2, b: 3, h: 4, w: 4, k: 4, s: 1, p: 0},
+		{c: 2, b: 2, h: 5, w: 7, k: 3, s: 1, p: 1},
+		{c: 4, b: 2, h: 1, w: 1, k: 4, s: 1, p: 3}, // transposed conv from 1x1
+		{c: 2, b: 3, h: 9, w: 9, k: 5, s: 2, p: 2},
+		{c: 1, b: 5, h: 12, w: 10, k: 4, s: 3, p: 2},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, g := range geoms {
+		g.oh = (g.h+2*g.p-g.k)/g.s + 1
+		g.ow = (g.w+2*g.p-g.k)/g.s + 1
+		img := make([]float32, g.c*g.b*g.h*g.w)
+		for i := range img {
+			img[i] = rng.Float32() + 1 // never 0, so a missed write shows
+		}
+		cols := make([]float32, g.rows()*g.cols())
+		im2col(cols, img, g)
+		for _, trans := range []bool{false, true} {
+			cp := newColsPacker(img, g, trans)
+			K, N := g.rows(), g.cols() // op(B) is K x N
+			if trans {
+				K, N = N, K
+			}
+			at := func(p, j int) float32 {
+				if trans {
+					return cols[j*g.cols()+p]
+				}
+				return cols[p*g.cols()+j]
+			}
+			for _, nr := range []int{4, 16, 32} {
+				for _, r := range [][4]int{{0, K, 0, N}, {1, K - 1, 3, N - 4}, {K / 2, K - K/2, N / 3, N - N/3}} {
+					p0, kb, j0, nb := r[0], r[1], r[2], r[3]
+					if kb <= 0 || nb <= 0 {
+						continue
+					}
+					dst := make([]float32, kb*nr*((nb+nr-1)/nr))
+					for i := range dst {
+						dst[i] = float32(math.NaN())
+					}
+					cp.PackB(dst, p0, kb, j0, nb, nr)
+					for i, v := range dst {
+						panel, rem := i/(nr*kb), i%(nr*kb)
+						p, jj := rem/nr, rem%nr
+						j := panel*nr + jj
+						want := float32(0)
+						if j < nb {
+							want = at(p0+p, j0+j)
+						}
+						if math.Float32bits(v) != math.Float32bits(want) {
+							t.Fatalf("%+v trans=%v nr=%d range %v: packed (p=%d, j=%d) = %g, want %g", g, trans, nr, r, p, j, v, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imRef is the whole-matrix col2im that gemmCol2im replaces.
+func col2imRef(img, cols []float32, g geom) {
+	ys, xs := g.ranges()
+	for t := 0; t < g.c*g.b; t++ {
+		ch, bi := t/g.b, t%g.b
+		col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], cols, g.cols(), bi*g.oh*g.ow, ch, g, ys, xs)
+	}
+}
+
+// TestGemmCol2imMatchesWhole checks that the chunked product-and-sum gives
+// one whole GEMM followed by col2im bit for bit, for several GOMAXPROCS.
+func TestGemmCol2imMatchesWhole(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	geoms := []geom{
+		{c: 3, b: 5, h: 8, w: 8, k: 4, s: 2, p: 1},
+		{c: 16, b: 7, h: 4, w: 4, k: 4, s: 1, p: 0}, // from a 1x1 grid
+		{c: 2, b: 3, h: 9, w: 9, k: 5, s: 2, p: 2},
+		{c: 64, b: 9, h: 16, w: 16, k: 4, s: 2, p: 1},
+		{c: 300, b: 4, h: 8, w: 8, k: 4, s: 2, p: 1}, // chunks capped by size
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, g := range geoms {
+		g.oh = (g.h+2*g.p-g.k)/g.s + 1
+		g.ow = (g.w+2*g.p-g.k)/g.s + 1
+		if g.k == 4 && g.s == 1 {
+			g.oh, g.ow = 1, 1
+		}
+		for _, kdim := range []int{1, 37, 300} {
+			a := randSlice(rng, kdim*g.rows(), 1)
+			x := randSlice(rng, kdim*g.cols(), 1)
+			cols := make([]float32, g.rows()*g.cols())
+			kernels.Sgemm(true, false, g.rows(), g.cols(), kdim, 1, a, g.rows(), x, g.cols(), 0, cols, g.cols())
+			want := make([]float32, g.c*g.b*g.h*g.w)
+			col2imRef(want, cols, g)
+			for _, procs := range []int{1, 2, 3} {
+				runtime.GOMAXPROCS(procs)
+				got := make([]float32, len(want))
+				for i := range got {
+					got[i] = float32(math.NaN())
+				}
+				gemmCol2im(got, a, x, g, kdim)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%+v kdim=%d GOMAXPROCS=%d: img[%d] = %g, want %g", g, kdim, procs, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
