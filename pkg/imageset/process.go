@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/disintegration/imaging"
+	"github.com/toongan/toongan/pkg/jpegdec"
 	_ "golang.org/x/image/bmp"  // register BMP
 	_ "golang.org/x/image/webp" // register WebP
 )
@@ -87,8 +88,9 @@ func (o Options) RecordSize() int { return 3 * o.Size * o.Size }
 
 // Scratch holds one worker's reusable buffers.
 type Scratch struct {
-	rgb []byte
-	rs  resizeScratch
+	rgb  []byte
+	rs   resizeScratch
+	jpeg jpegdec.Decoder
 }
 
 func (s *Scratch) rgbBuf(n int) []byte {
@@ -103,6 +105,13 @@ func (s *Scratch) rgbBuf(n int) []byte {
 func Decode(data []byte, opt Options, dst []byte, s *Scratch) error {
 	if len(data) == 0 {
 		return &SkipError{Reason: ReasonEmpty}
+	}
+	// The common JPEGs take jpegdec's fast path, whose output is image/jpeg's
+	// bit for bit; the others, and any error, go the standard way below.
+	if len(data) > 2 && data[0] == 0xff && data[1] == 0xd8 {
+		if img, err := s.jpeg.Decode(data, opt.MaxPixels); err == nil {
+			return FromImage(img, opt, dst, s)
+		}
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
@@ -284,12 +293,7 @@ func ycbcrToRGB(rgb []byte, stride, px, py int, m *image.YCbCr, sx, sy, cw, ch i
 		case image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio422:
 			// Chroma is halved horizontally: pixel x uses chroma (sx+x)/2.
 			c0 := m.COffset(sx, sy+y)
-			off := sx & 1 // whether sx starts on the odd half of a chroma sample
-			for x, yy := range yrow {
-				ci := c0 + (x+off)>>1
-				o := out[3*x : 3*x+3 : 3*x+3]
-				o[0], o[1], o[2] = yccToRGB(yy, m.Cb[ci], m.Cr[ci])
-			}
+			halfChromaRow(out, yrow, m.Cb[c0:], m.Cr[c0:], sx&1)
 		default:
 			for x, yy := range yrow {
 				ci := m.COffset(sx+x, sy+y)
@@ -298,6 +302,45 @@ func ycbcrToRGB(rgb []byte, stride, px, py int, m *image.YCbCr, sx, sy, cw, ch i
 			}
 		}
 	}
+}
+
+// halfChromaRow converts one row of pixels whose chroma is halved
+// horizontally (pixel x uses chroma (x+off)/2) to packed RGB, working out
+// each chroma sample's terms once for its two pixels. The arithmetic is
+// yccToRGB's.
+func halfChromaRow(out, yrow, cb, cr []byte, off int) {
+	x := 0
+	if off == 1 && len(yrow) > 0 {
+		o := out[0:3:3]
+		o[0], o[1], o[2] = yccToRGB(yrow[0], cb[0], cr[0])
+		cb, cr, x = cb[1:], cr[1:], 1
+	}
+	for i := 0; x+1 < len(yrow); i, x = i+1, x+2 {
+		cb1, cr1 := int32(cb[i])-128, int32(cr[i])-128
+		rc, gc, bc := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
+		o := out[3*x : 3*x+6 : 3*x+6]
+		o[0], o[1], o[2] = addChroma(yrow[x], rc, gc, bc)
+		o[3], o[4], o[5] = addChroma(yrow[x+1], rc, gc, bc)
+	}
+	if x < len(yrow) {
+		i := (x - off) >> 1
+		o := out[3*x : 3*x+3 : 3*x+3]
+		o[0], o[1], o[2] = yccToRGB(yrow[x], cb[i], cr[i])
+	}
+}
+
+// addChroma is the second half of yccToRGB: luma plus the chroma terms.
+func addChroma(y uint8, rc, gc, bc int32) (uint8, uint8, uint8) {
+	yy1 := int32(y) * 0x10101
+	return clamp16(yy1 + rc), clamp16(yy1 + gc), clamp16(yy1 + bc)
+}
+
+// clamp16 is yccToRGB's rounding: v>>16 clamped to [0, 255].
+func clamp16(v int32) uint8 {
+	if uint32(v)&0xff000000 == 0 {
+		return uint8(v >> 16)
+	}
+	return uint8(^(v >> 31))
 }
 
 // yccToRGB is color.YCbCrToRGB, inlinable.
