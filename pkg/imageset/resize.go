@@ -128,6 +128,8 @@ type resizeScratch struct {
 	tmp    []byte  // s rows of d pixels after the horizontal pass
 	packed []int64 // tmp with byte pairs packed into lanes
 	acc    []int64 // one output row, lanes packed
+	srcT   []byte  // resizeVector: the source transposed
+	colT   []byte  // resizeVector: the horizontal pass's output, transposed
 }
 
 func grow64(b []int64, n int) []int64 {
@@ -155,9 +157,71 @@ func resizeRGB(dst, src []byte, s, d int, rs *resizeScratch) {
 		return
 	}
 	wt := lanczosWeights(s, d)
+	if hasVectorResize && 3*d >= 8 {
+		resizeVector(dst, src, s, d, wt, rs)
+		return
+	}
 	rs.tmp = growBytes(rs.tmp, 3*d*s)
 	resizeRows(rs.tmp, src, s, d, wt, rs)
 	resizeColumns(dst, rs.tmp, s, d, wt, rs)
+}
+
+// resizeVector is resizeRGB with both passes done as vertical passes
+// (vpass, eight or more lanes at a time): the horizontal pass runs down
+// the columns of the transposed source (each output column of the
+// intermediate is a weighted sum of whole source columns), the result is
+// transposed back and the vertical pass runs on its rows. The sums are the
+// same exact integers as in resizeRows and resizeColumns, so the output is
+// the same bytes.
+func resizeVector(dst, src []byte, s, d int, wt *weightTable, rs *resizeScratch) {
+	n, col := wt.n, 3*s
+	rs.srcT = growBytes(rs.srcT, s*col)
+	transposeRGB(rs.srcT, src, s, s) // row u: source column u, pixels top to bottom
+	rs.colT = growBytes(rs.colT, d*col)
+	for x := 0; x < d; x++ {
+		st := wt.start[x]
+		vpass(rs.colT[x*col:(x+1)*col], rs.srcT[st*col:], col, wt.w[x*n:(x+1)*n])
+	}
+	rs.tmp = growBytes(rs.tmp, 3*d*s)
+	transposeRGB(rs.tmp, rs.colT, d, s) // s rows of d pixels, as resizeRows leaves them
+	row := 3 * d
+	for y := 0; y < d; y++ {
+		st := wt.start[y]
+		vpass(dst[y*row:(y+1)*row], rs.tmp[st*row:], row, wt.w[y*n:(y+1)*n])
+	}
+}
+
+// vpassGo is the portable vertical pass: dst[i] = clampShift(sum over
+// k < len(w) of w[k]*src[k*stride+i]) for i < len(dst).
+func vpassGo(dst, src []byte, stride int, w []int32) {
+	for i := range dst {
+		var acc int32
+		for k, wk := range w {
+			acc += wk * int32(src[k*stride+i])
+		}
+		dst[i] = clampShift(acc)
+	}
+}
+
+// transposeRGB transposes the rows x cols image of packed RGB pixels src
+// into dst (cols rows of rows pixels), in 8x8 tiles.
+func transposeRGB(dst, src []byte, rows, cols int) {
+	_ = src[3*rows*cols-1]
+	_ = dst[3*rows*cols-1]
+	for r0 := 0; r0 < rows; r0 += 8 {
+		r1 := min(r0+8, rows)
+		for c0 := 0; c0 < cols; c0 += 8 {
+			c1 := min(c0+8, cols)
+			for r := r0; r < r1; r++ {
+				in := src[3*(r*cols+c0) : 3*(r*cols+c1)]
+				for c := c0; c < c1; c++ {
+					p := in[3*(c-c0) : 3*(c-c0)+3 : 3*(c-c0)+3]
+					o := dst[3*(c*rows+r) : 3*(c*rows+r)+3 : 3*(c*rows+r)+3]
+					o[0], o[1], o[2] = p[0], p[1], p[2]
+				}
+			}
+		}
+	}
 }
 
 // resizeRows is the horizontal pass, two source rows at a time (row y in
