@@ -207,40 +207,58 @@ func FromImage(img image.Image, opt Options, dst []byte, s *Scratch) error {
 	}
 	cw, ch := min(w, sq), min(h, sq) // copied extent
 	target := dst[:opt.RecordSize()]
-	// When no resize is needed, write the square straight into dst.
+	// When no resize is needed, write the square straight into dst. A
+	// YCbCr square (a JPEG's) bound for the vector resize is written
+	// transposed, as its first pass reads it.
+	_, isYCC := img.(*image.YCbCr)
+	transposed := sq != opt.Size && isYCC && hasVectorResize && 3*opt.Size >= 8
 	var rgb []byte
-	if sq == opt.Size {
+	stride, ps := 3*sq, 3 // bytes from one row, and one pixel, to the next
+	switch {
+	case sq == opt.Size:
 		rgb = target
-	} else {
+	case transposed:
+		s.rs.srcT = growBytes(s.rs.srcT, 3*sq*sq)
+		rgb, stride, ps = s.rs.srcT, 3, 3*sq
+	default:
 		rgb = s.rgbBuf(3 * sq * sq)
 	}
 	if px != 0 || py != 0 || cw != sq || ch != sq {
 		fillRGB(rgb, opt.Background)
 	}
-	sx, sy := b.Min.X+x0, b.Min.Y+y0
+	toRGB(rgb, stride, ps, px, py, img, b.Min.X+x0, b.Min.Y+y0, cw, ch, opt.Background)
+	switch {
+	case transposed:
+		resizeFromT(target, rgb, sq, opt.Size, lanczosWeights(sq, opt.Size), &s.rs)
+	case sq != opt.Size:
+		resizeRGB(target, rgb, sq, opt.Size, &s.rs)
+	}
+	return nil
+}
+
+// toRGB writes the cw x ch region of img at (sx, sy) as RGB into rgb at
+// (px, py), compositing alpha on bg. Pixel (x, y) goes to rgb[stride*y +
+// ps*x]; only YCbCr images may be written with ps != 3 (transposed).
+func toRGB(rgb []byte, stride, ps, px, py int, img image.Image, sx, sy, cw, ch int, bg color.NRGBA) {
 	switch m := img.(type) {
 	case *image.YCbCr:
-		ycbcrToRGB(rgb, 3*sq, px, py, m, sx, sy, cw, ch)
+		ycbcrToRGB(rgb, stride, ps, px, py, m, sx, sy, cw, ch)
 	case *image.Gray:
 		for y := 0; y < ch; y++ {
 			in := m.Pix[m.PixOffset(sx, sy+y):][:cw]
-			out := rgb[3*(sq*(py+y)+px):][:3*cw]
+			out := rgb[stride*(py+y)+3*px:][:3*cw]
 			for x, v := range in {
 				out[3*x], out[3*x+1], out[3*x+2] = v, v, v
 			}
 		}
 	case *image.NRGBA:
-		nrgbaToRGB(rgb, 3*sq, px, py, m, sx, sy, cw, ch, opt.Background)
+		nrgbaToRGB(rgb, stride, px, py, m, sx, sy, cw, ch, bg)
 	default:
 		// Paletted, CMYK, 16-bit, RGBA, NYCbCrA and anything else: let
 		// imaging convert the region to NRGBA (un-premultiplied, 8-bit).
 		sub := imaging.Crop(img, image.Rect(sx, sy, sx+cw, sy+ch))
-		nrgbaToRGB(rgb, 3*sq, px, py, sub, 0, 0, cw, ch, opt.Background)
+		nrgbaToRGB(rgb, stride, px, py, sub, 0, 0, cw, ch, bg)
 	}
-	if sq != opt.Size {
-		resizeRGB(target, rgb, sq, opt.Size, &s.rs)
-	}
-	return nil
 }
 
 func fillRGB(rgb []byte, c color.NRGBA) {
@@ -275,29 +293,33 @@ func nrgbaToRGB(rgb []byte, stride, px, py int, m *image.NRGBA, sx, sy, cw, ch i
 	}
 }
 
-// ycbcrToRGB converts the cw x ch region of m at (sx, sy) to packed RGB in rgb
-// at (px, py), with the same arithmetic as color.YCbCrToRGB.
-func ycbcrToRGB(rgb []byte, stride, px, py int, m *image.YCbCr, sx, sy, cw, ch int) {
+// ycbcrToRGB converts the cw x ch region of m at (sx, sy) to RGB in rgb at
+// (px, py), with the same arithmetic as color.YCbCrToRGB: pixel (x, y) goes
+// to rgb[stride*y + ps*x].
+func ycbcrToRGB(rgb []byte, stride, ps, px, py int, m *image.YCbCr, sx, sy, cw, ch int) {
+	if cw <= 0 {
+		return
+	}
 	for y := 0; y < ch; y++ {
 		yi := m.YOffset(sx, sy+y)
 		yrow := m.Y[yi : yi+cw]
-		out := rgb[stride*(py+y)+3*px:][:3*cw]
+		out := rgb[stride*(py+y)+ps*px:][:ps*(cw-1)+3]
 		switch m.SubsampleRatio {
 		case image.YCbCrSubsampleRatio444:
 			ci := m.COffset(sx, sy+y)
 			cbrow, crrow := m.Cb[ci:ci+cw], m.Cr[ci:ci+cw]
 			for x, yy := range yrow {
-				o := out[3*x : 3*x+3 : 3*x+3]
+				o := out[ps*x : ps*x+3 : ps*x+3]
 				o[0], o[1], o[2] = yccToRGB(yy, cbrow[x], crrow[x])
 			}
 		case image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio422:
 			// Chroma is halved horizontally: pixel x uses chroma (sx+x)/2.
 			c0 := m.COffset(sx, sy+y)
-			halfChromaRow(out, yrow, m.Cb[c0:], m.Cr[c0:], sx&1)
+			halfChromaRow(out, yrow, m.Cb[c0:], m.Cr[c0:], sx&1, ps)
 		default:
 			for x, yy := range yrow {
 				ci := m.COffset(sx+x, sy+y)
-				o := out[3*x : 3*x+3 : 3*x+3]
+				o := out[ps*x : ps*x+3 : ps*x+3]
 				o[0], o[1], o[2] = yccToRGB(yy, m.Cb[ci], m.Cr[ci])
 			}
 		}
@@ -305,10 +327,10 @@ func ycbcrToRGB(rgb []byte, stride, px, py int, m *image.YCbCr, sx, sy, cw, ch i
 }
 
 // halfChromaRow converts one row of pixels whose chroma is halved
-// horizontally (pixel x uses chroma (x+off)/2) to packed RGB, working out
-// each chroma sample's terms once for its two pixels. The arithmetic is
-// yccToRGB's.
-func halfChromaRow(out, yrow, cb, cr []byte, off int) {
+// horizontally (pixel x uses chroma (x+off)/2) to RGB at out[ps*x:],
+// working out each chroma sample's terms once for its two pixels. The
+// arithmetic is yccToRGB's.
+func halfChromaRow(out, yrow, cb, cr []byte, off, ps int) {
 	x := 0
 	if off == 1 && len(yrow) > 0 {
 		o := out[0:3:3]
@@ -318,13 +340,14 @@ func halfChromaRow(out, yrow, cb, cr []byte, off int) {
 	for i := 0; x+1 < len(yrow); i, x = i+1, x+2 {
 		cb1, cr1 := int32(cb[i])-128, int32(cr[i])-128
 		rc, gc, bc := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
-		o := out[3*x : 3*x+6 : 3*x+6]
+		o := out[ps*x : ps*x+3 : ps*x+3]
 		o[0], o[1], o[2] = addChroma(yrow[x], rc, gc, bc)
-		o[3], o[4], o[5] = addChroma(yrow[x+1], rc, gc, bc)
+		o = out[ps*(x+1) : ps*(x+1)+3 : ps*(x+1)+3]
+		o[0], o[1], o[2] = addChroma(yrow[x+1], rc, gc, bc)
 	}
 	if x < len(yrow) {
 		i := (x - off) >> 1
-		o := out[3*x : 3*x+3 : 3*x+3]
+		o := out[ps*x : ps*x+3 : ps*x+3]
 		o[0], o[1], o[2] = yccToRGB(yrow[x], cb[i], cr[i])
 	}
 }

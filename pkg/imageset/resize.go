@@ -174,13 +174,19 @@ func resizeRGB(dst, src []byte, s, d int, rs *resizeScratch) {
 // same exact integers as in resizeRows and resizeColumns, so the output is
 // the same bytes.
 func resizeVector(dst, src []byte, s, d int, wt *weightTable, rs *resizeScratch) {
-	n, col := wt.n, 3*s
-	rs.srcT = growBytes(rs.srcT, s*col)
+	rs.srcT = growBytes(rs.srcT, 3*s*s)
 	transposeRGB(rs.srcT, src, s, s) // row u: source column u, pixels top to bottom
+	resizeFromT(dst, rs.srcT, s, d, wt, rs)
+}
+
+// resizeFromT is resizeVector on the transposed source srcT (which must not
+// be rs.colT or rs.tmp).
+func resizeFromT(dst, srcT []byte, s, d int, wt *weightTable, rs *resizeScratch) {
+	n, col := wt.n, 3*s
 	rs.colT = growBytes(rs.colT, d*col)
 	for x := 0; x < d; x++ {
 		st := wt.start[x]
-		vpass(rs.colT[x*col:(x+1)*col], rs.srcT[st*col:], col, wt.w[x*n:(x+1)*n])
+		vpass(rs.colT[x*col:(x+1)*col], srcT[st*col:], col, wt.w[x*n:(x+1)*n])
 	}
 	rs.tmp = growBytes(rs.tmp, 3*d*s)
 	transposeRGB(rs.tmp, rs.colT, d, s) // s rows of d pixels, as resizeRows leaves them
