@@ -275,3 +275,63 @@ func BenchmarkDecode96(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 	})
 }
+
+// readFaces returns the first n files of the shared archive (nil when it
+// is absent).
+func readFaces(tb testing.TB, n int) [][]byte {
+	f, err := os.Open(sharedArchive)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	var out [][]byte
+	for len(out) < n {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+// BenchmarkDecodeFaces decodes the first 500 shared faces with jpegdec and
+// with image/jpeg.
+func BenchmarkDecodeFaces(b *testing.B) {
+	faces := readFaces(b, 500)
+	if faces == nil {
+		b.Skip("shared archive absent")
+	}
+	b.Run("jpegdec", func(b *testing.B) {
+		var d Decoder
+		for i := 0; i < b.N; i++ {
+			if _, err := d.Decode(faces[i%len(faces)], 1<<20); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+	})
+	b.Run("image-jpeg", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := jpeg.Decode(bytes.NewReader(faces[i%len(faces)])); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+	})
+}
