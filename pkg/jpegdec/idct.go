@@ -48,10 +48,8 @@ func idctRow(x []int32) {
 	x3 := x[6]
 	x4 := x[7]
 
-	// Run FDCT backward.
-	// Independent operations have been reordered somewhat
-	// to make precision tracking easier.
-	//
+	// Run FDCT backward (independent operations reordered to make
+	// precision tracking easier).
 	// Note that “x0, x1 = x0+x1, x0-x1” is now a reverse butterfly
 	// and carries with it an implicit divide by two: the extra bit
 	// is added to the precision, not the value size.
