@@ -93,6 +93,11 @@ func idctBlock(b *[blockSize]int32, rowAny, rowAC uint8, dst []byte, stride int)
 		}
 		return
 	}
+	if hasIDCTAVX2 {
+		idctAVX2(b, &dst[0], stride)
+		clear(b[:])
+		return
+	}
 	for y := 0; y < 8; y++ {
 		bit := uint8(1) << y
 		switch {
