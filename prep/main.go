@@ -37,7 +37,8 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "crop", Value: imageset.CropCenter, Usage: "center: crop the centred square; none: pad to a square with --background", EnvVars: env("crop")},
 		&cli.StringFlag{Name: "background", Value: "white", Usage: "colour under transparent pixels and padding: white, black, gray, #rrggbb or r,g,b", EnvVars: env("background")},
 		&cli.IntFlag{Name: "builtin", Usage: fmt.Sprintf("render `N` built-in cartoon faces instead of reading INPUT (at most %d)", imageset.MaxBuiltin), EnvVars: env("builtin")},
-		&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable, corrupt or unsupported file instead of skipping it", EnvVars: env("strict")},
+		&cli.BoolFlag{Name: "no-labels", Usage: "with --builtin: do not record each face's attributes (labels)", EnvVars: env("no-labels")},
+		&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable, corrupt or unsupported file (or label problem) instead of skipping it", EnvVars: env("strict")},
 		&cli.Float64Flag{Name: "max-pixels", Value: imageset.DefaultMaxPixels, Usage: fmt.Sprintf("refuse images with more pixels than this (decompression bombs), checked before decoding; 1..%g", float64(imageset.MaxMaxPixels)), EnvVars: env("max-pixels")},
 		&cli.IntFlag{Name: "shard-size", Value: imageset.DefaultShardSize, Usage: fmt.Sprintf("images per shard file, 1..%d", shard.MaxCount), EnvVars: env("shard-size")},
 		&cli.IntFlag{Name: "workers", Usage: fmt.Sprintf("decoding goroutines (0: all cores; at most %d)", imageset.MaxWorkers), EnvVars: env("workers")},
@@ -71,20 +72,9 @@ func run(c *cli.Context) error {
 	case builtin == 0 && input == "":
 		return cliapp.UsageErrorf("no INPUT folder or archive given (or use --builtin N)")
 	}
-	bg, err := imgutil.ParseColor(c.String("background"))
+	opt, err := imageOptions(c)
 	if err != nil {
-		return cliapp.UsageErrorf("--background: %v", err)
-	}
-	if bg.A != 255 {
-		return cliapp.UsageErrorf("--background %q: must be opaque", c.String("background"))
-	}
-	maxPix := c.Float64("max-pixels")
-	if !(maxPix >= 1 && maxPix <= imageset.MaxMaxPixels) {
-		return cliapp.UsageErrorf("--max-pixels %g out of range 1..%g", maxPix, float64(imageset.MaxMaxPixels))
-	}
-	opt := imageset.Options{Size: c.Int("size"), Crop: c.String("crop"), Background: bg, MaxPixels: int64(maxPix)}
-	if err := opt.Validate(); err != nil {
-		return cliapp.UsageErrorf("--%v", err)
+		return err
 	}
 	holdout := c.Float64("holdout")
 	if !(holdout >= 0 && holdout <= 0.5) {
@@ -98,14 +88,24 @@ func run(c *cli.Context) error {
 	}
 	quiet := c.Bool("quiet")
 	stderr := c.App.ErrWriter
+	labels, err := labeling(c, builtin)
+	if err != nil {
+		return err
+	}
+	labelSource := ""
+	if labels != nil {
+		labelSource = labels.Source
+	}
 	cfg := imageset.Config{
-		Input: input, Builtin: builtin, Out: c.String("out"), Options: opt,
+		Labels: labels,
+		Input:  input, Builtin: builtin, Out: c.String("out"), Options: opt,
 		Holdout: holdout, Seed: c.Uint64("seed"), Strict: c.Bool("strict"),
 		ShardSize: c.Int("shard-size"), Workers: c.Int("workers"),
 		Params: map[string]any{
 			"size": opt.Size, "crop": opt.Crop, "background": c.String("background"),
 			"holdout": holdout, "seed": c.Uint64("seed"), "builtin": builtin,
 			"max_pixels": opt.MaxPixels, "shard_size": c.Int("shard-size"), "strict": c.Bool("strict"),
+			"labels": labelSource,
 		},
 		Warn: stderr,
 		NewProgress: func(total int64) imageset.Progress {
@@ -123,6 +123,44 @@ func run(c *cli.Context) error {
 	}
 	if !quiet {
 		fmt.Fprintln(stderr, "prep: "+sum.Line())
+		if s := imageset.LabelSummary(sum.Manifest); s != "" {
+			fmt.Fprintln(stderr, "prep: "+s)
+		}
 	}
 	return nil
+}
+
+// imageOptions reads the flags of the image conversion.
+func imageOptions(c *cli.Context) (imageset.Options, error) {
+	bg, err := imgutil.ParseColor(c.String("background"))
+	if err != nil {
+		return imageset.Options{}, cliapp.UsageErrorf("--background: %v", err)
+	}
+	if bg.A != 255 {
+		return imageset.Options{}, cliapp.UsageErrorf("--background %q: must be opaque", c.String("background"))
+	}
+	maxPix := c.Float64("max-pixels")
+	if !(maxPix >= 1 && maxPix <= imageset.MaxMaxPixels) {
+		return imageset.Options{}, cliapp.UsageErrorf("--max-pixels %g out of range 1..%g", maxPix, float64(imageset.MaxMaxPixels))
+	}
+	opt := imageset.Options{Size: c.Int("size"), Crop: c.String("crop"), Background: bg, MaxPixels: int64(maxPix)}
+	if err := opt.Validate(); err != nil {
+		return imageset.Options{}, cliapp.UsageErrorf("--%v", err)
+	}
+	return opt, nil
+}
+
+// labeling is where the run's labels come from: the built-in faces'
+// attributes (unless --no-labels), or none.
+func labeling(c *cli.Context, builtin int) (*imageset.Labeling, error) {
+	if c.Bool("no-labels") {
+		if builtin == 0 {
+			return nil, cliapp.UsageErrorf("--no-labels goes with --builtin")
+		}
+		return nil, nil
+	}
+	if builtin > 0 {
+		return imageset.BuiltinLabeling(), nil
+	}
+	return nil, nil
 }

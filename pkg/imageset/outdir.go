@@ -147,7 +147,7 @@ func within(p, dir string) bool {
 // staleShard matches the shard names prep writes (train-NNNNN.shard,
 // holdout-NNNNN.shard): ours even when the manifest no longer lists them.
 func staleShard(name string) bool {
-	for _, p := range []string{"train-*.shard", "holdout-*.shard"} {
+	for _, p := range []string{"train-*.shard", "holdout-*.shard", "train-*.labels", "holdout-*.labels"} {
 		if ok, _ := filepath.Match(p, name); ok {
 			return true
 		}

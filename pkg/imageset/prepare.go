@@ -45,6 +45,8 @@ type Config struct {
 	Strict    bool    // a bad input file is fatal instead of skipped
 	ShardSize int     // records per shard (0: DefaultShardSize)
 	Workers   int     // decoding goroutines (0: GOMAXPROCS)
+	// Labels, when set, labels the images (manifest version 2, label shards).
+	Labels *Labeling
 	// Params are recorded in the manifest as the prep parameters.
 	Params map[string]any
 	// Warn receives one line per skipped file (nil: discarded).
@@ -173,8 +175,11 @@ func Prepare(ctx context.Context, cfg Config) (Summary, error) {
 	}
 	defer prog.Finish()
 
-	b := &builder{cfg: cfg, dir: staging, seen: make(map[[32]byte]struct{}), byReason: map[string]int{}}
+	b := &builder{cfg: cfg, dir: staging, seen: make(map[[32]byte]struct{}), byReason: map[string]int{}, lab: newLabelState(cfg.Labels)}
 	defer b.abort()
+	if err := b.reportReadIssues(); err != nil {
+		return Summary{}, err
+	}
 	if err := runPipeline(ctx, cfg, src, pool, b, prog); err != nil {
 		return Summary{}, err
 	}
@@ -445,6 +450,7 @@ type builder struct {
 	skipped  []shard.Skip
 	byReason map[string]int
 	splits   [2]splitWriter // train, holdout
+	lab      *labelState    // nil without labels
 }
 
 type splitWriter struct {
@@ -468,6 +474,7 @@ func (b *builder) displayName(name string) string {
 func (b *builder) add(r *result) error {
 	b.counts.Inputs++
 	if r.skip != nil {
+		b.markSeen(r.name)
 		if b.cfg.Strict {
 			return fmt.Errorf("%q: %s (--strict)", b.displayName(r.name), printable(r.skip.Error()))
 		}
@@ -483,15 +490,15 @@ func (b *builder) add(r *result) error {
 	}
 	if _, dup := b.seen[r.digest]; dup {
 		b.counts.Duplicates++
-		return nil
+		return b.labelDuplicate(r)
 	}
 	b.seen[r.digest] = struct{}{}
-	s := &b.splits[0]
+	s, k := &b.splits[0], 0
 	if s.prefix == "" {
 		b.splits[0].prefix, b.splits[1].prefix = "train", "holdout"
 	}
 	if inHoldout(b.cfg.Seed, &r.digest, b.cfg.Holdout) {
-		s = &b.splits[1]
+		s, k = &b.splits[1], 1
 		b.counts.Holdout++
 	} else {
 		b.counts.Train++
@@ -508,6 +515,9 @@ func (b *builder) add(r *result) error {
 		s.shards = append(s.shards, shard.ShardInfo{File: name})
 	}
 	if err := s.w.Append(r.rec); err != nil {
+		return err
+	}
+	if err := b.addLabels(r, k); err != nil {
 		return err
 	}
 	s.count++
@@ -532,7 +542,14 @@ func (b *builder) closeShard(s *splitWriter) error {
 		return fmt.Errorf("shard: %w", err)
 	}
 	info.Bytes = st.Size()
-	return nil
+	return b.closeLabels(b.splitIndex(s), info)
+}
+
+func (b *builder) splitIndex(s *splitWriter) int {
+	if s == &b.splits[1] {
+		return 1
+	}
+	return 0
 }
 
 func (b *builder) abort() {
@@ -559,6 +576,10 @@ func (b *builder) finish(source string) (*shard.Manifest, error) {
 	if b.counts.Train == 0 {
 		return nil, fmt.Errorf("input %q: all %d images fell in the holdout split; lower --holdout", source, b.counts.Kept)
 	}
+	labels, err := b.finishLabels()
+	if err != nil {
+		return nil, err
+	}
 	sz := b.cfg.Options.Size
 	skipped := b.skipped
 	if skipped == nil {
@@ -574,6 +595,10 @@ func (b *builder) finish(source string) (*shard.Manifest, error) {
 		Skipped:         skipped,
 		SkippedByReason: b.byReason,
 		ContentHash:     shard.ContentHash(b.splits[0].digests, b.splits[1].digests),
+	}
+	if labels != nil {
+		m.Version, m.Labels = shard.ManifestVersionLabels, labels
+		m.ContentHash = shard.ContentHashLabels(labels.Attributes, append(b.lab.all[0], b.lab.all[1]...), b.splits[0].digests, b.splits[1].digests)
 	}
 	if err := shard.WriteManifest(b.dir, m); err != nil {
 		return nil, err

@@ -19,6 +19,17 @@ type Source interface {
 	Read(i int, dst []byte) error
 }
 
+// LabelSource is a Source whose images carry labels, such as the
+// shard.Set of a labelled dataset.
+type LabelSource interface {
+	Source
+	// Attrs is the number of label bytes per image (0: no labels).
+	Attrs() int
+	// Labels returns image i's Attrs() label bytes (0: unknown; k: the
+	// attribute's value k-1 in the manifest's vocabulary).
+	Labels(i int) []byte
+}
+
 // Perm is epoch's visiting order of n images for seed: a Fisher-Yates
 // shuffle driven by a PCG seeded with (seed, epoch). It is specified here,
 // not by the standard library, so the order never changes between Go versions.
@@ -64,6 +75,7 @@ type Loader struct {
 	lut          [256]float32
 	recordBytes  int
 	sampleFloats int
+	attrs        int // label bytes per image delivered (0: no labels)
 }
 
 // New makes a loader of batch-image batches of h x w x c images from src.
@@ -85,6 +97,22 @@ func New(src Source, h, w, c, batch int, seed uint64) (*Loader, error) {
 	return l, nil
 }
 
+// WithLabels makes the loader deliver each batch's labels with its images
+// (Batch.Labels). It is an error when the source has no labels. Without
+// it the loader never touches labels.
+func (l *Loader) WithLabels() error {
+	ls, ok := l.src.(LabelSource)
+	if !ok || ls.Attrs() <= 0 {
+		return errors.New("loader: the dataset has no labels (prep --builtin, or prep --labels FILE.csv, records them)")
+	}
+	l.attrs = ls.Attrs()
+	return nil
+}
+
+// Attrs is the number of label bytes per image in Batch.Labels (0 unless
+// WithLabels was called).
+func (l *Loader) Attrs() int { return l.attrs }
+
 // BatchesPerEpoch is the number of full batches per epoch (the remainder of
 // Len()/batch images is skipped each epoch, a different set every epoch).
 func (l *Loader) BatchesPerEpoch() int { return l.perEpoch }
@@ -103,12 +131,19 @@ func (l *Loader) Valid(p Pos) bool { return p.Epoch >= 0 && p.Batch >= 0 && p.Ba
 
 // Fill writes the batch at p into dst (batch*c*h*w floats, NCHW in [-1, 1]),
 // using perm (Perm for p.Epoch) and rec (a record buffer) as scratch.
-func (l *Loader) fill(dst []float32, perm []int, p Pos, rec []byte) error {
+func (l *Loader) fill(dst []float32, labels []byte, perm []int, p Pos, rec []byte) error {
 	hw := l.h * l.w
 	for k := 0; k < l.batch; k++ {
 		idx := perm[p.Batch*l.batch+k]
 		if err := l.src.Read(idx, rec); err != nil {
 			return fmt.Errorf("read image %d (epoch %d batch %d): %w", idx, p.Epoch, p.Batch, err)
+		}
+		if l.attrs > 0 {
+			lab := l.src.(LabelSource).Labels(idx)
+			if len(lab) != l.attrs {
+				return fmt.Errorf("labels of image %d (epoch %d batch %d): %d bytes, want %d", idx, p.Epoch, p.Batch, len(lab), l.attrs)
+			}
+			copy(labels[k*l.attrs:], lab)
 		}
 		out := dst[k*l.sampleFloats : (k+1)*l.sampleFloats]
 		for ch := 0; ch < l.c; ch++ {
@@ -124,9 +159,12 @@ func (l *Loader) fill(dst []float32, perm []int, p Pos, rec []byte) error {
 // Batch is one delivered batch.
 type Batch struct {
 	Data []float32 // batch images, NCHW float32 in [-1, 1]
-	Pos  Pos       // where this batch is in the stream
-	Next Pos       // the position to resume from once this batch is consumed
-	s    *Stream
+	// Labels holds, after Loader.WithLabels, each image's label bytes
+	// (batch x Attrs, image-major); nil otherwise.
+	Labels []byte
+	Pos    Pos // where this batch is in the stream
+	Next   Pos // the position to resume from once this batch is consumed
+	s      *Stream
 }
 
 // Release hands the batch's buffer back for reuse; Data must not be used after.
@@ -186,7 +224,10 @@ func (l *Loader) Stream(from Pos, prefetch int) (*Stream, error) {
 				perm, permEpoch = Perm(l.seed, p.Epoch, l.src.Len()), p.Epoch
 			}
 			r := result{b: &Batch{Data: buf, Pos: p, Next: l.Next(p), s: s}}
-			if err := l.fill(buf, perm, p, rec); err != nil {
+			if l.attrs > 0 {
+				r.b.Labels = make([]byte, l.batch*l.attrs)
+			}
+			if err := l.fill(buf, r.b.Labels, perm, p, rec); err != nil {
 				r = result{err: err}
 			}
 			select {

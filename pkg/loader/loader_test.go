@@ -225,6 +225,53 @@ func BenchmarkFill64(b *testing.B) {
 	rec := make([]byte, 64*64*3)
 	perm := Perm(0, 0, 256)
 	for b.Loop() {
-		l.fill(dst, perm, Pos{}, rec)
+		l.fill(dst, nil, perm, Pos{}, rec)
+	}
+}
+
+// labelSource is memSource with labels: image i has labels (i, i*3, 255-i).
+type labelSource struct{ memSource }
+
+func (s *labelSource) Attrs() int { return 3 }
+func (s *labelSource) Labels(i int) []byte {
+	return []byte{byte(i), byte(i * 3), byte(255 - i)}
+}
+
+func TestLabels(t *testing.T) {
+	const h, w, c, batch = 2, 2, 3, 4
+	src := &labelSource{memSource{n: 10, h: h, w: w, c: c, failAt: -1}}
+	plain, _ := New(src, h, w, c, batch, 9)
+	l, _ := New(src, h, w, c, batch, 9)
+	if err := l.WithLabels(); err != nil || l.Attrs() != 3 {
+		t.Fatalf("WithLabels: %v, attrs %d", err, l.Attrs())
+	}
+	ps, _ := plain.Stream(Pos{}, 1)
+	defer ps.Close()
+	ls, _ := l.Stream(Pos{}, 1)
+	defer ls.Close()
+	for n := range 5 {
+		pb, err1 := ps.Next()
+		lb, err2 := ls.Next()
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if !slices.Equal(pb.Data, lb.Data) || pb.Labels != nil {
+			t.Fatalf("batch %d: labels change the images, or an unlabelled loader delivers labels", n)
+		}
+		if len(lb.Labels) != batch*3 {
+			t.Fatalf("batch %d: %d label bytes", n, len(lb.Labels))
+		}
+		for k := range batch {
+			img := id(lb.Data[k*c*h*w:], h*w)
+			if got, want := lb.Labels[k*3:(k+1)*3], src.Labels(img); !slices.Equal(got, want) {
+				t.Errorf("batch %d image %d (%d): labels %v, want %v", n, k, img, got, want)
+			}
+		}
+		pb.Release()
+		lb.Release()
+	}
+	mem, _ := New(&src.memSource, h, w, c, batch, 9)
+	if err := mem.WithLabels(); err == nil || !strings.Contains(err.Error(), "no labels") {
+		t.Errorf("WithLabels on a source without labels: %v", err)
 	}
 }

@@ -21,8 +21,15 @@ const ManifestName = "manifest.json"
 // ManifestFormat identifies a toongan dataset manifest.
 const ManifestFormat = "toongan-dataset"
 
-// ManifestVersion is the manifest version this package writes and reads.
+// ManifestVersion is the manifest version of a dataset without labels.
+// This package reads it and ManifestVersionLabels, and writes each as
+// suits the dataset, so a dataset without labels is written as before.
 const ManifestVersion = 1
+
+// ManifestVersionLabels is the manifest version of a dataset with labels
+// (Manifest.Labels and a label shard beside each image shard). Builds that
+// predate labels refuse it clearly rather than drop its labels.
+const ManifestVersionLabels = 2
 
 // MaxManifestBytes is the largest manifest.json read (its list of skipped
 // files is what grows: about 200 bytes each).
@@ -32,7 +39,7 @@ const MaxManifestBytes = 64 << 20
 // data/NAME/manifest.json.
 type Manifest struct {
 	Format   string `json:"format"`  // "toongan-dataset"
-	Version  int    `json:"version"` // 1
+	Version  int    `json:"version"` // 1, or 2 with labels
 	Source   string `json:"source"`  // input path, or "builtin:toon"
 	Size     int    `json:"size"`    // images are Size x Size
 	Height   int    `json:"height"`
@@ -55,7 +62,12 @@ type Manifest struct {
 	// 32-byte SHA-256 digests of every record, train records in order then
 	// holdout records in order. It depends on the pixels and the split only
 	// (not on shard sizes), and identifies the data a model was trained on.
+	// A labelled dataset's hash covers its labels too (see ContentHash).
 	ContentHash string `json:"content_hash"`
+
+	// Labels is the label vocabulary and prep's label report; nil for a
+	// dataset without labels (manifest version 1).
+	Labels *Labels `json:"labels,omitempty"`
 
 	dir string // folder the manifest was loaded from
 }
@@ -81,6 +93,8 @@ type ShardInfo struct {
 	File  string `json:"file"`  // base name inside the dataset folder
 	Count int    `json:"count"` // records in it
 	Bytes int64  `json:"bytes"` // file size
+	// Labels is the label shard beside it (labelled datasets only).
+	Labels string `json:"labels,omitempty"`
 }
 
 // Skip is one input that prep did not use.
@@ -180,8 +194,13 @@ func (m *Manifest) Validate() error {
 	if m.Format != ManifestFormat {
 		return fmt.Errorf("format %q, want %q", m.Format, ManifestFormat)
 	}
-	if m.Version != ManifestVersion {
-		return fmt.Errorf("unknown manifest version %d (this build reads %d)", m.Version, ManifestVersion)
+	switch {
+	case m.Version != ManifestVersion && m.Version != ManifestVersionLabels:
+		return fmt.Errorf("unknown manifest version %d (this build reads %d and %d)", m.Version, ManifestVersion, ManifestVersionLabels)
+	case m.Version == ManifestVersion && m.Labels != nil:
+		return fmt.Errorf("manifest version %d has labels (labelled datasets are version %d)", m.Version, ManifestVersionLabels)
+	case m.Version == ManifestVersionLabels && m.Labels == nil:
+		return fmt.Errorf("manifest version %d without labels", m.Version)
 	}
 	if err := checkGeometry(m.Height, m.Width, m.Channels); err != nil {
 		return err
@@ -199,11 +218,14 @@ func (m *Manifest) Validate() error {
 	}{{"train", m.Train, m.Counts.Train}, {"holdout", m.Holdout, m.Counts.Holdout}} {
 		sum := 0
 		for _, sh := range s.split.Shards {
-			if sh.File == "" || sh.File != filepath.Base(sh.File) || strings.HasPrefix(sh.File, ".") || strings.ContainsAny(sh.File, `/\`) {
+			if !plainName(sh.File) {
 				return fmt.Errorf("%s shard name %q is not a plain file name", s.name, sh.File)
 			}
 			if sh.Count < 1 {
 				return fmt.Errorf("%s shard %s has %d records", s.name, sh.File, sh.Count)
+			}
+			if err := m.checkLabelFile(sh); err != nil {
+				return fmt.Errorf("%s shard %s: %w", s.name, sh.File, err)
 			}
 			sum += sh.Count
 		}
@@ -220,7 +242,15 @@ func (m *Manifest) Validate() error {
 	if !strings.HasPrefix(m.ContentHash, "sha256:") || len(m.ContentHash) != len("sha256:")+64 {
 		return fmt.Errorf("content_hash %q is not sha256:<64 hex digits>", m.ContentHash)
 	}
+	if m.Labels != nil {
+		return m.Labels.validate(m.Counts.Train)
+	}
 	return nil
+}
+
+// plainName tells whether name is a plain file name inside the folder.
+func plainName(name string) bool {
+	return name != "" && name == filepath.Base(name) && !strings.HasPrefix(name, ".") && !strings.ContainsAny(name, `/\`)
 }
 
 // WriteManifest validates m and writes it as dir/manifest.json atomically.
@@ -259,11 +289,11 @@ func Recognise(dir string) ([]string, error) {
 		return nil, fmt.Errorf("%q: %w (its %s has no \"format\": %q field)", dir, ErrNotDataset, ManifestName, ManifestFormat)
 	}
 	files := []string{ManifestName}
-	for _, s := range m.Train.Shards {
+	for _, s := range append(m.Train.Shards, m.Holdout.Shards...) {
 		files = append(files, s.File)
-	}
-	for _, s := range m.Holdout.Shards {
-		files = append(files, s.File)
+		if s.Labels != "" {
+			files = append(files, s.Labels)
+		}
 	}
 	return files, nil
 }

@@ -86,6 +86,7 @@ type params struct {
 
 	skin    rgb
 	fantasy bool // fantasy skin tone
+	skinIdx int  // palette entry of skin: naturalSkin, then fantasySkin
 	shape   int
 	faceW   float32 // half width of the face at the temples
 	chinY   float32
@@ -93,6 +94,7 @@ type params struct {
 	hairStyle int
 	fringe    int
 	hair      rgb
+	hairIdx   int     // palette entry of hair: naturalHair, then animeHair
 	fringeY   float32 // lower edge of the fringe
 	strands   int
 	sweep     float32 // fringe sweep direction/amount in [-1, 1]
@@ -101,6 +103,7 @@ type params struct {
 
 	eye     int
 	iris    rgb
+	irisIdx int // entry of irises
 	eyeY    float32
 	eyeSep  float32
 	eyeSize float32
@@ -232,11 +235,13 @@ func (p *params) drawSkin(d dice) {
 	r, f, chance, jit := d.r, d.f, d.chance, d.jit
 	if chance(0.08) {
 		p.fantasy = true
-		p.skin = jit(fantasySkin[r.IntN(len(fantasySkin))], 0.03)
+		p.skinIdx = len(naturalSkin) + r.IntN(len(fantasySkin))
+		p.skin = jit(fantasySkin[p.skinIdx-len(naturalSkin)], 0.03)
 	} else {
 		// Weighted towards the lighter tones, as in anime face crops.
 		i := min(r.IntN(len(naturalSkin)), r.IntN(len(naturalSkin)+3))
-		p.skin = jit(naturalSkin[min(i, len(naturalSkin)-1)], 0.025)
+		p.skinIdx = min(i, len(naturalSkin)-1)
+		p.skin = jit(naturalSkin[p.skinIdx], 0.025)
 	}
 	p.shape = r.IntN(numShapes)
 	p.faceW = f(0.25, 0.29)
@@ -254,9 +259,11 @@ func (p *params) drawHair(d dice) {
 		p.hairStyle = hairBald
 	}
 	if chance(0.35) {
-		p.hair = jit(animeHair[r.IntN(len(animeHair))], 0.04)
+		p.hairIdx = len(naturalHair) + r.IntN(len(animeHair))
+		p.hair = jit(animeHair[p.hairIdx-len(naturalHair)], 0.04)
 	} else {
-		p.hair = jit(naturalHair[r.IntN(len(naturalHair))], 0.03)
+		p.hairIdx = r.IntN(len(naturalHair))
+		p.hair = jit(naturalHair[p.hairIdx], 0.03)
 	}
 	p.fringe = r.IntN(numFringe)
 	switch p.hairStyle {
@@ -279,7 +286,8 @@ func (p *params) drawFeatures(d dice) {
 	if chance(0.35) { // anime eyes are the most common in face crops
 		p.eye = eyeAnime
 	}
-	p.iris = jit(irises[r.IntN(len(irises))], 0.05)
+	p.irisIdx = r.IntN(len(irises))
+	p.iris = jit(irises[p.irisIdx], 0.05)
 	p.eyeY = f(0.565, 0.6)
 	p.eyeSep = p.faceW * f(0.40, 0.47)
 	p.eyeSize = f(0.9, 1.15)
