@@ -539,3 +539,31 @@ func TestLatentCodec(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowClient: a client that never finishes its request header is cut
+// off after the header timeout (no slowloris).
+func TestSlowClient(t *testing.T) {
+	s := openRun(t, 1, Options{})
+	old := timeouts
+	timeouts.header = 200 * time.Millisecond
+	defer func() { timeouts = old }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Serve(ctx, ln)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /api/info HTTP/1.1\r\nHost: 127.0.0.1\r\n") // and never the blank line
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	t0 := time.Now()
+	b, _ := io.ReadAll(c) // returns when the server closes the connection
+	if time.Since(t0) > 5*time.Second || strings.Contains(string(b), "200 OK") {
+		t.Errorf("slow header not cut off: %v, %q", time.Since(t0), b)
+	}
+}

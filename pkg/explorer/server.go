@@ -90,6 +90,10 @@ func (s *Server) Close() {
 // Directions returns the latent directions the sliders move along.
 func (s *Server) Directions() []Direction { return s.dirs }
 
+// timeouts of the HTTP server (a variable for tests): a client that sends
+// its header slowly, a body slowly, or reads slowly is cut off.
+var timeouts = struct{ header, read, write, idle time.Duration }{5 * time.Second, 30 * time.Second, 2 * time.Minute, 2 * time.Minute}
+
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down: it
 // stops accepting, cancels requests still waiting to generate and waits up
 // to 5 s for the others. The HTTP server has read, write and idle timeouts
@@ -97,10 +101,10 @@ func (s *Server) Directions() []Direction { return s.dirs }
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: timeouts.header,
+		ReadTimeout:       timeouts.read,
+		WriteTimeout:      timeouts.write,
+		IdleTimeout:       timeouts.idle,
 		MaxHeaderBytes:    256 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          log.New(s.log, "explorer: ", 0),

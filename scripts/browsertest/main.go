@@ -284,6 +284,13 @@ func (e *env) gridLoads() error {
 	if err := e.page.waitFor("64 faces", `document.getElementById("grid").dataset.loaded === "64"`, 30*time.Second); err != nil {
 		return err
 	}
+	var foreign []string // the page works offline: it loads nothing from elsewhere
+	if err := e.page.eval(`performance.getEntriesByType("resource").map((r) => r.name).filter((n) => !n.startsWith(location.origin + "/"))`, &foreign); err != nil {
+		return err
+	}
+	if len(foreign) > 0 {
+		return fmt.Errorf("the page loaded resources from elsewhere: %q", foreign)
+	}
 	return e.shot("1-grid.png")
 }
 

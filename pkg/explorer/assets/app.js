@@ -96,7 +96,8 @@ function showLatent(z) {
   const v = decodeLatent(z);
   const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
   $("latent").textContent = `z (${v.length} values, |z| = ${norm.toFixed(2)}): [` +
-    v.slice(0, 6).map((x) => x.toFixed(3)).join(", ") + ", \u2026]";
+    v.slice(0, 6).map((x) => x.toFixed(3)).join(", ") + ", \u2026]" +
+    (dirsParam() ? ", moved along the directions below" : "");
 }
 
 // updateFace asks for the open face as the sliders say; while a request is
