@@ -19,6 +19,7 @@ const examples = `  prep --out data/anime /path/to/anime-faces-96.tar.gz
   prep --size 96 --holdout 0.1 --seed 7 --out data/faces ~/Pictures/faces/
   prep --crop none --background "#202020" --out data/icons icons.zip
   prep --builtin 20000 --out data/builtin
+  prep --labels ~/Pictures/faces/labels.csv --out data/faces ~/Pictures/faces/
   prep --strict --max-pixels 10e6 --out data/clean photos.tar`
 
 func main() { cliapp.Main(newApp()) }
@@ -37,6 +38,7 @@ func newApp() *cli.App {
 		&cli.StringFlag{Name: "crop", Value: imageset.CropCenter, Usage: "center: crop the centred square; none: pad to a square with --background", EnvVars: env("crop")},
 		&cli.StringFlag{Name: "background", Value: "white", Usage: "colour under transparent pixels and padding: white, black, gray, #rrggbb or r,g,b", EnvVars: env("background")},
 		&cli.IntFlag{Name: "builtin", Usage: fmt.Sprintf("render `N` built-in cartoon faces instead of reading INPUT (at most %d)", imageset.MaxBuiltin), EnvVars: env("builtin")},
+		&cli.StringFlag{Name: "labels", Usage: "label the images from `FILE.csv`: header file,attr1,attr2,...; a row per image (path in INPUT), a value word per attribute, empty cells unknown", EnvVars: env("labels")},
 		&cli.BoolFlag{Name: "no-labels", Usage: "with --builtin: do not record each face's attributes (labels)", EnvVars: env("no-labels")},
 		&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable, corrupt or unsupported file (or label problem) instead of skipping it", EnvVars: env("strict")},
 		&cli.Float64Flag{Name: "max-pixels", Value: imageset.DefaultMaxPixels, Usage: fmt.Sprintf("refuse images with more pixels than this (decompression bombs), checked before decoding; 1..%g", float64(imageset.MaxMaxPixels)), EnvVars: env("max-pixels")},
@@ -52,7 +54,16 @@ Each image is cropped to its centred square (or padded with --crop none),
 composited on --background, resized with Lanczos-3 to --size and stored as
 8-bit RGB. Exact duplicates are dropped; unreadable files are skipped with a
 warning (or fatal with --strict). The --out folder is replaced as a whole,
-atomically: a crash leaves the previous dataset intact.`,
+atomically: a crash leaves the previous dataset intact.
+
+Labels: --builtin records each face's attributes (hair, hair_style, eyes,
+eye_colour, mouth, face, skin, hat, glasses, blush, ribbon, earring);
+--labels FILE.csv labels INPUT's images from a table with the header row
+file,attr1,attr2,... and one row per image (its path inside INPUT, a value
+word per attribute, empty for unknown). Label problems (images without a
+row, rows without an image, bad or repeated columns, conflicting rows, a
+column with one value or more than 64) are warnings counted in the
+manifest, fatal with --strict.`,
 		examples, flags, run)
 }
 
@@ -151,13 +162,18 @@ func imageOptions(c *cli.Context) (imageset.Options, error) {
 }
 
 // labeling is where the run's labels come from: the built-in faces'
-// attributes (unless --no-labels), or none.
+// attributes (unless --no-labels), a --labels CSV file, or none.
 func labeling(c *cli.Context, builtin int) (*imageset.Labeling, error) {
-	if c.Bool("no-labels") {
-		if builtin == 0 {
-			return nil, cliapp.UsageErrorf("--no-labels goes with --builtin")
-		}
+	file := c.String("labels")
+	switch {
+	case c.Bool("no-labels") && builtin == 0:
+		return nil, cliapp.UsageErrorf("--no-labels goes with --builtin")
+	case c.Bool("no-labels"):
 		return nil, nil
+	case file != "" && builtin > 0:
+		return nil, cliapp.UsageErrorf("--labels is for INPUT's images; the built-in faces carry their own (or --no-labels)")
+	case file != "":
+		return imageset.ReadLabelsCSV(file)
 	}
 	if builtin > 0 {
 		return imageset.BuiltinLabeling(), nil

@@ -112,7 +112,7 @@ func (b *builder) labelsOf(r *result) ([]byte, error) {
 	if ls.l.Builtin {
 		return builtinLabels(b.cfg.Seed, r.idx), nil
 	}
-	row := ls.l.Rows[r.name]
+	row := ls.l.Rows[cleanName(r.name)]
 	if row == nil {
 		err := b.labelIssue(IssueNoRow, r.name, 0, fmt.Sprintf("%q: no row in %s; its labels are unknown", printable(b.displayName(r.name)), ls.l.Source))
 		return make([]byte, ls.attrs), err
@@ -125,7 +125,7 @@ func (b *builder) labelsOf(r *result) ([]byte, error) {
 // row, it could not be read (and is reported as skipped).
 func (b *builder) markSeen(name string) {
 	if b.lab != nil && !b.lab.l.Builtin {
-		if row := b.lab.l.Rows[name]; row != nil {
+		if row := b.lab.l.Rows[cleanName(name)]; row != nil {
 			row.used = true
 		}
 	}
@@ -148,7 +148,7 @@ func (b *builder) labelDuplicate(r *result) error {
 }
 
 func (b *builder) rowLine(name string) int {
-	if row := b.lab.l.Rows[name]; row != nil {
+	if row := b.lab.l.Rows[cleanName(name)]; row != nil {
 		return row.Line
 	}
 	return 0
