@@ -41,6 +41,14 @@ func benchStep(b *testing.B, cfg Config) {
 // ../shared/bench/torch_dcgan_bench.py 64 64 (see bench_step.sh).
 func BenchmarkStepDCGAN64(b *testing.B) { benchStep(b, DefaultConfig(64)) }
 
+// BenchmarkStepDCGAN64Batch256 is BenchmarkStepDCGAN64 at batch 256 (for
+// the peak memory of a large batch: bench_step.sh BATCH256=1).
+func BenchmarkStepDCGAN64Batch256(b *testing.B) {
+	cfg := DefaultConfig(64)
+	cfg.Batch = 256
+	benchStep(b, cfg)
+}
+
 // BenchmarkStepDCGAN32 is the same at 32 px.
 func BenchmarkStepDCGAN32(b *testing.B) { benchStep(b, DefaultConfig(32)) }
 

@@ -26,11 +26,15 @@ type trainGraphs struct {
 // buildTrain builds the training graphs for the model's configuration.
 func (m *Model) buildTrain() (*trainGraphs, error) {
 	t := &trainGraphs{obj: objectiveFor(m.cfg)}
+	// D's graph and G's-loss graph run one after the other and their
+	// results are read at once (updateD, lastDUpdateAndGLoss): they share
+	// their ops' buffers, so D's activations are held once.
+	bufs := &nn.Buffers{}
 	var err error
-	if t.d, err = m.newDGraph(t.obj); err != nil {
+	if t.d, err = m.newDGraph(t.obj, bufs); err != nil {
 		return nil, err
 	}
-	if t.gLoss, err = m.newGLossGraph(t.obj); err != nil {
+	if t.gLoss, err = m.newGLossGraph(t.obj, bufs); err != nil {
 		return nil, err
 	}
 	if t.g, err = m.newGGraph(m.lastDUpdateAndGLoss); err != nil {
@@ -74,7 +78,7 @@ type dGraph struct {
 	aug    *nn.Augment // DiffAugment's draws (nil: none), drawn before each pass
 }
 
-func (m *Model) newDGraph(obj objective) (*dGraph, error) {
+func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
 	dg := &dGraph{}
 	g := gorgonia.NewGraph()
 	bd := bind(g, m.d)
@@ -102,6 +106,7 @@ func (m *Model) newDGraph(obj objective) (*dGraph, error) {
 		dg.acc = append(dg.acc, make([]float32, len(p.data)))
 	}
 	outs := append(gorgonia.Nodes{dg.loss, dg.logits}, dg.grads...)
+	bufs.Share(g.AllNodes())
 	if dg.vm, err = machine(g, append(gorgonia.Nodes{x, label}, ps...), outs); err != nil {
 		return nil, err
 	}
@@ -118,7 +123,7 @@ type gLossGraph struct {
 	aug      *nn.Augment // DiffAugment's draws (nil: none), drawn before each pass
 }
 
-func (m *Model) newGLossGraph(obj objective) (*gLossGraph, error) {
+func (m *Model) newGLossGraph(obj objective, bufs *nn.Buffers) (*gLossGraph, error) {
 	lg := &gLossGraph{}
 	g := gorgonia.NewGraph()
 	bd := bind(g, m.d)
@@ -141,6 +146,7 @@ func (m *Model) newGLossGraph(obj objective) (*gLossGraph, error) {
 		return nil, fmt.Errorf("gan: G loss gradient: %w", err)
 	}
 	lg.gradFake = gs[0]
+	bufs.Share(g.AllNodes())
 	if lg.vm, err = machine(g, append(gorgonia.Nodes{lg.fake}, bd.params()...), gorgonia.Nodes{lg.loss, lg.gradFake}); err != nil {
 		return nil, err
 	}

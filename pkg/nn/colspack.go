@@ -145,14 +145,24 @@ func (cp *colsPacker) row(dst []float32, ri rowInfo, segs []seg) {
 		}
 		v := d[a-sg.x : e-sg.x]
 		src := img[ri.base+sg.base+a:]
-		if len(v) >= 32 {
+		if len(v) >= 64 {
 			copy(v, src)
 			continue
 		}
-		src = src[:len(v)]
-		for t := range v {
-			v[t] = src[t]
-		}
+		copyShort(v, src[:len(v)])
+	}
+}
+
+// copyShort copies a short run in 16-byte pieces (the compiler copies
+// [4]float32 inline, larger arrays and copy() through a call to memmove,
+// which costs more than a short run).
+func copyShort(v, src []float32) {
+	t := 0
+	for ; t+4 <= len(v); t += 4 {
+		*(*[4]float32)(v[t:]) = *(*[4]float32)(src[t:])
+	}
+	for ; t < len(v); t++ {
+		v[t] = src[t]
 	}
 }
 

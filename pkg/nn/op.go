@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -264,4 +265,41 @@ func grow(buf []float32, n int) []float32 {
 		return make([]float32, n)
 	}
 	return buf[:n]
+}
+
+// Buffers lets the ops of several graphs share their output buffers, for
+// graphs that never run at the same time and whose values are not needed
+// once another of them has run (the training step's discriminator graph
+// and G's-loss graph: each is run and its results read before the other
+// runs). Within one graph every op keeps a buffer of its own.
+type Buffers struct {
+	mu   sync.Mutex
+	bufs map[string][]*tensor.Dense
+}
+
+// Share gives the nn ops among nodes (one graph's) output buffers from b:
+// the k-th op of a given output shape gets the k-th buffer of that shape,
+// the same one the k-th op of that shape in every other graph shared
+// through b gets.
+func (b *Buffers) Share(nodes gorgonia.Nodes) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bufs == nil {
+		b.bufs = map[string][]*tensor.Dense{}
+	}
+	counts := map[string]int{}
+	for _, n := range nodes {
+		o, ok := n.Op().(*op)
+		if !ok || o.outDims == 0 {
+			continue
+		}
+		s := n.Shape()
+		key := fmt.Sprint([]int(s))
+		k := counts[key]
+		counts[key]++
+		for len(b.bufs[key]) <= k {
+			b.bufs[key] = append(b.bufs[key], tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s.Clone()...)))
+		}
+		o.out = b.bufs[key][k]
+	}
 }
