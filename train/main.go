@@ -47,6 +47,7 @@ const examples = `
   train --data data/anime --out runs/anime --minutes 60 --batch 64 --kernel 5
   train --data data/anime --out runs/anime --resume --epochs 40
   train --data data/builtin --out runs/mlp --arch mlp --steps 2000 --lr 1e-4
+  train --data data/builtin --out runs/cond --cond all --minutes 30     # draw what is asked: sample --attr hair=red
   TOONGAN_TRAIN_BATCH=32 train --data data/builtin --out runs/b32`
 
 func main() {
@@ -94,6 +95,8 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "spectral-norm", Usage: "SNGAN discriminator: spectrally normalised convolutions, no BatchNorm (default: the recipe's)", EnvVars: ev("spectral-norm")},
 		&cli.BoolFlag{Name: "mbstd", Usage: "minibatch standard-deviation feature before D's last layer (default: the recipe's)", EnvVars: ev("mbstd")},
 		&cli.StringFlag{Name: "ema-bn", Usage: "where the EMA generator's BatchNorm statistics come from: `MODE` copy (G's), ema (averaged like the weights) or standing (measured on the EMA generator) (default: the recipe's)", EnvVars: ev("ema-bn")},
+		&cli.StringFlag{Name: "cond", Usage: "conditional training on the dataset's labels: `LIST` of attributes (e.g. hair,glasses) or all; sample --attr then draws what is asked (kept by --resume)", EnvVars: ev("cond")},
+		&cli.IntFlag{Name: "cond-dim", Usage: fmt.Sprintf("with --cond: size of each attribute's embedding in the generator's input, 1..%d (default %d)", gan.MaxCondDim, gan.DefaultCondDim), EnvVars: ev("cond-dim")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end; default: 32,000 images' worth, 500 steps at batch 64); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
@@ -129,6 +132,7 @@ func action(c *cli.Context) error {
 		Config: cfg, Explicit: explicit, Resume: c.Bool("resume"), Force: c.Bool("force"),
 		SaveEvery: everyImages(c, "save-every", cfg.Batch), Keep: c.Int("keep"), SampleEvery: everyImages(c, "sample-every", cfg.Batch),
 		LogEvery: c.Int("log-every"), Quiet: c.Bool("quiet"),
+		Cond: condList(c.String("cond")), CondDim: c.Int("cond-dim"),
 	}
 	if err := checkFlags(c, opts); err != nil {
 		return err
@@ -161,10 +165,30 @@ func checkFlags(c *cli.Context, o trainer.Options) error {
 			return cliapp.UsageErrorf("--%s %v out of range 0..%g", b.flag, b.v, b.max)
 		}
 	}
+	if c.IsSet("cond") && len(o.Cond) == 0 {
+		return cliapp.UsageErrorf("--cond: want a list of attributes (e.g. hair,glasses) or all")
+	}
+	if err := trainer.CheckCondNames(o.Cond); err != nil {
+		return cliapp.UsageErrorf("--cond: %v", err)
+	}
+	if c.IsSet("cond-dim") && (o.CondDim < 1 || o.CondDim > gan.MaxCondDim || len(o.Cond) == 0 || o.Resume) {
+		return cliapp.UsageErrorf("--cond-dim %d: want 1..%d, with --cond on a new run", o.CondDim, gan.MaxCondDim)
+	}
 	if o.Force && !o.Resume {
 		return cliapp.UsageErrorf("--force only applies with --resume")
 	}
 	return nil
+}
+
+// condList splits --cond's comma-separated list.
+func condList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // explain adds the command-line hints to the trainer's errors.

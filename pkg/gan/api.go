@@ -43,6 +43,11 @@ type Config struct {
 	// MBStd adds a minibatch standard-deviation feature map before D's last
 	// convolution.
 	MBStd bool `json:"mbstd,omitempty"`
+
+	// Cond makes the model conditional (cond.go): the attributes it draws
+	// on request, with their values and training frequencies. nil for an
+	// unconditional model (a pointer keeps Config comparable).
+	Cond *CondSpec `json:"cond,omitempty"`
 }
 
 // Losses (Config.Loss).

@@ -18,6 +18,7 @@ const (
 	kTanh                    // no parameters
 	kLinear                  // fully connected: weight [out, in], bias [out]
 	kMBStd                   // minibatch standard deviation: one more channel, no parameters
+	kEmbed                   // conditioning table "cond.embed" [in rows, out dims] (cond.go); skipped by forward
 )
 
 // layer is one module of a PyTorch nn.Sequential called "main": its index in
@@ -65,7 +66,7 @@ func buildArch(cfg Config) arch {
 	if cfg.Arch == "mlp" {
 		return mlpArch(cfg)
 	}
-	return dcganArch(cfg)
+	return condLayers(cfg, dcganArch(cfg))
 }
 
 // dcganArch follows pytorch/examples/dcgan: G is ConvT(nz, ngf*2^(L-1),
@@ -87,7 +88,7 @@ func dcganArch(cfg Config) arch {
 		idx++
 	}
 	ch := cfg.NGF << (L - 1)
-	add(&a.g, layer{kind: kConvT, in: cfg.NZ, out: ch, k: b, stride: 1})
+	add(&a.g, layer{kind: kConvT, in: cfg.NZ + cfg.condInputs(), out: ch, k: b, stride: 1})
 	add(&a.g, layer{kind: kBN, out: ch})
 	add(&a.g, layer{kind: kReLU})
 	for i := 1; i < L; i++ {
@@ -186,6 +187,8 @@ func (l layer) specs() []paramSpec {
 			{name: p + ".weight", shape: []int{l.out, l.in}},
 			{name: p + ".bias", shape: []int{l.out}},
 		}
+	case kEmbed:
+		return []paramSpec{{name: condEmbedName, shape: []int{l.in, l.out}}}
 	}
 	return nil
 }

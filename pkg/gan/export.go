@@ -66,6 +66,9 @@ func (k layerKind) name() string {
 // transposed convolution); the last layer's output, reshaped to [N,
 // Channels, Size, Size], is the image batch in [-1, 1].
 func (m *Model) GeneratorLayers(raw bool) ([]ExportLayer, error) {
+	if m.cfg.Conditional() {
+		return nil, fmt.Errorf("gan: the generator is conditional (on %s): its input is the latent with label embeddings, which this list of layers does not express", condNames(m.cfg))
+	}
 	src := m.g
 	if !raw {
 		if err := m.SyncEMA(); err != nil {

@@ -126,6 +126,8 @@ func (b *bound) layer(x *gorgonia.Node, l layer, training bool) (*gorgonia.Node,
 		return nn.LeakyReLU(x, leakySlope)
 	case kTanh:
 		return nn.Tanh(x)
+	case kEmbed: // a conditioning table, used by forwardCond (cond.go)
+		return x, nil
 	case kLinear:
 		if x, err = gorgonia.Mul(b.nodes[p+".weight"], x); err != nil {
 			return nil, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/toongan/toongan/pkg/nn"
 	"gorgonia.org/gorgonia"
 )
 
@@ -21,9 +22,10 @@ type inferKey struct {
 // inferGraph maps a fixed-size input batch to an output, BatchNorm in
 // inference mode.
 type inferGraph struct {
-	vm  gorgonia.VM
-	in  []float32
-	out *gorgonia.Node
+	vm   gorgonia.VM
+	in   []float32
+	out  *gorgonia.Node
+	rows *nn.EmbedRows // a conditional model's labels (cond.go); nil otherwise
 }
 
 func (m *Model) inferGraphFor(which string, n int) (*inferGraph, error) {
@@ -44,7 +46,8 @@ func (m *Model) inferGraphFor(which string, n int) (*inferGraph, error) {
 	}
 	b := bind(g, src)
 	x, data := newInput(g, "x", inShape)
-	out, err := b.forward(x, false)
+	rows := m.newRows(n)
+	out, err := m.forwardCond(b, x, false, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +55,7 @@ func (m *Model) inferGraphFor(which string, n int) (*inferGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	ig := &inferGraph{vm: vm, in: data, out: out}
+	ig := &inferGraph{vm: vm, in: data, out: out, rows: rows}
 	m.infer[k] = ig
 	return ig, nil
 }
@@ -69,8 +72,10 @@ func chunkSize(rem int) int {
 
 // runChunks maps n records of inLen values to n records of outLen values
 // through the inference graph `which`, chunk by chunk; the last chunk is
-// zero-padded. Inputs and outputs are sample-major (NCHW).
-func (m *Model) runChunks(which string, src []float32, n, inLen, inHW, outLen, outHW int) ([]float32, error) {
+// zero-padded. Inputs and outputs are sample-major (NCHW). A conditional
+// model's graphs get labels (n images' label bytes; nil: every label
+// unknown).
+func (m *Model) runChunks(which string, src []float32, labels []byte, n, inLen, inHW, outLen, outHW int) ([]float32, error) {
 	out := make([]float32, n*outLen)
 	tmpIn := make([]float32, inferChunk*inLen)
 	tmpOut := make([]float32, inferChunk*outLen)
@@ -87,6 +92,7 @@ func (m *Model) runChunks(which string, src []float32, n, inLen, inHW, outLen, o
 		if err := toInternal(ig.in, in, c, inLen, inHW); err != nil {
 			return nil, err
 		}
+		m.chunkRows(ig.rows, which == "D", labels, lo, k)
 		if err := run(ig.vm); err != nil {
 			return nil, fmt.Errorf("gan: running %s: %w", which, err)
 		}
@@ -112,13 +118,16 @@ func (m *Model) Generate(z []float32, n int, raw bool) ([]float32, error) {
 	if n < 0 || len(z) != n*m.cfg.NZ {
 		return nil, fmt.Errorf("gan: generate: %d latent values for %d images of nz %d", len(z), n, m.cfg.NZ)
 	}
+	if m.cond != nil {
+		return m.GenerateLabels(z, nil, n, raw)
+	}
 	which := "EMA"
 	if raw {
 		which = "G"
 	} else if err := m.SyncEMA(); err != nil {
 		return nil, err
 	}
-	return m.runChunks(which, z, n, m.cfg.NZ, 1, m.imageLen(), m.hw())
+	return m.runChunks(which, z, nil, n, m.cfg.NZ, 1, m.imageLen(), m.hw())
 }
 
 // Discriminate returns D's logits for n images (NCHW in [-1, 1]), BatchNorm
@@ -127,7 +136,7 @@ func (m *Model) Discriminate(x []float32, n int) ([]float32, error) {
 	if n < 0 || len(x) != n*m.imageLen() {
 		return nil, fmt.Errorf("gan: discriminate: %d values for %d images of %d values", len(x), n, m.imageLen())
 	}
-	return m.runChunks("D", x, n, m.imageLen(), m.hw(), 1, 1)
+	return m.runChunks("D", x, nil, n, m.imageLen(), m.hw(), 1, 1)
 }
 
 // SampleLatents draws n latent vectors from N(0,1) with the given seed

@@ -38,6 +38,8 @@ type Model struct {
 	// (standing.go); emaStale is set when the EMA weights moved since.
 	standing *standingGraph
 	emaStale bool
+
+	cond *condState // conditioning (cond.go); nil for an unconditional model
 }
 
 var installOnce sync.Once
@@ -66,6 +68,7 @@ func New(cfg Config) (*Model, error) {
 	m.g.init(ir)
 	m.d.init(ir)
 	m.d.initSN(rand.New(rand.NewPCG(cfg.Seed, 0x5bec)))
+	m.initCond()
 	m.ema.copyFrom(m.g)
 	return m, nil
 }

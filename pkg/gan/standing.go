@@ -44,6 +44,7 @@ type standingGraph struct {
 	vm     gorgonia.VM
 	z      []float32
 	states map[int]*nn.BNState
+	rows   *nn.EmbedRows // a conditional model's labels (cond.go); nil otherwise
 }
 
 func (m *Model) buildStanding() (*standingGraph, error) {
@@ -57,8 +58,8 @@ func (m *Model) buildStanding() (*standingGraph, error) {
 		sg.states[idx] = s
 	}
 	z, zd := newInput(g, "z", m.latentShape(StandingBatch))
-	sg.z = zd
-	out, err := b.forward(z, true)
+	sg.z, sg.rows = zd, m.newRows(StandingBatch)
+	out, err := m.forwardCond(b, z, true, sg.rows)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +92,9 @@ func (m *Model) SyncEMA() error {
 	// statistics depend on the EMA weights only.
 	r := rand.New(rand.NewPCG(m.cfg.Seed, 0x57a4d))
 	nz := m.cfg.NZ
+	lr := m.standingLabels()
 	for range StandingBatches {
+		m.drawStandingRows(sg.rows, lr)
 		for b := 0; b < StandingBatch; b++ {
 			for c := 0; c < nz; c++ {
 				sg.z[c*StandingBatch+b] = float32(r.NormFloat64())

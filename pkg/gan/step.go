@@ -102,6 +102,9 @@ func (m *Model) loadReal(real []float32) error {
 	if want := B * m.imageLen(); len(real) != want {
 		return fmt.Errorf("batch has %d values, want %d", len(real), want)
 	}
+	if err := m.checkStepLabels(); err != nil {
+		return err
+	}
 	if m.train == nil {
 		t, err := m.buildTrain()
 		if err != nil {

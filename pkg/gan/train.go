@@ -89,7 +89,7 @@ func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
 		return nil, err
 	}
 	dg.aug = aug
-	if dg.logits, err = bd.forward(in, true); err != nil {
+	if dg.logits, err = m.forwardCond(bd, in, true, m.trainRows(true)); err != nil {
 		return nil, err
 	}
 	label, labelData := newInput(g, "target", dg.logits.Shape())
@@ -134,7 +134,7 @@ func (m *Model) newGLossGraph(obj objective, bufs *nn.Buffers) (*gLossGraph, err
 		return nil, err
 	}
 	lg.aug = aug
-	logits, err := bd.forward(in, true)
+	logits, err := m.forwardCond(bd, in, true, m.trainRows(true))
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func (m *Model) newGForward() (*gForward, error) {
 	f.bound = bind(f.g, m.g)
 	f.z, f.zData = newInput(f.g, "z", m.latentShape(m.cfg.Batch))
 	var err error
-	if f.fake, err = f.bound.forward(f.z, true); err != nil {
+	if f.fake, err = m.forwardCond(f.bound, f.z, true, m.trainRows(false)); err != nil {
 		return nil, err
 	}
 	return f, nil

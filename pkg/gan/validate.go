@@ -98,7 +98,10 @@ func (cfg Config) ValidateHyper() error {
 			return &FieldError{Field: c.name, Value: c.v, Want: c.interval}
 		}
 	}
-	return cfg.validateRecipe()
+	if err := cfg.validateRecipe(); err != nil {
+		return err
+	}
+	return cfg.validateCond()
 }
 
 // EstimateBytes is a rough upper estimate of the memory a model of cfg

@@ -44,6 +44,9 @@ func Check(cfg gan.Config) error {
 	default:
 		return fmt.Errorf("onnx: cannot export a generator of architecture %q: the exporter knows dcgan and mlp", cfg.Arch)
 	}
+	if cfg.Conditional() {
+		return fmt.Errorf("onnx: cannot export a conditional generator (trained with --cond on %d attributes): the exporter writes unconditional generators only; draw with sample --attr, or load it in PyTorch (pkg/safetensors/testdata/load_in_pytorch.py)", len(cfg.CondAttrs()))
+	}
 	b, err := GeneratorBytes(cfg)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ type Dataset struct {
 	Size     int           // image side in pixels
 	Channels int           // 1 or 3
 	Hash     string        // content hash of the data set (from the manifest)
+	Labels   *shard.Labels // the label vocabulary; nil without labels
 	Close    func() error  // releases the files; may be nil
 }
 
@@ -31,5 +32,5 @@ func OpenData(dir string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dataset{Source: set, Size: m.Size, Channels: m.Channels, Hash: m.ContentHash, Close: set.Close}, nil
+	return &Dataset{Source: set, Size: m.Size, Channels: m.Channels, Hash: m.ContentHash, Labels: m.Labels, Close: set.Close}, nil
 }

@@ -58,6 +58,13 @@ type Options struct {
 	Config   gan.Config
 	Explicit []string // config fields the user set: "batch", "ngf", "lr", ... (see ConfigFields)
 
+	// Cond makes a fresh run conditional on these attributes of the
+	// dataset's labels (CondAll: every one); CondDim is each attribute's
+	// embedding size (0: gan.DefaultCondDim). On resume the checkpoint's
+	// attributes are used, and Cond, if set, must name them.
+	Cond    []string
+	CondDim int
+
 	Resume bool // continue from Out/ckpt/latest.safetensors
 	Force  bool // resume even if the data set's hash differs from the checkpoint's
 
@@ -164,12 +171,15 @@ func (o *Options) Validate() error {
 			return fmt.Errorf("trainer: %s %d out of range 0..%d", c.name, c.v, MaxEvery)
 		}
 	}
+	if o.CondDim < 0 || o.CondDim > gan.MaxCondDim {
+		return fmt.Errorf("trainer: cond_dim %d out of range 0..%d", o.CondDim, gan.MaxCondDim)
+	}
 	if !o.Resume {
 		if err := o.Config.ValidateHyper(); err != nil {
 			return err
 		}
 	}
-	return nil
+	return CheckCondNames(o.Cond)
 }
 
 func (o *Options) defaults() error {
@@ -269,6 +279,11 @@ func (r *run) startModel() error {
 		r.cfg = opts.Config
 		r.cfg.Size, r.cfg.Channels = r.ds.Size, r.ds.Channels
 		var err error
+		if len(opts.Cond) > 0 {
+			if r.cfg.Cond, err = condSpec(opts.Cond, opts.CondDim, r.ds.Labels, opts.Data); err != nil {
+				return err
+			}
+		}
 		if r.model, err = opts.NewModel(r.cfg); err != nil {
 			return fmt.Errorf("build model: %w", err)
 		}
@@ -311,6 +326,9 @@ func (r *run) startData() error {
 	}
 	if !ld.Valid(r.pos) {
 		return fmt.Errorf("%q: data position epoch %d batch %d does not fit %d batches per epoch", r.lastCkpt, r.pos.Epoch, r.pos.Batch, ld.BatchesPerEpoch())
+	}
+	if err := r.startCond(ld); err != nil {
+		return err
 	}
 	r.ld, r.perEpoch, r.target = ld, ld.BatchesPerEpoch(), math.MaxInt
 	if r.opts.Steps > 0 {
@@ -373,6 +391,8 @@ type run struct {
 	log      *runlog.Writer
 	stderr   io.Writer
 	z        []float32
+	condIdx  []int  // dataset label byte of each conditioning attribute (nil: unconditional)
+	condBuf  []byte // a batch's labels for the model
 
 	start     time.Time // when this invocation's loop began
 	startStep int       // the step it began at
@@ -454,7 +474,7 @@ func (r *run) trainStep(stream *loader.Stream) (gan.Stats, error) {
 	if err != nil {
 		return gan.Stats{}, fmt.Errorf("%q: %w", r.opts.Data, err)
 	}
-	st, err := r.model.Step(b.Data)
+	st, err := r.stepModel(b)
 	next := b.Next
 	b.Release()
 	if err != nil && !errors.Is(err, gan.ErrNonFinite) {

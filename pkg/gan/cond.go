@@ -1,0 +1,457 @@
+package gan
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/toongan/toongan/pkg/nn"
+	"gorgonia.org/gorgonia"
+)
+
+// Conditional models.
+//
+// A model whose Config.Cond lists attributes draws what it is asked for.
+// Each image comes with one label byte per attribute, in Config.Cond's
+// order: 0 is unknown, k is the attribute's value Values[k-1] (the label
+// bytes of a labelled dataset, restricted to the chosen attributes).
+//
+// The generator reads the latent with one learned embedding per attribute
+// appended (Config.CondDim values each; nn.EmbedConcat): its first
+// transposed convolution takes NZ + len(Cond)*CondDim channels. Every
+// attribute has a learned "unknown" embedding besides one per value, so an
+// image whose label is unknown trains it too. The tensor is "cond.embed",
+// [sum over attributes of (len(Values)+1), CondDim]: each attribute's block
+// starts with its unknown row.
+//
+// The discriminator is a projection discriminator (Miyato & Koyama 2018):
+// its logit gets the inner product of its last features (before the last
+// convolution, summed over positions) with the sum of the labels'
+// embeddings (nn.ProjEmbed). Its "cond.embed" is [sum of len(Values), C]
+// with C the last convolution's input channels; an unknown label adds
+// nothing (masked). In training, a fake batch gets the real batch's labels,
+// so the labels fed to G follow the training frequencies exactly.
+
+// CondSpec is a conditional model's attributes and embedding size.
+type CondSpec struct {
+	Dim   int        `json:"dim"` // each attribute's embedding size in G's input
+	Attrs []CondAttr `json:"attributes"`
+}
+
+// CondAttr is one attribute of a conditional model: its values and how
+// many training images had each (the frequencies unspecified attributes
+// are drawn from when sampling).
+type CondAttr struct {
+	Name    string   `json:"name"`
+	Values  []string `json:"values"`
+	Counts  []int    `json:"counts"`  // training images per value, Values' order
+	Unknown int      `json:"unknown"` // training images without a value
+}
+
+// Limits of conditional configurations.
+const (
+	MaxCondAttrs  = 64
+	MaxCondValues = 64
+	MaxCondDim    = 256
+	MaxCondName   = 64 // bytes of a name or a value
+	// DefaultCondDim is the embedding size of each attribute in G's input.
+	DefaultCondDim = 16
+)
+
+// LabelDraw, as a label byte given to GenerateLabels, asks for the
+// attribute to be drawn from the training frequencies (see DrawLabels).
+const LabelDraw = 255
+
+// Conditional reports whether the configuration is conditional.
+func (cfg Config) Conditional() bool { return cfg.Cond != nil }
+
+// CondAttrs is a conditional configuration's attributes (nil otherwise).
+func (cfg Config) CondAttrs() []CondAttr {
+	if cfg.Cond == nil {
+		return nil
+	}
+	return cfg.Cond.Attrs
+}
+
+// validateCond checks Cond and CondDim.
+func (cfg Config) validateCond() error {
+	if cfg.Cond == nil {
+		return nil
+	}
+	if cfg.Arch != "dcgan" {
+		return &FieldError{Field: "cond", Value: fmt.Sprintf("with arch %q", cfg.Arch), Want: "arch dcgan (conditioning is built for the DCGAN)"}
+	}
+	if n := len(cfg.Cond.Attrs); n < 1 || n > MaxCondAttrs {
+		return &FieldError{Field: "cond", Value: fmt.Sprintf("%d attributes", n), Want: fmt.Sprintf("1..%d attributes", MaxCondAttrs)}
+	}
+	if cfg.Cond.Dim < 1 || cfg.Cond.Dim > MaxCondDim {
+		return &FieldError{Field: "cond.dim", Value: cfg.Cond.Dim, Want: fmt.Sprintf("1..%d", MaxCondDim)}
+	}
+	names := map[string]bool{}
+	for _, a := range cfg.Cond.Attrs {
+		if err := a.validate(); err != nil {
+			return &FieldError{Field: "cond", Value: fmt.Sprintf("attribute %q", a.Name), Want: err.Error()}
+		}
+		if names[a.Name] {
+			return &FieldError{Field: "cond", Value: fmt.Sprintf("attribute %q twice", a.Name), Want: "each attribute once"}
+		}
+		names[a.Name] = true
+	}
+	return nil
+}
+
+func (a CondAttr) validate() error {
+	if a.Name == "" || len(a.Name) > MaxCondName || strings.ContainsAny(a.Name, "=,") {
+		return fmt.Errorf("a name of 1..%d bytes without '=' or ','", MaxCondName)
+	}
+	if len(a.Values) < 1 || len(a.Values) > MaxCondValues || len(a.Counts) != len(a.Values) {
+		return fmt.Errorf("1..%d values with one count each", MaxCondValues)
+	}
+	seen := map[string]bool{}
+	total := a.Unknown
+	for i, v := range a.Values {
+		if v == "" || len(v) > MaxCondName || strings.ContainsAny(v, "=,") || seen[v] {
+			return fmt.Errorf("distinct values of 1..%d bytes without '=' or ','", MaxCondName)
+		}
+		seen[v] = true
+		if a.Counts[i] < 0 || a.Counts[i] > math.MaxInt32 {
+			return errors.New("counts in 0..2^31-1")
+		}
+		total += a.Counts[i]
+	}
+	if a.Unknown < 0 || a.Unknown > math.MaxInt32 || total <= 0 {
+		return errors.New("non-negative counts, at least one image")
+	}
+	return nil
+}
+
+// condInputs is the number of channels the embeddings add to G's input.
+func (cfg Config) condInputs() int {
+	if cfg.Cond == nil {
+		return 0
+	}
+	return len(cfg.Cond.Attrs) * cfg.Cond.Dim
+}
+
+// condLayers appends the conditioning tables to a DCGAN's layer lists, as
+// layers of kind kEmbed that the forward pass skips (index -1: they are
+// not part of the "main" sequence).
+func condLayers(cfg Config, a arch) arch {
+	if !cfg.Conditional() {
+		return a
+	}
+	rowsG, rowsD := 0, 0
+	for _, c := range cfg.Cond.Attrs {
+		rowsG += len(c.Values) + 1
+		rowsD += len(c.Values)
+	}
+	last := a.d[len(a.d)-1]
+	a.g = append(a.g, layer{kind: kEmbed, index: -1, in: rowsG, out: cfg.Cond.Dim})
+	a.d = append(a.d, layer{kind: kEmbed, index: -1, in: rowsD, out: last.in})
+	return a
+}
+
+// condEmbedName is the name of a network's conditioning table.
+const condEmbedName = "cond.embed"
+
+// condState is what a conditional model keeps besides its weights.
+type condState struct {
+	offG, offD []int         // first table row of each attribute
+	trainG     *nn.EmbedRows // the training batch's rows, G's table
+	trainD     *nn.EmbedRows // the same for D's table
+	ready      bool          // StepLabels has filled the rows for this step
+	cum        [][]float64   // per attribute: cumulative frequencies of unknown, then each value
+}
+
+// initCond sets a conditional model's state up and draws G's embeddings
+// from N(0, 1), the latent's scale (D's keep DCGAN's N(0, 0.02), so the
+// projection starts small).
+func (m *Model) initCond() {
+	if !m.cfg.Conditional() {
+		return
+	}
+	A := len(m.cfg.Cond.Attrs)
+	cs := &condState{trainG: nn.NewEmbedRows(A, m.cfg.Batch), trainD: nn.NewEmbedRows(A, m.cfg.Batch)}
+	og, od := 0, 0
+	for _, a := range m.cfg.Cond.Attrs {
+		cs.offG, cs.offD = append(cs.offG, og), append(cs.offD, od)
+		og += len(a.Values) + 1
+		od += len(a.Values)
+		cum := make([]float64, len(a.Values)+1)
+		acc := float64(a.Unknown)
+		cum[0] = acc
+		for i, c := range a.Counts {
+			acc += float64(c)
+			cum[i+1] = acc
+		}
+		for i := range cum {
+			cum[i] /= acc
+		}
+		cs.cum = append(cs.cum, cum)
+	}
+	m.cond = cs
+	r := rand.New(rand.NewPCG(m.cfg.Seed, 0xc0d))
+	p := m.g.get(condEmbedName)
+	for i := range p.data {
+		p.data[i] = float32(r.NormFloat64())
+	}
+}
+
+// forwardCond applies network b to x: for a conditional model, G's input
+// gets the embeddings of rows appended and D's logit the projection term;
+// otherwise it is b.forward.
+func (m *Model) forwardCond(b *bound, x *gorgonia.Node, training bool, rows *nn.EmbedRows) (*gorgonia.Node, error) {
+	if m.cond == nil {
+		return b.forward(x, training)
+	}
+	table := b.nodes[condEmbedName]
+	if b.n != m.d {
+		in, err := nn.EmbedConcat(x, table, rows)
+		if err != nil {
+			return nil, fmt.Errorf("gan: conditioning %sinput: %w", b.n.prefix, err)
+		}
+		return b.forward(in, training)
+	}
+	// D: its layers up to the last convolution give the features, the
+	// last convolution the unconditional logit.
+	layers := b.n.layers
+	k := len(layers) - 1
+	for k >= 0 && layers[k].kind != kConv {
+		k--
+	}
+	body, bn := *b, *b.n
+	bn.layers = layers[:k]
+	body.n = &bn
+	h, err := body.forward(x, training)
+	if err != nil {
+		return nil, err
+	}
+	logit, err := b.layer(h, layers[k], training)
+	if err != nil {
+		return nil, fmt.Errorf("gan: building %s%s: %w", b.n.prefix, layers[k].prefix(), err)
+	}
+	proj, err := nn.ProjEmbed(h, table, rows)
+	if err != nil {
+		return nil, fmt.Errorf("gan: projection head: %w", err)
+	}
+	out, err := gorgonia.Add(logit, proj)
+	if err != nil {
+		return nil, fmt.Errorf("gan: projection head: %w", err)
+	}
+	return out, nil
+}
+
+// newRows returns rows for a graph of n samples, or nil for an
+// unconditional model.
+func (m *Model) newRows(n int) *nn.EmbedRows {
+	if m.cond == nil {
+		return nil
+	}
+	return nn.NewEmbedRows(len(m.cfg.Cond.Attrs), n)
+}
+
+// setRows writes the table rows of labels (n images, len(Cond) bytes each;
+// every byte a valid label) into rows, for G's table or D's.
+func (m *Model) setRows(rows *nn.EmbedRows, labels []byte, n int, forD bool) {
+	cs, A := m.cond, len(m.cfg.Cond.Attrs)
+	for j := 0; j < n; j++ {
+		for a := 0; a < A; a++ {
+			k := int(labels[j*A+a])
+			switch {
+			case !forD:
+				rows.Rows[j*A+a] = int32(cs.offG[a] + k)
+			case k == 0:
+				rows.Rows[j*A+a] = -1
+			default:
+				rows.Rows[j*A+a] = int32(cs.offD[a] + k - 1)
+			}
+		}
+	}
+	for i := n * A; i < len(rows.Rows); i++ { // padding samples
+		rows.Rows[i] = -1
+		if !forD {
+			rows.Rows[i] = int32(cs.offG[i%A])
+		}
+	}
+}
+
+// checkLabels reports the first label byte of labels (n images) that is
+// not a value of its attribute; LabelDraw is allowed when draw is set.
+func (m *Model) checkLabels(labels []byte, n int, draw bool) error {
+	A := len(m.cfg.Cond.Attrs)
+	if len(labels) != n*A {
+		return fmt.Errorf("%d label bytes for %d images of %d attributes", len(labels), n, A)
+	}
+	for i, k := range labels {
+		if draw && k == LabelDraw {
+			continue
+		}
+		if a := m.cfg.Cond.Attrs[i%A]; int(k) > len(a.Values) {
+			return fmt.Errorf("image %d: %s label %d, the model knows %d values", i/A, a.Name, k, len(a.Values))
+		}
+	}
+	return nil
+}
+
+// StepLabels is Step for a conditional model: labels holds the real
+// batch's label bytes (Batch images, len(Config.Cond) bytes each). The
+// fake batches of the step are drawn with the same labels.
+func (m *Model) StepLabels(real []float32, labels []byte) (Stats, error) {
+	if m.cond == nil {
+		return Stats{}, errors.New("gan: step: labels given to an unconditional model")
+	}
+	if err := m.checkLabels(labels, m.cfg.Batch, false); err != nil {
+		return Stats{}, fmt.Errorf("gan: step: %w", err)
+	}
+	m.setRows(m.cond.trainG, labels, m.cfg.Batch, false)
+	m.setRows(m.cond.trainD, labels, m.cfg.Batch, true)
+	m.cond.ready = true
+	defer func() { m.cond.ready = false }()
+	return m.Step(real)
+}
+
+// checkStepLabels is Step's check that a conditional model got its labels.
+func (m *Model) checkStepLabels() error {
+	if m.cond != nil && !m.cond.ready {
+		return errors.New("a conditional model trains with StepLabels")
+	}
+	return nil
+}
+
+// drawFrom returns the label whose cumulative frequency interval holds u
+// (cum: unknown, then each value).
+func drawFrom(cum []float64, u float64) byte {
+	k := 0
+	for k < len(cum)-1 && u >= cum[k] {
+		k++
+	}
+	return byte(k)
+}
+
+// drawLabels fills dst (len(Cond) bytes) with labels for the latent z: each
+// attribute drawn from the training frequencies (unknown included, as
+// often as in the training data) by a generator seeded with a hash of z's
+// values, so one latent always gets the same labels. Only bytes equal to
+// LabelDraw are replaced.
+func (m *Model) drawLabels(dst []byte, z []float32) {
+	h := fnv.New64a()
+	var buf [4]byte
+	for _, v := range z {
+		binary.LittleEndian.PutUint32(buf[:], math.Float32bits(v))
+		h.Write(buf[:])
+	}
+	r := rand.New(rand.NewPCG(h.Sum64(), 0x1abe1))
+	for a, cum := range m.cond.cum {
+		k := drawFrom(cum, r.Float64())
+		if dst[a] == LabelDraw {
+			dst[a] = k
+		}
+	}
+}
+
+// GenerateLabels is Generate for a conditional model: labels holds each
+// image's label bytes (n images, len(Config.Cond) bytes each; 0 unknown,
+// k the attribute's value k-1, LabelDraw: drawn from the training
+// frequencies for that latent). nil labels draws them all. For an
+// unconditional model labels must be nil.
+func (m *Model) GenerateLabels(z []float32, labels []byte, n int, raw bool) ([]float32, error) {
+	if n < 0 || len(z) != n*m.cfg.NZ {
+		return nil, fmt.Errorf("gan: generate: %d latent values for %d images of nz %d", len(z), n, m.cfg.NZ)
+	}
+	if m.cond == nil {
+		if labels != nil {
+			return nil, errors.New("gan: generate: labels given to an unconditional model")
+		}
+		return m.Generate(z, n, raw)
+	}
+	A := len(m.cfg.Cond.Attrs)
+	if labels == nil {
+		labels = make([]byte, n*A)
+		for i := range labels {
+			labels[i] = LabelDraw
+		}
+	}
+	if err := m.checkLabels(labels, n, true); err != nil {
+		return nil, fmt.Errorf("gan: generate: %w", err)
+	}
+	res := make([]byte, len(labels))
+	copy(res, labels)
+	nz := m.cfg.NZ
+	for j := 0; j < n; j++ {
+		m.drawLabels(res[j*A:(j+1)*A], z[j*nz:(j+1)*nz])
+	}
+	which := "EMA"
+	if raw {
+		which = "G"
+	} else if err := m.SyncEMA(); err != nil {
+		return nil, err
+	}
+	return m.runChunks(which, z, res, n, nz, 1, m.imageLen(), m.hw())
+}
+
+// standingLabels returns the generator of the standing statistics' labels
+// (nil for an unconditional model): a stream of its own, so the labels,
+// like the latents, are the same every time.
+func (m *Model) standingLabels() *rand.Rand {
+	if m.cond == nil {
+		return nil
+	}
+	return rand.New(rand.NewPCG(m.cfg.Seed, 0x57a4e))
+}
+
+// drawStandingRows fills rows (G's table) with labels drawn from the
+// training frequencies by r.
+func (m *Model) drawStandingRows(rows *nn.EmbedRows, r *rand.Rand) {
+	if rows == nil {
+		return
+	}
+	A := len(m.cfg.Cond.Attrs)
+	n := len(rows.Rows) / A
+	labels := make([]byte, n*A)
+	for j := 0; j < n; j++ {
+		for a, cum := range m.cond.cum {
+			labels[j*A+a] = drawFrom(cum, r.Float64())
+		}
+	}
+	m.setRows(rows, labels, n, false)
+}
+
+// trainRows are the training batch's rows for D's table (forD) or G's,
+// nil for an unconditional model.
+func (m *Model) trainRows(forD bool) *nn.EmbedRows {
+	switch {
+	case m.cond == nil:
+		return nil
+	case forD:
+		return m.cond.trainD
+	}
+	return m.cond.trainG
+}
+
+// chunkRows fills an inference graph's rows with the labels of images
+// lo..lo+k (nil labels: all unknown); the rest of the graph's batch is
+// padding.
+func (m *Model) chunkRows(rows *nn.EmbedRows, forD bool, labels []byte, lo, k int) {
+	if rows == nil {
+		return
+	}
+	A := len(m.cfg.Cond.Attrs)
+	part := make([]byte, k*A)
+	if labels != nil {
+		copy(part, labels[lo*A:(lo+k)*A])
+	}
+	m.setRows(rows, part, k, forD)
+}
+
+// condNames lists a configuration's attribute names, comma-separated.
+func condNames(cfg Config) string {
+	names := make([]string, len(cfg.CondAttrs()))
+	for i, a := range cfg.CondAttrs() {
+		names[i] = a.Name
+	}
+	return strings.Join(names, ",")
+}

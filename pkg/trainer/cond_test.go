@@ -1,0 +1,102 @@
+package trainer
+
+import (
+	"bytes"
+	"context"
+	"image/color"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/toongan/toongan/pkg/checkpoint"
+	"github.com/toongan/toongan/pkg/imageset"
+	"github.com/toongan/toongan/pkg/safetensors"
+)
+
+// labelledDataset writes n built-in faces at 32 px with their labels.
+func labelledDataset(t *testing.T, n int) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "faces")
+	opt := imageset.Options{Size: 32, Crop: imageset.CropCenter, Background: color.NRGBA{255, 255, 255, 255}, MaxPixels: imageset.DefaultMaxPixels}
+	if _, err := imageset.Prepare(context.Background(), imageset.Config{Builtin: n, Out: out, Options: opt, Seed: 1,
+		ShardSize: 13, Labels: imageset.BuiltinLabeling()}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestCondResumeRealModel: a conditional run (toon recipe with standing
+// statistics, and every ingredient) resumed equals the uninterrupted one,
+// and the checkpoint records the attributes with their vocabularies.
+func TestCondResumeRealModel(t *testing.T) {
+	data := labelledDataset(t, 24)
+	cfgs := recipeConfigs(t)
+	for _, name := range []string{"toon", "every-ingredient"} {
+		cfg := cfgs[name]
+		t.Run(name, func(t *testing.T) {
+			run := func(out string, steps int, resume bool, cond ...string) {
+				t.Helper()
+				o := Options{Data: data, Out: out, Config: cfg, Quiet: true, Steps: steps, Resume: resume, Cond: cond, CondDim: 4}
+				if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			load := func(out string) ([]safetensors.Tensor, checkpoint.Meta) {
+				m, meta, err := checkpoint.Load(filepath.Join(out, CkptDir, safetensors.LatestName))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return m.State(), meta
+			}
+			dir := t.TempDir()
+			full, part := filepath.Join(dir, "full"), filepath.Join(dir, "part")
+			run(full, 4, false, "hair", "glasses")
+			run(part, 2, false, "hair", "glasses")
+			run(part, 4, true)
+			sf, meta := load(full)
+			sp, _ := load(part)
+			if !reflect.DeepEqual(sp, sf) {
+				t.Error("resumed weights differ from the uninterrupted run")
+			}
+			c := meta.Config.Cond
+			if c == nil || c.Dim != 4 || len(c.Attrs) != 2 || c.Attrs[0].Name != "hair" || c.Attrs[1].Name != "glasses" ||
+				!reflect.DeepEqual(c.Attrs[1].Values, []string{"no", "yes"}) {
+				t.Errorf("checkpoint's cond %+v", c)
+			}
+		})
+	}
+}
+
+func TestCondErrors(t *testing.T) {
+	labelled := labelledDataset(t, 24)
+	plain := dataset(t, 24, 3)
+	out := filepath.Join(t.TempDir(), "run")
+	if err := Run(context.Background(), Options{Data: labelled, Out: out, Config: tinyConfig(), Quiet: true, Steps: 1, Cond: []string{"hair"}}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"unlabelled", Options{Data: plain, Cond: []string{"all"}}, "has no labels: conditional training (--cond) needs a labelled dataset"},
+		{"unknown attribute", Options{Data: labelled, Cond: []string{"hair", "wings"}}, `has no attribute "wings"; its attributes: hair, hair_style, eyes`},
+		{"all and more", Options{Data: labelled, Cond: []string{"all", "hair"}}, `"all" stands alone`},
+		{"twice", Options{Data: labelled, Cond: []string{"hair", "hair"}}, `"hair" twice`},
+		{"resume other cond", Options{Data: labelled, Out: out, Resume: true, Cond: []string{"glasses"}}, "--cond glasses differs from the checkpoint's hair"},
+		{"resume on unlabelled", Options{Data: plain, Out: out, Resume: true, Force: true}, "has no labels, and the checkpoint is conditional"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.o
+			if o.Out == "" {
+				o.Out = filepath.Join(t.TempDir(), "run")
+			}
+			o.Config, o.Quiet, o.Steps = tinyConfig(), true, 2
+			err := Run(context.Background(), o, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
