@@ -38,12 +38,19 @@ type Options struct {
 	SaveLatents string // write the latents used (grid: all; interp: keyframes)
 	Latents     string // read latents instead of drawing them
 	SaveFloats  string // write the grid's images as raw float32 (little-endian NCHW)
+
+	// Conditional models (attrs.go): Attr fixes attributes ("hair=red,
+	// glasses=yes"; the others are drawn from the training frequencies);
+	// AttrGrid names an attribute to show in every value, one column each.
+	Attr     string
+	AttrGrid string
 }
 
 // Result lists what Run wrote.
 type Result struct {
-	Files []string
-	N     int // images generated
+	Files   []string
+	N       int      // images generated
+	Columns []string // with AttrGrid: the value of each column
 }
 
 // Run generates images with g (a model of configuration cfg) as o asks and
@@ -75,6 +82,9 @@ func Run(g Generator, cfg gan.Config, o Options) (Result, error) {
 	if o.Interp > 0 {
 		return runInterp(g, cfg, o, z, n)
 	}
+	if o.AttrGrid != "" {
+		return runAttrGrid(g, cfg, o, z, n)
+	}
 	if z == nil {
 		if o.N <= 0 {
 			return res, fmt.Errorf("--n must be > 0, got %d", o.N)
@@ -88,7 +98,7 @@ func Run(g Generator, cfg gan.Config, o Options) (Result, error) {
 		}
 		res.Files = append(res.Files, o.SaveLatents)
 	}
-	x, err := Generate(g, z, n, cfg.NZ, o.Batch, o.Raw)
+	x, err := generateFor(g, cfg, z, n, o)
 	if err != nil {
 		return res, err
 	}
@@ -104,16 +114,11 @@ func Run(g Generator, cfg gan.Config, o Options) (Result, error) {
 	}
 	res.N = n
 	if o.Dir != "" {
-		if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-			return res, fmt.Errorf("create output folder: %w", err)
+		files, err := writeFaces(o.Dir, imgs)
+		if err != nil {
+			return res, err
 		}
-		for i, im := range imgs {
-			p := filepath.Join(o.Dir, fmt.Sprintf("face-%04d.png", i))
-			if err := imgutil.WritePNG(p, im); err != nil {
-				return res, err
-			}
-			res.Files = append(res.Files, p)
-		}
+		res.Files = append(res.Files, files...)
 	}
 	if o.Out != "" {
 		grid, err := imgutil.Grid(imgutil.AsImages(imgs), o.Cols, o.Pad, o.BG)
@@ -141,6 +146,22 @@ func WriteFloats(path string, x []float32) error {
 	return nil
 }
 
+// writeFaces writes each image as dir/face-NNNN.png.
+func writeFaces(dir string, imgs []*image.NRGBA) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output folder: %w", err)
+	}
+	var files []string
+	for i, im := range imgs {
+		p := filepath.Join(dir, fmt.Sprintf("face-%04d.png", i))
+		if err := imgutil.WritePNG(p, im); err != nil {
+			return files, err
+		}
+		files = append(files, p)
+	}
+	return files, nil
+}
+
 func writePNG(path string, img image.Image) error {
 	if err := imgutil.MkdirFor(path); err != nil {
 		return err
@@ -149,7 +170,7 @@ func writePNG(path string, img image.Image) error {
 }
 
 func images(g Generator, cfg gan.Config, z []float32, n int, o Options) ([]*image.NRGBA, error) {
-	x, err := Generate(g, z, n, cfg.NZ, o.Batch, o.Raw)
+	x, err := generateFor(g, cfg, z, n, o)
 	if err != nil {
 		return nil, err
 	}
