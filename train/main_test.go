@@ -54,6 +54,11 @@ func TestHelpAndUsage(t *testing.T) {
 		{[]string{"--data", "x", "--out", "y", "--minutes", "Inf"}, 2, "--minutes +Inf out of range"},
 		{[]string{"--data", "x", "--out", "y", "--steps", "-1"}, 2, "--steps -1 out of range"},
 		{[]string{"--data", "x", "--out", "y", "--force"}, 2, "--force only applies with --resume"},
+		{[]string{"--data", "x", "--out", "y", "--cond", " , "}, 2, "--cond: want a list of attributes"},
+		{[]string{"--data", "x", "--out", "y", "--cond", "all,hair"}, 2, `"all" stands alone`},
+		{[]string{"--data", "x", "--out", "y", "--cond", "hair,hair"}, 2, `attribute "hair" twice`},
+		{[]string{"--data", "x", "--out", "y", "--cond-dim", "4"}, 2, "--cond-dim 4: want 1..256, with --cond on a new run"},
+		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-dim", "999"}, 2, "--cond-dim 999"},
 		{[]string{"--data", filepath.Join(t.TempDir(), "none"), "--out", t.TempDir()}, 1, "manifest"},
 	}
 	for _, tc := range tests {
