@@ -27,6 +27,7 @@ const examples = `  sample --ckpt runs/builtin/ckpt/latest.safetensors --out gri
   sample --ckpt ... --export-onnx generator.onnx              # the EMA generator for onnxruntime
   sample --ckpt runs/cond/ckpt/latest.safetensors --attr hair=red,glasses=yes --out red.png   # train --cond models
   sample --ckpt runs/cond/ckpt/latest.safetensors --attr-grid hair --out hair.png   # rows: latents, columns: colours
+  sample --ckpt runs/cond/ckpt/latest.safetensors --interp 8 --attr hair=black --attr-to hair=red --out dye.gif
   sample --ckpt ... --truncation 1.5 --raw --pad 0 --bg '#000000' --out grid.png
 `
 
@@ -53,6 +54,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "save-floats", Usage: "also write the grid's images as raw float32 values (little-endian, NCHW, in [-1, 1]: n x 3 x size x size) to this file, to compare with other runtimes", EnvVars: env("save-floats")},
 		&cli.StringFlag{Name: "export-onnx", Usage: "write the generator (EMA unless --raw) as an ONNX model to this FILE.onnx instead of drawing (input \"latent\" [batch, nz], output \"image\" NCHW in [-1, 1])", EnvVars: env("export-onnx")},
 		&cli.StringFlag{Name: "attr", Usage: "conditional models (train --cond): draw these attributes, `LIST` of name=value (e.g. hair=red,glasses=yes); the others are drawn from the training frequencies", EnvVars: env("attr")},
+		&cli.StringFlag{Name: "attr-to", Usage: "with --interp: go from the --attr attributes to these (`LIST` of name=value), each keyframe latent fixed (one row each)", EnvVars: env("attr-to")},
 		&cli.StringFlag{Name: "attr-grid", Usage: "conditional models: one row per latent (--n of them, default 8), one column per value of attribute `NAME` (e.g. hair)", EnvVars: env("attr-grid")},
 		&cli.IntFlag{Name: "batch", Value: 64, Usage: fmt.Sprintf("generator batch size (memory only: results do not depend on it), 1..%d", sampling.MaxBatch), EnvVars: env("batch")},
 	}
@@ -97,7 +99,7 @@ func action(c *cli.Context) error {
 		Out: c.String("out"), Dir: c.String("dir"),
 		Interp: c.Int("interp"), Seeds: seeds, Keys: c.Int("keys"), Delay: c.Int("delay"), Scale: c.Int("scale"),
 		SaveLatents: c.String("save-latents"), Latents: c.String("latents"), SaveFloats: c.String("save-floats"),
-		Attr: c.String("attr"), AttrGrid: c.String("attr-grid"),
+		Attr: c.String("attr"), AttrGrid: c.String("attr-grid"), AttrTo: c.String("attr-to"),
 	}
 	if o.AttrGrid != "" && !c.IsSet("n") {
 		o.N = 8

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/toongan/toongan/pkg/nn"
@@ -390,7 +391,7 @@ func (m *Model) GenerateLabels(z []float32, labels []byte, n int, raw bool) ([]f
 	} else if err := m.SyncEMA(); err != nil {
 		return nil, err
 	}
-	return m.runChunks(which, z, res, n, nz, 1, m.imageLen(), m.hw())
+	return m.runChunks(which, z, &condBatch{labels: res}, n, nz, 1, m.imageLen(), m.hw())
 }
 
 // standingLabels returns the generator of the standing statistics' labels
@@ -432,19 +433,68 @@ func (m *Model) trainRows(forD bool) *nn.EmbedRows {
 	return m.cond.trainG
 }
 
-// chunkRows fills an inference graph's rows with the labels of images
-// lo..lo+k (nil labels: all unknown); the rest of the graph's batch is
+// condBatch is the conditioning of n images for inference: their labels,
+// and with mix set, second labels (to) and each image's weight of them.
+type condBatch struct {
+	labels, to []byte
+	mix        []float32
+}
+
+// chunkRows fills an inference graph's rows with the conditioning of
+// images lo..lo+k (nil: all unknown); the rest of the graph's batch is
 // padding.
-func (m *Model) chunkRows(rows *nn.EmbedRows, forD bool, labels []byte, lo, k int) {
+func (m *Model) chunkRows(rows *nn.EmbedRows, forD bool, cb *condBatch, lo, k int) {
 	if rows == nil {
 		return
 	}
 	A := len(m.cfg.Cond.Attrs)
 	part := make([]byte, k*A)
-	if labels != nil {
-		copy(part, labels[lo*A:(lo+k)*A])
+	if cb != nil {
+		copy(part, cb.labels[lo*A:(lo+k)*A])
 	}
 	m.setRows(rows, part, k, forD)
+	rows.To, rows.Mix = nil, nil
+	if cb == nil || cb.mix == nil {
+		return
+	}
+	to := nn.NewEmbedRows(A, len(rows.Rows)/A)
+	copy(part, cb.to[lo*A:(lo+k)*A])
+	m.setRows(to, part, k, forD)
+	rows.To, rows.Mix = to.Rows, make([]float32, len(rows.Rows)/A)
+	copy(rows.Mix, cb.mix[lo:lo+k])
+}
+
+// GenerateMix draws n images between two labellings with their latents
+// fixed: image j's embeddings are (1-t[j]) x those of from's labels plus
+// t[j] x those of to's (labels as for GenerateLabels; LabelDraw in either
+// is drawn for the latent, the same in both).
+func (m *Model) GenerateMix(z []float32, from, to []byte, t []float32, n int, raw bool) ([]float32, error) {
+	if m.cond == nil {
+		return nil, errors.New("gan: generate: the model is unconditional")
+	}
+	A, nz := len(m.cfg.Cond.Attrs), m.cfg.NZ
+	if n < 0 || len(z) != n*nz || len(t) != n {
+		return nil, fmt.Errorf("gan: generate: %d latent values and %d weights for %d images of nz %d", len(z), len(t), n, nz)
+	}
+	cb := &condBatch{mix: t}
+	for _, l := range []*[]byte{&from, &to} {
+		if err := m.checkLabels(*l, n, true); err != nil {
+			return nil, fmt.Errorf("gan: generate: %w", err)
+		}
+		res := slices.Clone(*l)
+		for j := 0; j < n; j++ {
+			m.drawLabels(res[j*A:(j+1)*A], z[j*nz:(j+1)*nz])
+		}
+		*l = res
+	}
+	cb.labels, cb.to = from, to
+	which := "EMA"
+	if raw {
+		which = "G"
+	} else if err := m.SyncEMA(); err != nil {
+		return nil, err
+	}
+	return m.runChunks(which, z, cb, n, nz, 1, m.imageLen(), m.hw())
 }
 
 // condNames lists a configuration's attribute names, comma-separated.

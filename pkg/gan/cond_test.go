@@ -253,3 +253,37 @@ func TestCondLearns(t *testing.T) {
 		t.Errorf("conditioning accuracy %.2f after training (untrained %.2f), want at least 0.9", after, before)
 	}
 }
+
+// TestGenerateMix: the path between two labellings starts and ends at the
+// images GenerateLabels draws for them, and passes elsewhere.
+func TestGenerateMix(t *testing.T) {
+	cfg := condTiny(tiny("dcgan", 32, 4))
+	m := mustNew(t, cfg)
+	if _, err := m.StepLabels(tanhBatch(1, cfg), condLabels(cfg.Batch)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 3
+	z := SampleLatents(5, 1, cfg.NZ)
+	zz := slices.Concat(z, z, z)
+	from := []byte{1, LabelDraw, 1, LabelDraw, 1, LabelDraw}
+	to := []byte{2, LabelDraw, 2, LabelDraw, 2, LabelDraw}
+	x, err := m.GenerateMix(zz, from, to, []float32{0, 0.5, 1}, n, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := m.GenerateLabels(z, from[:2], 1, false)
+	b, _ := m.GenerateLabels(z, to[:2], 1, false)
+	per := m.imageLen()
+	if d := maxDiff(x[:per], a); d > 1e-6 {
+		t.Errorf("t=0 differs from the first labels' image by %g", d)
+	}
+	if d := maxDiff(x[2*per:], b); d > 1e-6 {
+		t.Errorf("t=1 differs from the second labels' image by %g", d)
+	}
+	if maxDiff(x[per:2*per], a) < 1e-6 || maxDiff(x[per:2*per], b) < 1e-6 {
+		t.Error("t=0.5 is one of the ends")
+	}
+	if _, err := m.GenerateMix(zz, from, to[:2], []float32{0, 0.5, 1}, n, false); err == nil {
+		t.Error("accepted short labels")
+	}
+}

@@ -73,9 +73,8 @@ func chunkSize(rem int) int {
 // runChunks maps n records of inLen values to n records of outLen values
 // through the inference graph `which`, chunk by chunk; the last chunk is
 // zero-padded. Inputs and outputs are sample-major (NCHW). A conditional
-// model's graphs get labels (n images' label bytes; nil: every label
-// unknown).
-func (m *Model) runChunks(which string, src []float32, labels []byte, n, inLen, inHW, outLen, outHW int) ([]float32, error) {
+// model's graphs get labels (cond.go; nil: every label unknown).
+func (m *Model) runChunks(which string, src []float32, labels *condBatch, n, inLen, inHW, outLen, outHW int) ([]float32, error) {
 	out := make([]float32, n*outLen)
 	tmpIn := make([]float32, inferChunk*inLen)
 	tmpOut := make([]float32, inferChunk*outLen)

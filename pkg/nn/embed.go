@@ -18,10 +18,14 @@ import (
 
 // EmbedRows are the table rows the conditioning ops look up: Rows[b*Attrs+a]
 // is sample b's row for attribute a, or -1 for none (a zero embedding, no
-// gradient).
+// gradient). With Mix set (EmbedConcat only), sample b's embedding of
+// attribute a is (1-Mix[b]) x row Rows[b*Attrs+a] + Mix[b] x row
+// To[b*Attrs+a]: a path between two labellings.
 type EmbedRows struct {
 	Attrs int
 	Rows  []int32
+	To    []int32
+	Mix   []float32
 }
 
 // NewEmbedRows is an EmbedRows for batch samples of attrs attributes, every
@@ -40,12 +44,27 @@ func (r *EmbedRows) check(b, tableRows int) error {
 	if r == nil || r.Attrs < 1 || len(r.Rows) != r.Attrs*b {
 		return fmt.Errorf("embedding rows do not match a batch of %d", b)
 	}
-	for i, v := range r.Rows {
-		if v < -1 || int(v) >= tableRows {
-			return fmt.Errorf("sample %d attribute %d: row %d outside the table's %d rows", i/r.Attrs, i%r.Attrs, v, tableRows)
+	if r.Mix != nil && (len(r.Mix) != b || len(r.To) != len(r.Rows)) {
+		return fmt.Errorf("embedding mix does not match a batch of %d", b)
+	}
+	for _, rows := range [][]int32{r.Rows, r.To} {
+		for i, v := range rows {
+			if v < -1 || int(v) >= tableRows {
+				return fmt.Errorf("sample %d attribute %d: row %d outside the table's %d rows", i/r.Attrs, i%r.Attrs, v, tableRows)
+			}
 		}
 	}
 	return nil
+}
+
+// weights returns, for sample j and attribute a, up to two rows and their
+// weights (row -1: none).
+func (r *EmbedRows) weights(j, a int) (r1, r2 int, w1, w2 float32) {
+	i := j*r.Attrs + a
+	if r.Mix == nil {
+		return int(r.Rows[i]), -1, 1, 0
+	}
+	return int(r.Rows[i]), int(r.To[i]), 1 - r.Mix[j], r.Mix[j]
 }
 
 // EmbedConcat returns z ([NZ, B, 1, 1]) with each sample's embeddings
@@ -104,11 +123,14 @@ func (k *embedCat) forward(out []float32, in [][]float32, s []tensor.Shape) erro
 	emb, table, A := out[nz*b:], in[1], k.rows.Attrs
 	for a := 0; a < A; a++ {
 		for j := 0; j < b; j++ {
-			row := int(k.rows.Rows[j*A+a])
+			r1, r2, w1, w2 := k.rows.weights(j, a)
 			for c := 0; c < e; c++ {
 				v := float32(0)
-				if row >= 0 {
-					v = table[row*e+c]
+				if r1 >= 0 {
+					v = w1 * table[r1*e+c]
+				}
+				if r2 >= 0 {
+					v += w2 * table[r2*e+c]
 				}
 				emb[(a*e+c)*b+j] = v
 			}
@@ -173,12 +195,15 @@ func (k *embedCatGrad) forward(out []float32, in [][]float32, s []tensor.Shape) 
 	demb, A := dy[nz*b:], k.rows.Attrs
 	for a := 0; a < A; a++ {
 		for j := 0; j < b; j++ {
-			row := int(k.rows.Rows[j*A+a])
-			if row < 0 {
-				continue
-			}
+			r1, r2, w1, w2 := k.rows.weights(j, a)
 			for c := 0; c < e; c++ {
-				out[row*e+c] += demb[(a*e+c)*b+j]
+				g := demb[(a*e+c)*b+j]
+				if r1 >= 0 {
+					out[r1*e+c] += w1 * g
+				}
+				if r2 >= 0 {
+					out[r2*e+c] += w2 * g
+				}
 			}
 		}
 	}
@@ -192,8 +217,8 @@ func (k *embedCatGrad) forward(out []float32, in [][]float32, s []tensor.Shape) 
 // contributes nothing (an unknown label is masked). Gradients flow to h
 // and to the table.
 func ProjEmbed(h, table *gorgonia.Node, rows *EmbedRows) (*gorgonia.Node, error) {
-	if rows == nil {
-		return nil, fmt.Errorf("nn.ProjEmbed: no rows")
+	if rows == nil || rows.Mix != nil {
+		return nil, fmt.Errorf("nn.ProjEmbed: no rows, or mixed rows")
 	}
 	return apply(&projEmbed{rows: rows}, h, table)
 }

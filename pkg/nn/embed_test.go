@@ -19,13 +19,20 @@ func testRows(rng *rand.Rand, attrs, b, r int) *EmbedRows {
 }
 
 func TestEmbedConcat(t *testing.T) {
-	for _, tc := range []struct{ nz, b, attrs, r, e int }{
-		{3, 4, 2, 5, 3}, {1, 1, 1, 2, 1}, {5, 7, 3, 9, 4},
+	for _, tc := range []struct {
+		nz, b, attrs, r, e int
+		mix                bool
+	}{
+		{3, 4, 2, 5, 3, false}, {1, 1, 1, 2, 1, false}, {5, 7, 3, 9, 4, false}, {3, 4, 2, 5, 3, true},
 	} {
 		t.Run(fmt.Sprint(tc), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(tc.b), 7))
 			rows := testRows(rng, tc.attrs, tc.b, tc.r)
 			rows.Rows[0] = int32(tc.r - 1) // the last row is used
+			if tc.mix {
+				rows.To = testRows(rng, tc.attrs, tc.b, tc.r).Rows
+				rows.Mix = randSlice(rng, tc.b, 1)
+			}
 			z := randSlice(rng, tc.nz*tc.b, 1)
 			table := randSlice(rng, tc.r*tc.e, 1)
 			outC := tc.nz + tc.attrs*tc.e
@@ -40,13 +47,20 @@ func TestEmbedConcat(t *testing.T) {
 					want = append(want, z[c*tc.b+j])
 				}
 				for a := 0; a < tc.attrs; a++ {
-					row := rows.Rows[j*tc.attrs+a]
+					row, w := rows.Rows[j*tc.attrs+a], float32(1)
+					to, w2 := int32(-1), float32(0)
+					if tc.mix {
+						w, to, w2 = 1-rows.Mix[j], rows.To[j*tc.attrs+a], rows.Mix[j]
+					}
 					for c := 0; c < tc.e; c++ {
-						if row < 0 {
-							want = append(want, 0)
-						} else {
-							want = append(want, table[int(row)*tc.e+c])
+						v := float32(0)
+						if row >= 0 {
+							v = w * table[int(row)*tc.e+c]
 						}
+						if to >= 0 {
+							v += w2 * table[int(to)*tc.e+c]
+						}
+						want = append(want, v)
 					}
 				}
 				for c, w := range want {

@@ -3,6 +3,7 @@ package sampling
 import (
 	"fmt"
 	"image"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -199,5 +200,90 @@ func writeAttrGrid(res Result, imgs []*image.NRGBA, cols int, values []string, o
 		}
 		res.Files = append(res.Files, o.Out)
 	}
+	return res, nil
+}
+
+// Mixer is a conditional generator that draws between two labellings
+// (*gan.Model).
+type Mixer interface {
+	GenerateMix(z []float32, from, to []byte, t []float32, n int, raw bool) ([]float32, error)
+}
+
+// runAttrInterp draws --interp steps from the --attr labelling to the
+// --attr-to one with each keyframe latent fixed: the grid PNG has a row per
+// latent and a column per step; the GIF goes there and back, each frame a
+// strip of the latents' faces.
+func runAttrInterp(g Generator, cfg gan.Config, o Options, z []float32, n int) (Result, error) {
+	var res Result
+	mg, ok := g.(Mixer)
+	if !ok || !cfg.Conditional() {
+		return res, fmt.Errorf("--attr-to: the checkpoint's model is unconditional (train --cond makes a conditional one)")
+	}
+	from, err := ParseAttrs(cfg, o.Attr)
+	if err != nil {
+		return res, err
+	}
+	to, err := ParseAttrs(cfg, o.AttrTo)
+	if err != nil {
+		return res, fmt.Errorf("--attr-to: %w", err)
+	}
+	keys := keyframes(cfg.NZ, o, z, n)
+	steps := o.Interp
+	var zz, ts []float32
+	var fl, tl []byte
+	for _, k := range keys {
+		for s := range steps {
+			zz = append(zz, k...)
+			ts = append(ts, float32(s)/float32(steps-1))
+			fl, tl = append(fl, from...), append(tl, to...)
+		}
+	}
+	total := len(keys) * steps
+	var x []float32
+	A, batch := len(from), max(o.Batch, 1)
+	for i := 0; i < total; i += batch {
+		k := min(batch, total-i)
+		part, err := mg.GenerateMix(zz[i*cfg.NZ:(i+k)*cfg.NZ], fl[i*A:(i+k)*A], tl[i*A:(i+k)*A], ts[i:i+k], k, o.Raw)
+		if err != nil {
+			return res, fmt.Errorf("generate images %d..%d: %w", i, i+k-1, err)
+		}
+		x = append(x, part...)
+	}
+	cells, err := imgutil.TensorImages(x, total, cfg.Channels, cfg.Size, cfg.Size)
+	if err != nil {
+		return res, err
+	}
+	return writeAttrInterp(res, cells, len(keys), cfg, o)
+}
+
+// writeAttrInterp writes base.png (rows of steps) and base.gif (each frame
+// one step of every row, there and back).
+func writeAttrInterp(res Result, cells []*image.NRGBA, rows int, cfg gan.Config, o Options) (Result, error) {
+	steps := o.Interp
+	var frames []*image.NRGBA
+	order := make([]int, 0, 2*steps)
+	for s := range steps {
+		order = append(order, s)
+	}
+	for s := steps - 2; s > 0; s-- {
+		order = append(order, s)
+	}
+	for _, s := range order {
+		strip := make([]image.Image, rows)
+		for r := range rows {
+			strip[r] = cells[r*steps+s]
+		}
+		f, err := imgutil.Grid(strip, rows, o.Pad, o.BG)
+		if err != nil {
+			return res, err
+		}
+		frames = append(frames, f)
+	}
+	base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
+	if err := writeInterp(base, cells, frames, cfg, o); err != nil {
+		return res, err
+	}
+	res.N = len(cells)
+	res.Files = append(res.Files, base+".png", base+".gif")
 	return res, nil
 }

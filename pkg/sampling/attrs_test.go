@@ -6,9 +6,11 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"image/gif"
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,4 +150,50 @@ func abs32(v float32) float32 {
 		return -v
 	}
 	return v
+}
+
+// TestAttrInterp: --interp with --attr-to draws a row per keyframe latent
+// from the --attr labelling to the --attr-to one, and a GIF there and back.
+func TestAttrInterp(t *testing.T) {
+	m, cfg := condModel(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "dye.gif")
+	o := Options{Interp: 4, Seeds: []uint64{3, 4}, Keys: 4, Attr: "hair=black", AttrTo: "hair=red,glasses=yes", Out: out, Pad: 1, Batch: 3}
+	res, err := Run(m, cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.N != 8 {
+		t.Errorf("result %+v", res)
+	}
+	if w, h := pngSize(t, filepath.Join(dir, "dye.png")); w != 4*32+5 || h != 2*32+3 {
+		t.Errorf("grid %dx%d, want 2 rows of 4 steps", w, h)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g, err := gif.DecodeAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Image) != 6 {
+		t.Errorf("GIF of %d frames, want 6 (there and back)", len(g.Image))
+	}
+	z := Latents(4, 1, cfg.NZ, 0)
+	from, _ := ParseAttrs(cfg, o.Attr)
+	to, _ := ParseAttrs(cfg, o.AttrTo)
+	x, err := m.GenerateMix(slices.Concat(z, z), slices.Concat(from, from), slices.Concat(to, to), []float32{0, 1}, 2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := m.GenerateLabels(z, from, 1, false)
+	b, _ := m.GenerateLabels(z, to, 1, false)
+	if maxAbsByte(x[:len(a)], a) > 1e-6 || maxAbsByte(x[len(a):], b) > 1e-6 {
+		t.Error("the path's ends are not the two labellings' images")
+	}
+	if _, err := Run(m, cfg, Options{Interp: 4, Keys: 2, AttrTo: "hair=pink", Out: out}); err == nil || !strings.Contains(err.Error(), `--attr-to: --attr hair=pink`) {
+		t.Errorf("unknown value: %v", err)
+	}
 }

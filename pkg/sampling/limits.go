@@ -54,8 +54,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--scale %d out of range 0..%d (0: automatic)", o.Scale, MaxScale)
 	case o.SaveFloats != "" && o.Interp > 0:
 		return fmt.Errorf("--save-floats writes a grid's images; it does not go with --interp")
-	case len(o.Attr) > MaxAttrBytes || len(o.AttrGrid) > MaxAttrBytes:
-		return fmt.Errorf("--attr and --attr-grid: at most %d bytes", MaxAttrBytes)
+	case len(o.Attr) > MaxAttrBytes || len(o.AttrGrid) > MaxAttrBytes || len(o.AttrTo) > MaxAttrBytes:
+		return fmt.Errorf("--attr, --attr-to and --attr-grid: at most %d bytes", MaxAttrBytes)
+	case o.AttrTo != "" && o.Interp == 0:
+		return fmt.Errorf("--attr-to goes with --interp (from --attr to --attr-to, latents fixed)")
 	case o.AttrGrid != "" && (o.Interp > 0 || o.SaveFloats != ""):
 		return fmt.Errorf("--attr-grid draws a grid of its own; it does not go with --interp or --save-floats")
 	}

@@ -44,6 +44,9 @@ type Options struct {
 	// AttrGrid names an attribute to show in every value, one column each.
 	Attr     string
 	AttrGrid string
+	// AttrTo, with Interp, draws each keyframe latent from the Attr
+	// labelling to this one instead of a path between latents.
+	AttrTo string
 }
 
 // Result lists what Run wrote.
@@ -78,6 +81,9 @@ func Run(g Generator, cfg gan.Config, o Options) (Result, error) {
 			return res, fmt.Errorf("latents file %q has nz %d, the checkpoint's model has nz %d", o.Latents, lf.NZ, nz)
 		}
 		z, n = lf.Flat(), lf.N
+	}
+	if o.Interp > 0 && o.AttrTo != "" {
+		return runAttrInterp(g, cfg, o, z, n)
 	}
 	if o.Interp > 0 {
 		return runInterp(g, cfg, o, z, n)
