@@ -26,14 +26,17 @@ func TestYCbCrToRGBExact(t *testing.T) {
 				for sy := 0; sy < 2; sy++ {
 					cw, ch := size[0], size[1]
 					rgb := make([]byte, 3*cw*ch)
+					rgbT := make([]byte, 3*cw*ch) // transposed
 					ycbcrToRGB(rgb, 3*cw, 3, 0, 0, m, sx, sy, cw, ch)
+					ycbcrToRGB(rgbT, 3, 3*ch, 0, 0, m, sx, sy, cw, ch)
 					for y := 0; y < ch; y++ {
 						for x := 0; x < cw; x++ {
 							c := m.YCbCrAt(sx+x, sy+y)
 							wr, wg, wb := color.YCbCrToRGB(c.Y, c.Cb, c.Cr)
-							o := rgb[3*(y*cw+x):]
-							if o[0] != wr || o[1] != wg || o[2] != wb {
-								t.Fatalf("%v %v at (%d,%d) from (%d,%d): %v, want %v", ratio, size, x, y, sx, sy, o[:3], []byte{wr, wg, wb})
+							o, oT := rgb[3*(y*cw+x):], rgbT[3*(x*ch+y):]
+							if o[0] != wr || o[1] != wg || o[2] != wb || !bytes.Equal(o[:3], oT[:3]) {
+								t.Fatalf("%v %v at (%d,%d) from (%d,%d): %v (transposed %v), want %v",
+									ratio, size, x, y, sx, sy, o[:3], oT[:3], []byte{wr, wg, wb})
 							}
 						}
 					}
