@@ -18,61 +18,91 @@ var rowBits = func() (t [blockSize]uint16) {
 // bytes). It returns false on data that image/jpeg would refuse or decode
 // in its own way.
 func (d *Decoder) decodeBlock(r *bitReader, s *scanComp, dcPred *int32, dst []byte, stride int) bool {
-	b := &d.blk
+	rows, ok := decodeCoeffs(r, s, dcPred, &d.blk)
+	if !ok {
+		return false
+	}
+	idctBlock(&d.blk, uint8(rows), uint8(rows>>8), dst, stride)
+	return true
+}
+
+// decodeCoeffs is decodeBlock's entropy decoding. It keeps the bit buffer
+// in locals (acc, n), handing them back to r around the calls that need it.
+// rows has a bit in the low byte for each row of b with a coefficient and
+// in the high byte for each row with one off column 0.
+func decodeCoeffs(r *bitReader, s *scanComp, dcPred *int32, b *[blockSize]int32) (rows uint16, ok bool) {
 	q := s.q
 	if r.n < 32 {
 		r.refill()
 	}
 	sym, ok := r.decode(s.dc)
 	if !ok || sym > 16 {
-		return false
+		return 0, false
 	}
 	*dcPred += r.extend(sym)
 	b[0] = *dcPred * q[0]
-	rows := uint16(1) // low byte: rows with a coefficient; high: with an AC one off column 0
+	rows = 1
 	ac := s.ac
+	acc, n := r.acc, r.n
 	for k := 1; k < blockSize; {
-		if r.n < 32 {
+		if n < 32 {
+			r.acc, r.n = acc, n
 			r.refill()
+			acc, n = r.acc, r.n
 		}
-		if e := ac.fast[r.acc>>(64-lutBits)]; e != 0 {
+		peek := acc >> (64 - lutBits)
+		if e := ac.fast[peek]; e != 0 {
 			l := uint(e & 0xff)
-			r.acc <<= l
-			r.n -= l
+			acc <<= l
+			n -= l
 			k += int(e>>8) & 0xff
 			if k >= blockSize {
-				return false
+				return 0, false
 			}
-			b[unzig[k]] = (e >> 16) * q[k]
-			rows |= rowBits[k]
+			b[unzig[k]&63] = (e >> 16) * q[k&63]
+			rows |= rowBits[k&63]
 			k++
 			continue
 		}
-		sym, ok := r.decode(ac)
-		if !ok {
-			return false
+		if e := ac.lut[peek]; e != 0 {
+			l := uint(e & 0xff)
+			acc <<= l
+			n -= l
+			sym = uint8(e >> 8)
+		} else {
+			r.acc, r.n = acc, n
+			if sym, ok = r.decodeSlow(ac); !ok {
+				return 0, false
+			}
+			acc, n = r.acc, r.n
 		}
-		run, size := int(sym>>4), sym&15
+		run, size := int(sym>>4), uint(sym&15)
 		if size == 0 {
 			if run == 15 { // ZRL: sixteen zeros
 				k += 16
 				continue
 			}
 			if run != 0 { // an EOB run, which sequential scans do not have
-				return false
+				return 0, false
 			}
 			break // EOB
 		}
 		k += run
 		if k >= blockSize {
-			return false
+			return 0, false
 		}
-		b[unzig[k]] = r.extend(size) * q[k]
-		rows |= rowBits[k]
+		x := int32(acc >> (64 - size)) // RECEIVE and EXTEND, as in extend
+		acc <<= size
+		n -= size
+		if x < 1<<(size-1) {
+			x += -1<<size + 1
+		}
+		b[unzig[k]&63] = x * q[k&63]
+		rows |= rowBits[k&63]
 		k++
 	}
-	idctBlock(b, uint8(rows), uint8(rows>>8), dst, stride)
-	return true
+	r.acc, r.n = acc, n
+	return rows, true
 }
 
 // idctBlock applies the inverse DCT to b, writes the level-shifted, clamped
