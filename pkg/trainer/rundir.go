@@ -47,6 +47,9 @@ func claimRunDir(out, data string) (string, func(), error) {
 	// folder that is not ours) and again once the lock is held.
 	if _, err := os.Stat(dir); err == nil {
 		if err := IsRunDir(dir); err != nil {
+			if lerr := heldByOther(dir, out); lerr != nil {
+				return "", nil, lerr
+			}
 			return "", nil, fmt.Errorf("refusing to write into %q: %w", out, err)
 		}
 	}
@@ -62,6 +65,25 @@ func claimRunDir(out, data string) (string, func(), error) {
 		return "", nil, fmt.Errorf("refusing to write into %q: %w", out, err)
 	}
 	return dir, func() { lock.Release() }, nil
+}
+
+// heldByOther returns the lock error when dir's lock file exists and another
+// process holds it: a run that has just started may not have written its
+// config.json yet, and "in use by pid N" is then the true reason to refuse.
+// It creates nothing (a missing lock file means no other writer).
+func heldByOther(dir, out string) error {
+	path := filepath.Join(dir, LockFile)
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	lock, err := fslock.Acquire(path, out)
+	if errors.Is(err, fslock.ErrLocked) {
+		return err
+	}
+	if err == nil {
+		lock.Release()
+	}
+	return nil
 }
 
 // IsRunDir returns nil when dir may be used as a run folder: it holds a

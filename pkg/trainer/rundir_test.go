@@ -74,24 +74,49 @@ func TestRunFolderRules(t *testing.T) {
 	}
 }
 
+// TestRunFolderLocked: a folder whose lock another writer holds is refused
+// with the lock error, also while that run has not yet written its
+// config.json (only its first files are there); a stale lock file beside
+// foreign files is refused as a foreign folder.
 func TestRunFolderLocked(t *testing.T) {
 	data := dataset(t, 16, 5)
-	out := filepath.Join(t.TempDir(), "run")
-	os.MkdirAll(out, 0o755)
-	l, err := fslock.Acquire(filepath.Join(out, LockFile), out)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name  string
+		files []string
+		held  bool
+		want  error
+	}{
+		{"empty, held", nil, true, fslock.ErrLocked},
+		{"a run starting, held", []string{"log.jsonl", "notes.txt"}, true, fslock.ErrLocked},
+		{"foreign files, stale lock", []string{"notes.txt"}, false, ErrNotRunDir},
 	}
-	defer l.Release()
-	var f fakes
-	o := f.opts(data, out)
-	o.Steps = 1
-	err = Run(context.Background(), o, &bytes.Buffer{})
-	if !errors.Is(err, fslock.ErrLocked) {
-		t.Fatalf("Run on a locked folder = %v, want ErrLocked", err)
-	}
-	if ents, _ := os.ReadDir(out); len(ents) != 1 {
-		t.Errorf("locked run wrote into the folder: %v", ents)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "run")
+			os.MkdirAll(out, 0o755)
+			for _, f := range tc.files {
+				os.WriteFile(filepath.Join(out, f), []byte("x"), 0o644)
+			}
+			l, err := fslock.Acquire(filepath.Join(out, LockFile), out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.held {
+				defer l.Release()
+			} else {
+				l.Release()
+			}
+			var f fakes
+			o := f.opts(data, out)
+			o.Steps = 1
+			err = Run(context.Background(), o, &bytes.Buffer{})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Run = %v, want %v", err, tc.want)
+			}
+			if ents, _ := os.ReadDir(out); len(ents) != len(tc.files)+1 {
+				t.Errorf("refused run wrote into the folder: %v", ents)
+			}
+		})
 	}
 }
 
