@@ -59,6 +59,7 @@ func TestHelpAndUsage(t *testing.T) {
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair,hair"}, 2, `attribute "hair" twice`},
 		{[]string{"--data", "x", "--out", "y", "--cond-dim", "4"}, 2, "--cond-dim 4: want 1..256, with --cond on a new run"},
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-dim", "999"}, 2, "--cond-dim 999"},
+		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-d", "wgan"}, 2, `--cond-d "wgan": want projection or acgan`},
 		{[]string{"--data", filepath.Join(t.TempDir(), "none"), "--out", t.TempDir()}, 1, "manifest"},
 	}
 	for _, tc := range tests {

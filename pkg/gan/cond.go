@@ -41,7 +41,22 @@ import (
 type CondSpec struct {
 	Dim   int        `json:"dim"` // each attribute's embedding size in G's input
 	Attrs []CondAttr `json:"attributes"`
+	// D is how the discriminator is conditioned: CondProjection ("" too)
+	// or CondACGAN.
+	D string `json:"d,omitempty"`
 }
+
+// Discriminator conditionings (CondSpec.D).
+const (
+	// CondProjection adds the inner product of the labels' embeddings
+	// with D's pooled features to its logit (Miyato & Koyama 2018).
+	CondProjection = "projection"
+	// CondACGAN leaves D's logit unconditional and gives D an auxiliary
+	// classifier of each attribute on its pooled features (Odena et al.
+	// 2017): D minimises its cross-entropy on real and fake images, G on
+	// its fakes, added to their GAN losses (unknown labels masked).
+	CondACGAN = "acgan"
+)
 
 // CondAttr is one attribute of a conditional model: its values and how
 // many training images had each (the frequencies unspecified attributes
@@ -88,6 +103,9 @@ func (cfg Config) validateCond() error {
 	}
 	if n := len(cfg.Cond.Attrs); n < 1 || n > MaxCondAttrs {
 		return &FieldError{Field: "cond", Value: fmt.Sprintf("%d attributes", n), Want: fmt.Sprintf("1..%d attributes", MaxCondAttrs)}
+	}
+	if d := cfg.Cond.D; d != "" && d != CondProjection && d != CondACGAN {
+		return &FieldError{Field: "cond.d", Value: fmt.Sprintf("%q", d), Want: "projection or acgan"}
 	}
 	if cfg.Cond.Dim < 1 || cfg.Cond.Dim > MaxCondDim {
 		return &FieldError{Field: "cond.dim", Value: cfg.Cond.Dim, Want: fmt.Sprintf("1..%d", MaxCondDim)}
@@ -209,16 +227,27 @@ func (m *Model) forwardCond(b *bound, x *gorgonia.Node, training bool, rows *nn.
 	if m.cond == nil {
 		return b.forward(x, training)
 	}
-	table := b.nodes[condEmbedName]
 	if b.n != m.d {
-		in, err := nn.EmbedConcat(x, table, rows)
+		in, err := nn.EmbedConcat(x, b.nodes[condEmbedName], rows)
 		if err != nil {
 			return nil, fmt.Errorf("gan: conditioning %sinput: %w", b.n.prefix, err)
 		}
 		return b.forward(in, training)
 	}
-	// D: its layers up to the last convolution give the features, the
-	// last convolution the unconditional logit.
+	logit, _, err := m.forwardD(b, x, training, rows)
+	return logit, err
+}
+
+// forwardD is a conditional D on x: its logit, and with CondACGAN its
+// auxiliary classifier's loss for the labels in rows (nil otherwise).
+func (m *Model) forwardD(b *bound, x *gorgonia.Node, training bool, rows *nn.EmbedRows) (logit, aux *gorgonia.Node, err error) {
+	if m.cond == nil {
+		logit, err = b.forward(x, training)
+		return logit, nil, err
+	}
+	table := b.nodes[condEmbedName]
+	// The layers up to the last convolution give the features, the last
+	// convolution the unconditional logit.
 	layers := b.n.layers
 	k := len(layers) - 1
 	for k >= 0 && layers[k].kind != kConv {
@@ -229,19 +258,39 @@ func (m *Model) forwardCond(b *bound, x *gorgonia.Node, training bool, rows *nn.
 	body.n = &bn
 	h, err := body.forward(x, training)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	logit, err := b.layer(h, layers[k], training)
-	if err != nil {
-		return nil, fmt.Errorf("gan: building %s%s: %w", b.n.prefix, layers[k].prefix(), err)
+	if logit, err = b.layer(h, layers[k], training); err != nil {
+		return nil, nil, fmt.Errorf("gan: building %s%s: %w", b.n.prefix, layers[k].prefix(), err)
+	}
+	if m.cfg.Cond.D == CondACGAN {
+		var sizes []int
+		for _, a := range m.cfg.Cond.Attrs {
+			sizes = append(sizes, len(a.Values))
+		}
+		if aux, err = nn.AuxCE(h, table, rows, sizes); err != nil {
+			return nil, nil, fmt.Errorf("gan: auxiliary classifier: %w", err)
+		}
+		return logit, aux, nil
 	}
 	proj, err := nn.ProjEmbed(h, table, rows)
 	if err != nil {
-		return nil, fmt.Errorf("gan: projection head: %w", err)
+		return nil, nil, fmt.Errorf("gan: projection head: %w", err)
 	}
-	out, err := gorgonia.Add(logit, proj)
+	if logit, err = gorgonia.Add(logit, proj); err != nil {
+		return nil, nil, fmt.Errorf("gan: projection head: %w", err)
+	}
+	return logit, nil, nil
+}
+
+// withAux adds an auxiliary classifier's loss (nil: none) to a GAN loss.
+func withAux(loss, aux *gorgonia.Node) (*gorgonia.Node, error) {
+	if aux == nil {
+		return loss, nil
+	}
+	out, err := gorgonia.Add(loss, aux)
 	if err != nil {
-		return nil, fmt.Errorf("gan: projection head: %w", err)
+		return nil, fmt.Errorf("gan: auxiliary loss: %w", err)
 	}
 	return out, nil
 }

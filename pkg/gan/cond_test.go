@@ -75,6 +75,7 @@ func TestCondValidate(t *testing.T) {
 		{"mlp", func(c *Config) { c.Arch, c.Size = "mlp", 8 }, "arch dcgan"},
 		{"no attributes", func(c *Config) { c.Cond.Attrs = nil }, "1..64 attributes"},
 		{"dim 0", func(c *Config) { c.Cond.Dim = 0 }, "cond.dim"},
+		{"d", func(c *Config) { c.Cond.D = "wgan" }, "projection or acgan"},
 		{"twice", func(c *Config) { c.Cond.Attrs[1].Name = "colour" }, "twice"},
 		{"no values", func(c *Config) { c.Cond.Attrs[0].Values, c.Cond.Attrs[0].Counts = nil, nil }, "values"},
 		{"counts", func(c *Config) { c.Cond.Attrs[0].Counts = []int{1} }, "values"},
@@ -97,7 +98,9 @@ func TestCondValidate(t *testing.T) {
 // TestCondResume: a conditional run resumed from a snapshot continues
 // bit for bit, with every recipe ingredient (standing statistics included).
 func TestCondResume(t *testing.T) {
-	for _, cfg := range []Config{condTiny(tiny("dcgan", 32, 4)), condTiny(allIngredients(tiny("dcgan", 32, 4)))} {
+	acgan := condTiny(allIngredients(tiny("dcgan", 32, 4)))
+	acgan.Cond.D, acgan.Recipe = CondACGAN, "acgan"
+	for _, cfg := range []Config{condTiny(tiny("dcgan", 32, 4)), condTiny(allIngredients(tiny("dcgan", 32, 4))), acgan} {
 		t.Run(cmp.Or(cfg.Recipe, "classic"), func(t *testing.T) {
 			labels := condLabels(cfg.Batch)
 			step := func(m *Model, from, to int) {
@@ -202,10 +205,16 @@ func TestCondLearns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("training run")
 	}
+	for _, d := range []string{CondProjection, CondACGAN} {
+		t.Run(d, func(t *testing.T) { condLearns(t, d) })
+	}
+}
+
+func condLearns(t *testing.T, d string) {
 	colours := [2][3]float32{{0.8, -0.6, -0.6}, {-0.6, -0.2, 0.8}}
 	cfg := Config{Arch: "dcgan", Size: 32, Channels: 3, NZ: 16, NGF: 8, NDF: 8, Kernel: 4, Batch: 16, LR: 1e-3,
 		Beta1: 0.5, Beta2: 0.999, DSteps: 1, EMADecay: 0.9, Seed: 3,
-		Cond: &CondSpec{Dim: 4, Attrs: []CondAttr{{Name: "colour", Values: []string{"red", "blue"}, Counts: []int{1, 1}}}}}
+		Cond: &CondSpec{Dim: 4, D: d, Attrs: []CondAttr{{Name: "colour", Values: []string{"red", "blue"}, Counts: []int{1, 1}}}}}
 	const n = 64
 	z := SampleLatents(9, n, cfg.NZ)
 	accuracy := func(m *Model) float64 {

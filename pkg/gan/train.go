@@ -89,12 +89,16 @@ func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
 		return nil, err
 	}
 	dg.aug = aug
-	if dg.logits, err = m.forwardCond(bd, in, true, m.trainRows(true)); err != nil {
+	var aux *gorgonia.Node
+	if dg.logits, aux, err = m.forwardD(bd, in, true, m.trainRows(true)); err != nil {
 		return nil, err
 	}
 	label, labelData := newInput(g, "target", dg.logits.Shape())
 	dg.label = labelData
 	if dg.loss, err = obj.discriminator(dg.logits, label); err != nil {
+		return nil, err
+	}
+	if dg.loss, err = withAux(dg.loss, aux); err != nil {
 		return nil, err
 	}
 	ps := bd.params()
@@ -134,11 +138,14 @@ func (m *Model) newGLossGraph(obj objective, bufs *nn.Buffers) (*gLossGraph, err
 		return nil, err
 	}
 	lg.aug = aug
-	logits, err := m.forwardCond(bd, in, true, m.trainRows(true))
+	logits, aux, err := m.forwardD(bd, in, true, m.trainRows(true))
 	if err != nil {
 		return nil, err
 	}
 	if lg.loss, err = obj.generator(logits); err != nil {
+		return nil, err
+	}
+	if lg.loss, err = withAux(lg.loss, aux); err != nil {
 		return nil, err
 	}
 	gs, err := gorgonia.Grad(lg.loss, lg.fake)

@@ -144,3 +144,79 @@ func TestEmbedRowsRefused(t *testing.T) {
 		t.Error("accepted nil rows")
 	}
 }
+
+func TestAuxCE(t *testing.T) {
+	for _, tc := range []struct {
+		c, b, side int
+		sizes      []int
+	}{
+		{3, 4, 2, []int{3, 2}}, {1, 1, 1, []int{2}}, {5, 6, 3, []int{4, 2, 3}},
+	} {
+		t.Run(fmt.Sprint(tc.c, tc.b, tc.sizes), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(tc.b), 11))
+			A, R := len(tc.sizes), 0
+			for _, s := range tc.sizes {
+				R += s
+			}
+			rows := NewEmbedRows(A, tc.b)
+			for j := 0; j < tc.b; j++ {
+				first := 0
+				for a, s := range tc.sizes {
+					if v := rng.IntN(s + 1); v < s { // s: unknown
+						rows.Rows[j*A+a] = int32(first + v)
+					}
+					first += s
+				}
+			}
+			hs := []int{tc.c, tc.b, tc.side, tc.side}
+			x := randSlice(rng, prod(hs), 1)
+			table := randSlice(rng, R*tc.c, 1)
+			h := newHarness(t, []arg{{hs, x, true}, {[]int{R, tc.c}, table, true}}, nil,
+				func(in []*gorgonia.Node) (*gorgonia.Node, error) { return AuxCE(in[0], in[1], rows, tc.sizes) })
+			out, _ := h.run()
+			// Reference: log-sum-exp over each block, minus the target's logit.
+			hw := tc.side * tc.side
+			var want float64
+			for j := 0; j < tc.b; j++ {
+				first := 0
+				for a, s := range tc.sizes {
+					logit := func(v int) float64 {
+						var z float64
+						for c := 0; c < tc.c; c++ {
+							var m float64
+							for p := 0; p < hw; p++ {
+								m += float64(x[(c*tc.b+j)*hw+p])
+							}
+							z += float64(table[(first+v)*tc.c+c]) * m / float64(hw)
+						}
+						return z
+					}
+					if tr := int(rows.Rows[j*A+a]); tr >= 0 {
+						var se float64
+						for v := 0; v < s; v++ {
+							se += math.Exp(logit(v))
+						}
+						want += math.Log(se) - logit(tr-first)
+					}
+					first += s
+				}
+			}
+			want /= float64(tc.b)
+			if math.Abs(float64(out[0])-want) > 1e-4*(1+math.Abs(want)) {
+				t.Fatalf("loss %g, want %g", out[0], want)
+			}
+			h.checkGradFD(1e-2, 2e-3, 40, rng)
+		})
+	}
+	rows := NewEmbedRows(1, 2)
+	rows.Rows[0] = 3 // outside the 2-row block
+	g := gorgonia.NewGraph()
+	hh := gorgonia.NewTensor(g, gorgonia.Float32, 4, gorgonia.WithShape(2, 2, 1, 1), gorgonia.WithInit(gorgonia.Zeroes()))
+	tb := gorgonia.NewTensor(g, gorgonia.Float32, 2, gorgonia.WithShape(4, 2), gorgonia.WithInit(gorgonia.Zeroes()))
+	if _, err := AuxCE(hh, tb, rows, []int{2}); err == nil {
+		t.Error("accepted a table of 4 rows for a block of 2")
+	}
+	if _, err := AuxCE(hh, tb, rows, []int{2, 2}); err == nil {
+		t.Error("accepted 2 blocks for 1 attribute")
+	}
+}

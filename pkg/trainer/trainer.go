@@ -64,6 +64,7 @@ type Options struct {
 	// attributes are used, and Cond, if set, must name them.
 	Cond    []string
 	CondDim int
+	CondD   string // how D is conditioned: gan.CondProjection ("" too) or gan.CondACGAN
 
 	Resume bool // continue from Out/ckpt/latest.safetensors
 	Force  bool // resume even if the data set's hash differs from the checkpoint's
@@ -280,7 +281,7 @@ func (r *run) startModel() error {
 		r.cfg.Size, r.cfg.Channels = r.ds.Size, r.ds.Channels
 		var err error
 		if len(opts.Cond) > 0 {
-			if r.cfg.Cond, err = condSpec(opts.Cond, opts.CondDim, r.ds.Labels, opts.Data); err != nil {
+			if r.cfg.Cond, err = condSpec(opts.Cond, opts.CondDim, opts.CondD, r.ds.Labels, opts.Data); err != nil {
 				return err
 			}
 		}
