@@ -554,3 +554,14 @@ func condNames(cfg Config) string {
 	}
 	return strings.Join(names, ",")
 }
+
+// inferParams are the weights an inference graph of b reads: all of them,
+// but D's auxiliary classifier (CondACGAN) has no part in D's logit.
+func (m *Model) inferParams(b *bound) gorgonia.Nodes {
+	ps := b.params()
+	if b.n != m.d || m.cond == nil || m.cfg.Cond.D != CondACGAN {
+		return ps
+	}
+	table := b.nodes[condEmbedName]
+	return slices.DeleteFunc(ps, func(n *gorgonia.Node) bool { return n == table })
+}

@@ -192,6 +192,11 @@ func TestCondStepAndGenerate(t *testing.T) {
 	if _, err := m.Discriminate(a, n); err != nil {
 		t.Errorf("Discriminate: %v", err)
 	}
+	ac := cfg
+	ac.Cond = &CondSpec{Dim: cfg.Cond.Dim, Attrs: cfg.Cond.Attrs, D: CondACGAN}
+	if _, err := mustNew(t, ac).Discriminate(a, n); err != nil {
+		t.Errorf("Discriminate with an auxiliary classifier: %v", err)
+	}
 	if _, err := m.GeneratorLayers(false); err == nil {
 		t.Error("GeneratorLayers exported a conditional generator")
 	}

@@ -51,7 +51,7 @@ func (m *Model) inferGraphFor(which string, n int) (*inferGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm, err := machine(g, append(gorgonia.Nodes{x}, b.params()...), gorgonia.Nodes{out})
+	vm, err := machine(g, append(gorgonia.Nodes{x}, m.inferParams(b)...), gorgonia.Nodes{out})
 	if err != nil {
 		return nil, err
 	}
