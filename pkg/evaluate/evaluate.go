@@ -114,7 +114,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	e.page = &report.Page{Report: e.r}
 	defer e.close()
 	for _, phase := range []func() error{e.readCheckpoints, e.openData, e.imageSize, e.loadReals, e.scoreSources,
-		e.samples, e.memorisation, func() error { return plots(o, e.r, e.page) }} {
+		e.conditioning, e.samples, e.memorisation, func() error { return plots(o, e.r, e.page) }} {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

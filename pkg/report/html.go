@@ -114,6 +114,15 @@ D AUC: how well the discriminator separates held-out reals from generated images
 <figure><img src="{{dataURI .PNG}}" alt="{{.Title}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{- end}}
 
+{{- with $r.Conditioning}}
+<h2>Conditioning</h2>
+<p>How often eval's attribute classifier finds the value a generated face was asked for (the other attributes drawn from the training frequencies), against its accuracy on held-out reals.</p>
+<table><tr><th class="l">attribute</th><th>held-out reals (ceiling)</th><th>generated, as asked</th><th>ratio</th><th>chance</th></tr>
+{{- range .}}
+<tr><td class="l">{{.Attribute}}</td><td>{{pct .Ceiling}} of {{.Reals}}</td><td>{{pct .Accuracy}} of {{.Generated}}</td><td>{{f .Ratio}}</td><td>{{pct .Chance}}</td></tr>
+{{- end}}
+</table>
+{{- end}}
 {{- with $r.Diversity}}
 <h2>Diversity</h2>
 <p>Mean pairwise distance: generated {{f .Gen}}, real {{f .Real}}, ratio {{f .Ratio}}{{if .Collapsed}} — <b>mode collapse suspected</b>{{end}}.</p>

@@ -40,7 +40,30 @@ type Report struct {
 	Memorisation *metrics.MemoReport      `json:"memorisation,omitempty"`
 	Diversity    *metrics.DiversityReport `json:"diversity,omitempty"`
 	Log          *LogSummary              `json:"training_log,omitempty"`
-	Warnings     []string                 `json:"warnings"`
+	// Conditioning scores a conditional checkpoint (train --cond) per
+	// attribute, when the dataset has labels; nil otherwise.
+	Conditioning []CondScore `json:"conditioning,omitempty"`
+	Warnings     []string    `json:"warnings"`
+}
+
+// CondScore is one attribute's conditioning accuracy: how often eval's
+// attribute classifier (pkg/attrclass) finds the value a generated face
+// was asked for, against its accuracy on held-out reals (the ceiling).
+type CondScore struct {
+	Attribute string  `json:"attribute"`
+	Ceiling   float64 `json:"ceiling"`   // classifier accuracy on held-out reals with a known label
+	Reals     int     `json:"reals"`     // those reals
+	Accuracy  float64 `json:"accuracy"`  // on generated faces asked for each value in turn
+	Generated int     `json:"generated"` // those faces
+	Ratio     float64 `json:"ratio"`     // Accuracy / Ceiling
+	Chance    float64 `json:"chance"`    // 1 / number of values
+	PerValue  []Value `json:"per_value"` // accuracy per value asked
+}
+
+// Value is the conditioning accuracy of one value.
+type Value struct {
+	Value    string  `json:"value"`
+	Accuracy float64 `json:"accuracy"`
 }
 
 // Inputs identifies the files eval read.
