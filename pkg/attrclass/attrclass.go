@@ -15,7 +15,7 @@ const Features = Side * Side * 3
 
 // Training settings.
 const (
-	Epochs = 8
+	Epochs = 20
 	batch  = 32
 	lr     = 0.05
 	l2     = 1e-4

@@ -15,7 +15,7 @@ import (
 // Bounds of the conditioning check.
 const (
 	condTrainCap = 4000 // training images the attribute classifier learns from
-	condPerValue = 16   // generated faces asked for each value of each attribute
+	condPerValue = 32   // generated faces asked for each value of each attribute
 )
 
 // conditioning scores a conditional main checkpoint (train --cond) on a
