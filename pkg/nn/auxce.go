@@ -119,40 +119,16 @@ func (k *auxCE) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 func (k *auxCE) diffWRT() []bool { return []bool{true, true} }
 
 func (k *auxCE) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dh, err := apply(&auxCEGrad{k: k}, in[0], in[1], grad)
-	if err != nil {
-		return nil, err
-	}
-	dt, err := apply(&auxCEGrad{k: k, table: true}, in[0], in[1], grad)
-	if err != nil {
-		return nil, err
-	}
-	return gorgonia.Nodes{dh, dt}, nil
+	return pairGrads(func(table bool) kernel {
+		return &auxCEGrad{pairGrad: pairGrad{op: "AuxCE", x: "Features", table: table}, k: k}
+	}, in, grad)
 }
 
 // auxCEGrad: inputs h, table, dLoss (scalar); the gradient wrt h, or wrt
 // the table when table is set.
 type auxCEGrad struct {
-	noDiff
-	k     *auxCE
-	table bool
-}
-
-func (g *auxCEGrad) name() string {
-	if g.table {
-		return "AuxCEGradTable"
-	}
-	return "AuxCEGradFeatures"
-}
-
-func (g *auxCEGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
-	if len(in) != 3 {
-		return nil, fmt.Errorf("got %d inputs, want 3", len(in))
-	}
-	if g.table {
-		return in[1].Clone(), nil
-	}
-	return in[0].Clone(), nil
+	pairGrad
+	k *auxCE
 }
 
 // forward: dlogit_v = dLoss/B x (p_v - [v = target]); the table gets

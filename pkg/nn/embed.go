@@ -142,40 +142,16 @@ func (k *embedCat) forward(out []float32, in [][]float32, s []tensor.Shape) erro
 func (k *embedCat) diffWRT() []bool { return []bool{true, true} }
 
 func (k *embedCat) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dz, err := apply(&embedCatGrad{rows: k.rows}, in[0], in[1], grad)
-	if err != nil {
-		return nil, err
-	}
-	dt, err := apply(&embedCatGrad{rows: k.rows, table: true}, in[0], in[1], grad)
-	if err != nil {
-		return nil, err
-	}
-	return gorgonia.Nodes{dz, dt}, nil
+	return pairGrads(func(table bool) kernel {
+		return &embedCatGrad{pairGrad: pairGrad{op: "EmbedConcat", x: "Latent", table: table}, rows: k.rows}
+	}, in, grad)
 }
 
 // embedCatGrad: inputs z, table, dOut; the gradient wrt z, or wrt the
 // table when table is set.
 type embedCatGrad struct {
-	noDiff
-	rows  *EmbedRows
-	table bool
-}
-
-func (k *embedCatGrad) name() string {
-	if k.table {
-		return "EmbedConcatGradTable"
-	}
-	return "EmbedConcatGradLatent"
-}
-
-func (k *embedCatGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
-	if len(in) != 3 {
-		return nil, fmt.Errorf("got %d inputs, want 3", len(in))
-	}
-	if k.table {
-		return in[1].Clone(), nil
-	}
-	return in[0].Clone(), nil
+	pairGrad
+	rows *EmbedRows
 }
 
 func (k *embedCatGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error {
@@ -292,40 +268,16 @@ func (k *projEmbed) forward(out []float32, in [][]float32, s []tensor.Shape) err
 func (k *projEmbed) diffWRT() []bool { return []bool{true, true} }
 
 func (k *projEmbed) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dh, err := apply(&projEmbedGrad{rows: k.rows}, in[0], in[1], grad)
-	if err != nil {
-		return nil, err
-	}
-	dt, err := apply(&projEmbedGrad{rows: k.rows, table: true}, in[0], in[1], grad)
-	if err != nil {
-		return nil, err
-	}
-	return gorgonia.Nodes{dh, dt}, nil
+	return pairGrads(func(table bool) kernel {
+		return &projEmbedGrad{pairGrad: pairGrad{op: "ProjEmbed", x: "Features", table: table}, rows: k.rows}
+	}, in, grad)
 }
 
 // projEmbedGrad: inputs h, table, dOut; the gradient wrt h, or wrt the
 // table when table is set.
 type projEmbedGrad struct {
-	noDiff
-	rows  *EmbedRows
-	table bool
-}
-
-func (k *projEmbedGrad) name() string {
-	if k.table {
-		return "ProjEmbedGradTable"
-	}
-	return "ProjEmbedGradFeatures"
-}
-
-func (k *projEmbedGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
-	if len(in) != 3 {
-		return nil, fmt.Errorf("got %d inputs, want 3", len(in))
-	}
-	if k.table {
-		return in[1].Clone(), nil
-	}
-	return in[0].Clone(), nil
+	pairGrad
+	rows *EmbedRows
 }
 
 func (k *projEmbedGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error {
