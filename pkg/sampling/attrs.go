@@ -183,24 +183,9 @@ func runAttrGrid(g Generator, cfg gan.Config, o Options, z []float32, n int) (Re
 // writeAttrGrid writes the grid (and the faces to --dir).
 func writeAttrGrid(res Result, imgs []*image.NRGBA, cols int, values []string, o Options) (Result, error) {
 	res.N, res.Columns = len(imgs), values
-	if o.Dir != "" {
-		files, err := writeFaces(o.Dir, imgs)
-		if err != nil {
-			return res, err
-		}
-		res.Files = append(res.Files, files...)
-	}
-	if o.Out != "" {
-		grid, err := imgutil.Grid(imgutil.AsImages(imgs), cols, o.Pad, o.BG)
-		if err != nil {
-			return res, err
-		}
-		if err := writePNG(o.Out, grid); err != nil {
-			return res, err
-		}
-		res.Files = append(res.Files, o.Out)
-	}
-	return res, nil
+	files, err := writeImages(imgs, cols, o)
+	res.Files = append(res.Files, files...)
+	return res, err
 }
 
 // Mixer is a conditional generator that draws between two labellings

@@ -119,24 +119,33 @@ func Run(g Generator, cfg gan.Config, o Options) (Result, error) {
 		return res, err
 	}
 	res.N = n
+	files, err := writeImages(imgs, o.Cols, o)
+	res.Files = append(res.Files, files...)
+	return res, err
+}
+
+// writeImages writes each face to --dir and the grid of cols columns to
+// --out, as asked, and returns the files written.
+func writeImages(imgs []*image.NRGBA, cols int, o Options) ([]string, error) {
+	var files []string
 	if o.Dir != "" {
-		files, err := writeFaces(o.Dir, imgs)
+		f, err := writeFaces(o.Dir, imgs)
 		if err != nil {
-			return res, err
+			return files, err
 		}
-		res.Files = append(res.Files, files...)
+		files = append(files, f...)
 	}
 	if o.Out != "" {
-		grid, err := imgutil.Grid(imgutil.AsImages(imgs), o.Cols, o.Pad, o.BG)
+		grid, err := imgutil.Grid(imgutil.AsImages(imgs), cols, o.Pad, o.BG)
 		if err != nil {
-			return res, err
+			return files, err
 		}
 		if err := writePNG(o.Out, grid); err != nil {
-			return res, err
+			return files, err
 		}
-		res.Files = append(res.Files, o.Out)
+		files = append(files, o.Out)
 	}
-	return res, nil
+	return files, nil
 }
 
 // WriteFloats writes x as raw little-endian float32 values (numpy:
