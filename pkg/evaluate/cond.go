@@ -2,11 +2,14 @@ package evaluate
 
 import (
 	"fmt"
+	"image"
 	"slices"
+	"strings"
 
 	"github.com/toongan/toongan/pkg/attrclass"
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
+	"github.com/toongan/toongan/pkg/metrics"
 	"github.com/toongan/toongan/pkg/report"
 	"github.com/toongan/toongan/pkg/sampling"
 	"github.com/toongan/toongan/pkg/shard"
@@ -16,6 +19,13 @@ import (
 const (
 	condTrainCap = 4000 // training images the attribute classifier learns from
 	condPerValue = 32   // generated faces asked for each value of each attribute
+	condGridRows = 4    // latents (rows) in each attribute's grid
+	// SWD per condition: the values scored per eval (whole attributes, in
+	// the checkpoint's order), the held-out reals per value at most, and
+	// the fewest a value needs to be scored.
+	condSWDValues = 128
+	condSWDReals  = 64
+	condSWDMin    = 8
 )
 
 // conditioning scores a conditional main checkpoint (train --cond) on a
@@ -49,7 +59,7 @@ func (e *evaluation) conditioning() error {
 	if err != nil {
 		return err
 	}
-	if err := e.condAccuracy(cls, cfg, scores); err != nil {
+	if err := e.condAccuracy(cls, cfg, idx, scores); err != nil {
 		return err
 	}
 	e.r.Conditioning = scores
@@ -144,48 +154,148 @@ func (e *evaluation) ceilings(cls *attrclass.Classifier, cfg gan.Config, idx []i
 }
 
 // condAccuracy draws condPerValue faces for each value of each attribute
-// (the others drawn per latent) and scores how often the classifier finds
-// the value asked.
-func (e *evaluation) condAccuracy(cls *attrclass.Classifier, cfg gan.Config, scores []report.CondScore) error {
+// (the same latents for every value of an attribute, the other attributes
+// drawn per latent) and scores how often the classifier finds the value
+// asked; the SWD of each value's faces against the held-out reals with that
+// value (the first condSWDValues values, whole attributes in order); and a
+// grid per attribute (a row per latent, a column per value).
+func (e *evaluation) condAccuracy(cls *attrclass.Classifier, cfg gan.Config, idx []int, scores []report.CondScore) error {
 	m, _, err := checkpoint.Load(e.o.Ckpts[len(e.o.Ckpts)-1])
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	attrs := cfg.CondAttrs()
-	A, nz, per := len(attrs), cfg.NZ, 3*e.size*e.size
-	for a, ca := range attrs {
+	reals := e.realsByValue(cfg, idx)
+	budget := condSWDValues
+	for a, ca := range cfg.CondAttrs() {
 		if err := e.ctx.Err(); err != nil {
 			return err
 		}
-		s := &scores[a]
-		for v, name := range ca.Values {
-			z := gan.SampleLatents(e.o.Seed+uint64(1000*a+v), condPerValue, nz)
-			labels := make([]byte, condPerValue*A)
-			for j := range condPerValue {
-				for b := range A {
-					labels[j*A+b] = gan.LabelDraw
-				}
-				labels[j*A+a] = byte(v + 1)
-			}
-			x, err := sampling.GenerateLabels(m, z, labels, condPerValue, nz, e.o.Batch, e.o.Raw)
-			if err != nil {
-				return fmt.Errorf("conditioning %s=%s: %w", ca.Name, name, err)
-			}
-			hit := 0
-			for j := range condPerValue {
-				if cls.Predict(attrclass.FromNCHW(x[j*per:(j+1)*per], e.size))[a] == byte(v+1) {
-					hit++
-				}
-			}
-			s.PerValue = append(s.PerValue, report.Value{Value: name, Accuracy: float64(hit) / condPerValue})
-			s.Accuracy += float64(hit)
-			s.Generated += condPerValue
+		var r [][]metrics.Image
+		if reals != nil && len(ca.Values) <= budget {
+			r, budget = reals[a], budget-len(ca.Values)
 		}
-		s.Accuracy /= float64(s.Generated)
-		if s.Ceiling > 0 {
-			s.Ratio = s.Accuracy / s.Ceiling
+		cells, err := e.condAttr(m, cls, cfg, a, &scores[a], r)
+		if err != nil {
+			return err
 		}
+		png, err := gridOf(enlarge(cells, e.size), len(ca.Values))
+		if err != nil {
+			return err
+		}
+		file := condGridFile(a, ca.Name)
+		scores[a].Grid = file
+		e.condGrids = append(e.condGrids, condGrid{file, png})
+		e.page.CondGrids = append(e.page.CondGrids, report.Figure{Title: ca.Name, PNG: png,
+			Caption: fmt.Sprintf("%s: a row per latent, a column per value (%s); the other attributes drawn per latent (%s).", ca.Name, strings.Join(ca.Values, ", "), file)})
 	}
 	return nil
+}
+
+// condAttr scores attribute a (see condAccuracy) into s and returns the
+// grid's cells, row-major. reals holds the held-out reals of each value;
+// nil: no SWD.
+func (e *evaluation) condAttr(m *gan.Model, cls *attrclass.Classifier, cfg gan.Config, a int, s *report.CondScore, reals [][]metrics.Image) ([]image.Image, error) {
+	attrs := cfg.CondAttrs()
+	ca, A, nz, per := attrs[a], len(attrs), cfg.NZ, 3*e.size*e.size
+	z := gan.SampleLatents(e.o.Seed+uint64(1000*a), condPerValue, nz)
+	cells := make([]image.Image, condGridRows*len(ca.Values))
+	var swdSum float64
+	for v, name := range ca.Values {
+		labels := make([]byte, condPerValue*A)
+		for j := range condPerValue {
+			for b := range A {
+				labels[j*A+b] = gan.LabelDraw
+			}
+			labels[j*A+a] = byte(v + 1)
+		}
+		x, err := sampling.GenerateLabels(m, z, labels, condPerValue, nz, e.o.Batch, e.o.Raw)
+		if err != nil {
+			return nil, fmt.Errorf("conditioning %s=%s: %w", ca.Name, name, err)
+		}
+		hit := 0
+		for j := range condPerValue {
+			if cls.Predict(attrclass.FromNCHW(x[j*per:(j+1)*per], e.size))[a] == byte(v+1) {
+				hit++
+			}
+		}
+		val := report.Value{Value: name, Accuracy: float64(hit) / condPerValue}
+		fake, err := metrics.FromNCHW(x, condPerValue, 3, e.size, e.size)
+		if err != nil {
+			return nil, err
+		}
+		for r, p := range toPictures(fake[:condGridRows]) {
+			cells[r*len(ca.Values)+v] = p
+		}
+		if reals != nil && len(reals[v]) >= condSWDMin {
+			if val.SWD, err = e.valueSWD(reals[v], fake); err != nil {
+				return nil, fmt.Errorf("conditioning %s=%s: %w", ca.Name, name, err)
+			}
+			val.Reals = len(reals[v])
+			swdSum += val.SWD
+			s.SWDValues++
+		}
+		s.PerValue = append(s.PerValue, val)
+		s.Accuracy += float64(hit)
+		s.Generated += condPerValue
+	}
+	s.Accuracy /= float64(s.Generated)
+	if s.Ceiling > 0 {
+		s.Ratio = s.Accuracy / s.Ceiling
+	}
+	if s.SWDValues > 0 {
+		s.SWD = swdSum / float64(s.SWDValues)
+	}
+	return cells, nil
+}
+
+func (e *evaluation) valueSWD(real, fake []metrics.Image) (float64, error) {
+	d, err := e.o.SWD.DescribeContext(e.ctx, real)
+	if err != nil {
+		return 0, fmt.Errorf("describe real images: %w", err)
+	}
+	res, err := swd(e.ctx, e.o.SWD, d, fake)
+	return res.Avg, err
+}
+
+// realsByValue groups the held-out reals by the label of each of the
+// checkpoint's attributes, at most condSWDReals per value: out[a][v] are
+// those with value v of attribute a. e.real are e.held's records in
+// spread order (loadReals); nil if they are not.
+func (e *evaluation) realsByValue(cfg gan.Config, idx []int) [][][]metrics.Image {
+	order := spread(e.held.Len(), e.o.HoldoutCap)
+	if len(order) != len(e.real) {
+		return nil
+	}
+	attrs := cfg.CondAttrs()
+	out := make([][][]metrics.Image, len(attrs))
+	for a := range attrs {
+		out[a] = make([][]metrics.Image, len(attrs[a].Values))
+	}
+	for i, k := range order {
+		l := e.held.Labels(k)
+		for a, j := range idx {
+			if v := int(l[j]); v > 0 && v <= len(out[a]) && len(out[a][v-1]) < condSWDReals {
+				out[a][v-1] = append(out[a][v-1], e.real[i])
+			}
+		}
+	}
+	return out
+}
+
+// condGrid is an attribute's grid PNG, written beside report.json.
+type condGrid struct {
+	file string
+	png  []byte
+}
+
+// condGridFile names attribute a's grid file: cond-NAME.png, or
+// cond-N.png for a name that is not a plain word.
+func condGridFile(a int, name string) string {
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return fmt.Sprintf("cond-%d.png", a)
+		}
+	}
+	return "cond-" + name + ".png"
 }

@@ -3,6 +3,8 @@ package evaluate
 import (
 	"context"
 	"image/color"
+	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/imageset"
+	"github.com/toongan/toongan/pkg/report"
+	"github.com/toongan/toongan/pkg/shard"
 )
 
 // TestConditioning: a conditional checkpoint on the labelled built-in
@@ -72,6 +76,63 @@ func TestConditioning(t *testing.T) {
 					t.Errorf("%s: %+v", a.Name, s)
 				}
 			}
+			checkCondSWDAndGrids(t, man, c, filepath.Dir(res.JSONPath), string(html))
 		})
+	}
+}
+
+// checkCondSWDAndGrids checks the SWD per value against the held-out
+// labels counted here (every held-out real is used: fewer than the cap),
+// and that each attribute's grid is written and shown.
+func checkCondSWDAndGrids(t *testing.T, man *shard.Manifest, c []report.CondScore, out, html string) {
+	t.Helper()
+	set, err := man.OpenSplit(man.Holdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+	scored := 0
+	for a, s := range c {
+		count := make([]int, len(s.PerValue))
+		for i := range set.Len() {
+			if v := set.Labels(i)[a]; v > 0 {
+				count[v-1]++
+			}
+		}
+		n, sum := 0, 0.0
+		for v, pv := range s.PerValue {
+			want := min(count[v], condSWDReals)
+			if want < condSWDMin {
+				want = 0
+			}
+			if pv.Reals != want || (want > 0) != (pv.SWD > 0) {
+				t.Errorf("%s=%s: SWD %.1f on %d reals, %d held-out reals have it", s.Attribute, pv.Value, pv.SWD, pv.Reals, count[v])
+			}
+			if want > 0 {
+				n++
+				sum += pv.SWD
+			}
+		}
+		if s.SWDValues != n || (n > 0 && math.Abs(s.SWD-sum/float64(n)) > 1e-9) {
+			t.Errorf("%s: mean SWD %.3f over %d values, want %.3f over %d", s.Attribute, s.SWD, s.SWDValues, sum/float64(max(n, 1)), n)
+		}
+		scored += n
+		f, err := os.Open(filepath.Join(out, s.Grid))
+		if err != nil {
+			t.Fatalf("%s: grid: %v", s.Attribute, err)
+		}
+		g, err := png.DecodeConfig(f)
+		f.Close()
+		// Cells enlarged 3x (32 px), 2 px between them and around.
+		cols := len(s.PerValue)
+		if err != nil || g.Width != cols*96+(cols+1)*2 || g.Height != condGridRows*96+(condGridRows+1)*2 {
+			t.Errorf("%s: grid %s: %+v, %v", s.Attribute, s.Grid, g, err)
+		}
+		if s.Grid != "cond-"+s.Attribute+".png" || !strings.Contains(html, "("+s.Grid+")") {
+			t.Errorf("%s: grid %q missing from the HTML", s.Attribute, s.Grid)
+		}
+	}
+	if scored == 0 {
+		t.Errorf("no value scored by SWD")
 	}
 }

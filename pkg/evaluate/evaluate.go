@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/toongan/toongan/pkg/atomicfile"
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/imgutil"
@@ -139,6 +140,7 @@ type evaluation struct {
 	realDesc       *metrics.Descriptors
 	fake           []metrics.Image // the main source's generated images
 	collapsed      bool            // the diversity check suspects mode collapse
+	condGrids      []condGrid      // a conditional checkpoint's attribute grids
 }
 
 func (e *evaluation) warn(format string, a ...any) {
@@ -401,6 +403,14 @@ func (e *evaluation) write() (*Result, error) {
 		return nil, fmt.Errorf("create output folder: %w", err)
 	}
 	res := &Result{Report: e.r, JSONPath: filepath.Join(o.Out, "report.json"), HTMLPath: filepath.Join(o.Out, "report.html")}
+	for _, g := range e.condGrids {
+		if err := atomicfile.WriteFile(filepath.Join(o.Out, g.file), 0o644, func(w io.Writer) error {
+			_, err := w.Write(g.png)
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("attribute grid: %w", err)
+		}
+	}
 	if err := e.r.WriteJSON(res.JSONPath); err != nil {
 		return nil, err
 	}

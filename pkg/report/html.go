@@ -23,6 +23,9 @@ type Page struct {
 	Grid    *Figure  // sample grid of the main source
 	NNPairs *Figure  // generated | nearest training image pairs
 	Plots   []Figure // D histograms, SWD, training curves
+	// CondGrids are a conditional checkpoint's attribute grids, in the
+	// order of Report.Conditioning.
+	CondGrids []Figure
 }
 
 var funcs = template.FuncMap{
@@ -117,11 +120,23 @@ D AUC: how well the discriminator separates held-out reals from generated images
 {{- with $r.Conditioning}}
 <h2>Conditioning</h2>
 <p>How often eval's attribute classifier finds the value a generated face was asked for (the other attributes drawn from the training frequencies), against its accuracy on held-out reals.</p>
-<table><tr><th class="l">attribute</th><th>held-out reals (ceiling)</th><th>generated, as asked</th><th>ratio</th><th>chance</th></tr>
+<table><tr><th class="l">attribute</th><th>held-out reals (ceiling)</th><th>generated, as asked</th><th>ratio</th><th>chance</th><th>SWD per value (mean)</th></tr>
 {{- range .}}
-<tr><td class="l">{{.Attribute}}</td><td>{{pct .Ceiling}} of {{.Reals}}</td><td>{{pct .Accuracy}} of {{.Generated}}</td><td>{{f .Ratio}}</td><td>{{pct .Chance}}</td></tr>
+<tr><td class="l">{{.Attribute}}</td><td>{{pct .Ceiling}} of {{.Reals}}</td><td>{{pct .Accuracy}} of {{.Generated}}</td><td>{{f .Ratio}}</td><td>{{pct .Chance}}</td><td>{{if .SWDValues}}{{f1 .SWD}} over {{.SWDValues}} values{{else}}–{{end}}</td></tr>
 {{- end}}
 </table>
+<p>SWD per value: the faces asked for a value against the held-out reals that have it (small sets, so higher than the real-vs-real baseline above even for a perfect generator; compare values and runs, not with the baseline).</p>
+{{- range $i, $s := .}}
+<details><summary>{{$s.Attribute}}: per value</summary>
+<table><tr><th class="l">value</th><th>as asked</th><th>SWD</th><th>reals</th></tr>
+{{- range $s.PerValue}}
+<tr><td class="l">{{.Value}}</td><td>{{pct .Accuracy}}</td><td>{{if .Reals}}{{f1 .SWD}}{{else}}–{{end}}</td><td>{{.Reals}}</td></tr>
+{{- end}}
+</table></details>
+{{- end}}
+{{- range $.CondGrids}}
+<figure><img src="{{dataURI .PNG}}" alt="{{.Title}}"><figcaption>{{.Caption}}</figcaption></figure>
+{{- end}}
 {{- end}}
 {{- with $r.Diversity}}
 <h2>Diversity</h2>

@@ -58,12 +58,22 @@ type CondScore struct {
 	Ratio     float64 `json:"ratio"`     // Accuracy / Ceiling
 	Chance    float64 `json:"chance"`    // 1 / number of values
 	PerValue  []Value `json:"per_value"` // accuracy per value asked
+	// SWD is the mean over SWDValues values of their SWD (see Value).
+	SWD       float64 `json:"swd,omitempty"`
+	SWDValues int     `json:"swd_values,omitempty"`
+	// Grid is the attribute's grid PNG beside report.json: a row per
+	// latent, a column per value.
+	Grid string `json:"grid,omitempty"`
 }
 
-// Value is the conditioning accuracy of one value.
+// Value is the conditioning accuracy of one value, and the SWD (x 1e3,
+// as Source's) of the faces asked for it against the Reals held-out reals
+// that have it (absent when too few have it, or beyond eval's bound).
 type Value struct {
 	Value    string  `json:"value"`
 	Accuracy float64 `json:"accuracy"`
+	SWD      float64 `json:"swd,omitempty"`
+	Reals    int     `json:"reals,omitempty"`
 }
 
 // Inputs identifies the files eval read.
