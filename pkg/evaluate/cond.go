@@ -1,8 +1,13 @@
 package evaluate
 
 import (
+	"errors"
 	"fmt"
 	"image"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -11,6 +16,7 @@ import (
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/metrics"
 	"github.com/toongan/toongan/pkg/report"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/sampling"
 	"github.com/toongan/toongan/pkg/shard"
 )
@@ -50,7 +56,6 @@ func (e *evaluation) conditioning() error {
 	if !ok {
 		return nil
 	}
-	o.logf("conditioning: training the attribute classifier")
 	cls, err := e.trainClassifier(man, cfg, idx)
 	if err != nil {
 		return err
@@ -107,7 +112,21 @@ func labelled(set *shard.Set, limit, size int, idx []int) ([][]float32, []byte, 
 	return feats, labels, nil
 }
 
+// trainClassifier trains the attribute classifier on the train split, or
+// loads it from the cache beside the dataset (classifierCache) when that
+// was written for the same dataset content, attributes and settings.
 func (e *evaluation) trainClassifier(man *shard.Manifest, cfg gan.Config, idx []int) (*attrclass.Classifier, error) {
+	var values []int
+	for _, a := range cfg.CondAttrs() {
+		values = append(values, len(a.Values))
+	}
+	path, key := classifierCache(e.o.Data), e.classifierKey(man, cfg)
+	c, save := e.loadClassifier(path, key, values)
+	if c != nil {
+		e.r.CondClassifier = "loaded from " + path
+		return c, nil
+	}
+	e.o.logf("conditioning: training the attribute classifier")
 	set, err := man.OpenSplit(man.Train)
 	if err != nil {
 		return nil, err
@@ -117,11 +136,81 @@ func (e *evaluation) trainClassifier(man *shard.Manifest, cfg gan.Config, idx []
 	if err != nil {
 		return nil, err
 	}
-	var values []int
-	for _, a := range cfg.CondAttrs() {
-		values = append(values, len(a.Values))
+	c, err = attrclass.Train(feats, labels, values, e.o.Seed)
+	if err != nil {
+		return nil, err
 	}
-	return attrclass.Train(feats, labels, values, e.o.Seed)
+	e.r.CondClassifier = "trained"
+	if !save {
+		return c, nil
+	}
+	if err := safetensors.Save(path, c.Tensors(), key); err != nil {
+		e.warn("the attribute classifier is not cached: %v", err)
+	} else {
+		e.r.CondClassifier = "trained, cached in " + path
+	}
+	return c, nil
+}
+
+// classifierCache is where the attribute classifier of the dataset in
+// folder data is kept: a file beside the folder (the folder itself holds
+// nothing but prep's files), data.attrclass.safetensors.
+func classifierCache(data string) string {
+	return filepath.Clean(data) + ".attrclass.safetensors"
+}
+
+// maxClassifierFile bounds the cache file: 64 attributes of 255 values.
+const maxClassifierFile = 64*255*(attrclass.Features+1)*4 + 1<<20
+
+// classifierKey is what a cached classifier must have been trained for:
+// the dataset's content, the checkpoint's attributes and values, and the
+// training settings.
+func (e *evaluation) classifierKey(man *shard.Manifest, cfg gan.Config) map[string]string {
+	var attrs []string
+	for _, a := range cfg.CondAttrs() {
+		attrs = append(attrs, a.Name+"="+strings.Join(a.Values, "|"))
+	}
+	return map[string]string{
+		"format":     "toongan-attrclass",
+		"dataset":    man.ContentHash,
+		"attributes": strings.Join(attrs, ","),
+		"settings": fmt.Sprintf("side %d, epochs %d, train %d, size %d, seed %d",
+			attrclass.Side, attrclass.Epochs, condTrainCap, e.size, e.o.Seed),
+	}
+}
+
+// loadClassifier reads the cached classifier at path if it matches key;
+// nil if there is none, or (with a note why) it is stale or damaged, to be
+// retrained and, if save, written there. Something other than a regular
+// file at path (or a dataset without a content hash) is left alone.
+func (e *evaluation) loadClassifier(path string, key map[string]string, values []int) (c *attrclass.Classifier, save bool) {
+	if key["dataset"] == "" {
+		return nil, false
+	}
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, true
+	}
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxClassifierFile {
+		e.warn("attribute classifier cache %s: not a regular file of at most %d bytes; not used", path, maxClassifierFile)
+		return nil, false
+	}
+	f, err := safetensors.Load(path)
+	if err != nil {
+		e.warn("attribute classifier cache: %v; retrained", err)
+		return nil, true
+	}
+	for _, k := range slices.Sorted(maps.Keys(key)) {
+		if f.Meta[k] != key[k] {
+			e.o.logf("attribute classifier cache %s was written for another %s (%q, now %q): retrained", path, k, f.Meta[k], key[k])
+			return nil, true
+		}
+	}
+	if c, err = attrclass.FromTensors(f.Tensors, values); err != nil {
+		e.warn("attribute classifier cache %s: %v; retrained", path, err)
+		return nil, true
+	}
+	return c, false
 }
 
 // ceilings scores the classifier on the held-out reals with known labels.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/imageset"
 	"github.com/toongan/toongan/pkg/report"
+	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/shard"
 )
 
@@ -134,5 +136,79 @@ func checkCondSWDAndGrids(t *testing.T, man *shard.Manifest, c []report.CondScor
 	}
 	if scored == 0 {
 		t.Errorf("no value scored by SWD")
+	}
+}
+
+// TestClassifierCache: eval caches its attribute classifier beside the
+// dataset folder (which keeps only prep's files), loads it on the next run
+// with the same scores, and retrains over a stale or damaged cache.
+func TestClassifierCache(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "faces")
+	opt := imageset.Options{Size: 32, Crop: imageset.CropCenter, Background: color.NRGBA{255, 255, 255, 255}, MaxPixels: imageset.DefaultMaxPixels}
+	sum, err := imageset.Prepare(context.Background(), imageset.Config{Builtin: 120, Out: data, Options: opt, Seed: 1,
+		Holdout: 0.25, ShardSize: 50, Labels: imageset.BuiltinLabeling()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadDir(data)
+	cfg := gan.DefaultConfig(32)
+	cfg.NGF, cfg.NDF, cfg.NZ, cfg.Batch = 8, 8, 16, 8
+	cfg.Cond = &gan.CondSpec{Dim: 4}
+	for _, a := range sum.Manifest.Labels.Attributes[7:9] { // hat, glasses
+		cfg.Cond.Attrs = append(cfg.Cond.Attrs, gan.CondAttr{Name: a.Name, Values: a.Values, Counts: a.Counts, Unknown: a.Unknown})
+	}
+	m, err := gan.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := checkpoint.Save(filepath.Join(dir, "ckpt"), 1, 0, m, checkpoint.Meta{Config: cfg, ImageSize: 32, Channels: 3, DatasetHash: sum.Manifest.ContentHash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := data + ".attrclass.safetensors"
+	eval := func(name string) *report.Report {
+		o := testOptions(filepath.Join(dir, name))
+		o.Data, o.Ckpts = data, []string{ck}
+		res, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Report
+	}
+	first := eval("e1")
+	if first.CondClassifier != "trained, cached in "+cache {
+		t.Fatalf("first run: %q", first.CondClassifier)
+	}
+	if after, _ := os.ReadDir(data); len(after) != len(before) {
+		t.Errorf("the dataset folder holds %d files after eval, %d before", len(after), len(before))
+	}
+	second := eval("e2")
+	if second.CondClassifier != "loaded from "+cache || !reflect.DeepEqual(first.Conditioning, second.Conditioning) {
+		t.Errorf("second run: %q, scores equal: %v", second.CondClassifier, reflect.DeepEqual(first.Conditioning, second.Conditioning))
+	}
+	// Stale: written for other data; retrained quietly and rewritten.
+	f, err := safetensors.Load(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Meta["dataset"] = "sha256:other"
+	if err := safetensors.Save(cache, f.Tensors, f.Meta); err != nil {
+		t.Fatal(err)
+	}
+	stale := eval("e3")
+	if stale.CondClassifier != "trained, cached in "+cache || len(stale.Warnings) != len(first.Warnings) || !reflect.DeepEqual(first.Conditioning, stale.Conditioning) {
+		t.Errorf("stale cache: %q, warnings %q", stale.CondClassifier, stale.Warnings)
+	}
+	// Damaged: a warning naming the file, retrained and rewritten.
+	if err := os.WriteFile(cache, []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := eval("e4")
+	if bad.CondClassifier != "trained, cached in "+cache || !strings.Contains(strings.Join(bad.Warnings, "\n"), cache) {
+		t.Errorf("damaged cache: %q, warnings %q", bad.CondClassifier, bad.Warnings)
+	}
+	if again := eval("e5"); again.CondClassifier != "loaded from "+cache {
+		t.Errorf("after the rewrite: %q", again.CondClassifier)
 	}
 }

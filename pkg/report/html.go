@@ -125,6 +125,7 @@ D AUC: how well the discriminator separates held-out reals from generated images
 <tr><td class="l">{{.Attribute}}</td><td>{{pct .Ceiling}} of {{.Reals}}</td><td>{{pct .Accuracy}} of {{.Generated}}</td><td>{{f .Ratio}}</td><td>{{pct .Chance}}</td><td>{{if .SWDValues}}{{f1 .SWD}} over {{.SWDValues}} values{{else}}–{{end}}</td></tr>
 {{- end}}
 </table>
+<p>Attribute classifier: {{$r.CondClassifier}}.</p>
 <p>SWD per value: the faces asked for a value against the held-out reals that have it (small sets, so higher than the real-vs-real baseline above even for a perfect generator; compare values and runs, not with the baseline).</p>
 {{- range $i, $s := .}}
 <details><summary>{{$s.Attribute}}: per value</summary>

@@ -43,7 +43,10 @@ type Report struct {
 	// Conditioning scores a conditional checkpoint (train --cond) per
 	// attribute, when the dataset has labels; nil otherwise.
 	Conditioning []CondScore `json:"conditioning,omitempty"`
-	Warnings     []string    `json:"warnings"`
+	// CondClassifier says where eval's attribute classifier came from:
+	// "trained", "trained, cached in PATH" or "loaded from PATH".
+	CondClassifier string   `json:"cond_classifier,omitempty"`
+	Warnings       []string `json:"warnings"`
 }
 
 // CondScore is one attribute's conditioning accuracy: how often eval's
