@@ -1,0 +1,17 @@
+package mpi
+
+import (
+	"os"
+	"strconv"
+)
+
+// launchedEnv reports whether the environment says this process is one of
+// several started by mpirun (Open MPI, MPICH/Hydra) or srun.
+func launchedEnv() bool {
+	for _, k := range []string{"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "SLURM_NTASKS"} {
+		if n, err := strconv.Atoi(os.Getenv(k)); err == nil && n > 1 {
+			return true
+		}
+	}
+	return false
+}
