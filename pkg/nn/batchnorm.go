@@ -30,6 +30,21 @@ type BNState struct {
 
 	Cumulative bool
 	Batches    int // batches averaged so far (Cumulative only)
+
+	// Reduce, when set, makes train-mode passes normalise with the
+	// statistics of the whole batch of a data-parallel job, of which this
+	// process holds a part: the per-channel sums (and the sums of the
+	// gradient the backward pass needs) are summed over the processes.
+	// nil: the batch is this process's alone.
+	Reduce Reducer
+}
+
+// Reducer sums values over the processes of a data-parallel job: SumFloat64
+// replaces buf with the element-wise sum of every process's buf (the same
+// length everywhere). Every process must call it the same number of times
+// in the same order.
+type Reducer interface {
+	SumFloat64(buf []float64) error
 }
 
 // NewBNState returns the initial running statistics of a BatchNorm over c
@@ -48,9 +63,12 @@ func NewBNState(c int) *BNState {
 type bnSaved struct {
 	mean, invstd []float32
 	training     bool
-	gen          uint64 // forward runs so far
+	gen          uint64  // forward runs so far
+	n            float64 // values per channel the statistics are over (all processes')
+	reduce       Reducer // set when the statistics are the whole job's
 
-	sdy, sdyx []float64 // sum of dz and of dz*x̂ per channel
+	sdy, sdyx []float64 // sum of dz and of dz*x̂ per channel, this process's
+	gsum      []float64 // the whole job's sdy then sdyx (reduce only)
 	sumsGen   uint64    // gen the sums belong to; 0: none
 	sumsOf    *float32  // data pointer of the gradient they were summed from
 }
@@ -187,6 +205,10 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 		mom = 1 / float64(b.st.Batches+1)
 		defer func() { b.st.Batches++ }()
 	}
+	sv.n, sv.reduce = float64(m), nil
+	if b.training && b.st.Reduce != nil {
+		return b.forwardReduced(out, in, c, m, mom)
+	}
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			xs := x[ch*m : (ch+1)*m]
@@ -201,36 +223,96 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 					v += d * d
 				}
 				v /= float64(m)
-				unbiased := v
-				if m > 1 {
-					unbiased = v * float64(m) / float64(m-1)
-				}
-				b.st.Mean[ch] = float32((1-mom)*float64(b.st.Mean[ch]) + mom*mean)
-				b.st.Var[ch] = float32((1-mom)*float64(b.st.Var[ch]) + mom*unbiased)
+				b.updateRunning(ch, mean, v, float64(m), mom)
 			} else {
 				mean, v = float64(b.st.Mean[ch]), float64(b.st.Var[ch])
 			}
-			inv := 1 / math.Sqrt(v+BNEps)
-			sv.mean[ch], sv.invstd[ch] = float32(mean), float32(inv)
-			scale := float32(inv) * gamma[ch]
-			shift := beta[ch] - float32(mean)*scale
-			ys := out[ch*m : (ch+1)*m]
-			switch {
-			case b.act == nil:
-				for i, xv := range xs {
-					ys[i] = xv*scale + shift
-				}
-			case b.act.kind == actReLU:
-				for i, xv := range xs {
-					ys[i] = max(xv*scale+shift, 0)
-				}
-			default:
-				alpha := b.act.alpha
-				for i, xv := range xs {
-					z := xv*scale + shift
-					ys[i] = max(z, 0) + alpha*min(z, 0)
-				}
+			b.normalize(ch, mean, v, xs, out[ch*m:(ch+1)*m], gamma[ch], beta[ch])
+		}
+	})
+	return nil
+}
+
+// updateRunning moves channel ch's running statistics towards a batch's
+// mean and biased variance v over n values.
+func (b *bnFwd) updateRunning(ch int, mean, v, n, mom float64) {
+	unbiased := v
+	if n > 1 {
+		unbiased = v * n / (n - 1)
+	}
+	b.st.Mean[ch] = float32((1-mom)*float64(b.st.Mean[ch]) + mom*mean)
+	b.st.Var[ch] = float32((1-mom)*float64(b.st.Var[ch]) + mom*unbiased)
+}
+
+// normalize writes channel ch's output ys for its input xs, normalised with
+// mean and variance v, and saves the statistics for the gradient.
+func (b *bnFwd) normalize(ch int, mean, v float64, xs, ys []float32, gamma, beta float32) {
+	sv := b.saved
+	inv := 1 / math.Sqrt(v+BNEps)
+	sv.mean[ch], sv.invstd[ch] = float32(mean), float32(inv)
+	scale := float32(inv) * gamma
+	shift := beta - float32(mean)*scale
+	switch {
+	case b.act == nil:
+		for i, xv := range xs {
+			ys[i] = xv*scale + shift
+		}
+	case b.act.kind == actReLU:
+		for i, xv := range xs {
+			ys[i] = max(xv*scale+shift, 0)
+		}
+	default:
+		alpha := b.act.alpha
+		for i, xv := range xs {
+			z := xv*scale + shift
+			ys[i] = max(z, 0) + alpha*min(z, 0)
+		}
+	}
+}
+
+// forwardReduced is the train-mode forward pass when the batch is spread
+// over the processes of a job (BNState.Reduce): the per-channel sums, then
+// the sums of squared deviations from the job's mean, are summed over the
+// processes, so every process normalises with the whole batch's statistics.
+func (b *bnFwd) forwardReduced(out []float32, in [][]float32, c, m int, mom float64) error {
+	x, gamma, beta := in[0], in[1], in[2]
+	sv := b.saved
+	mean := make([]float64, c+1) // per-channel sums, then the value count
+	kernels.ParallelForMin(c, 1, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var s float64
+			for _, xv := range x[ch*m : (ch+1)*m] {
+				s += float64(xv)
 			}
+			mean[ch] = s
+		}
+	})
+	mean[c] = float64(m)
+	if err := b.st.Reduce.SumFloat64(mean); err != nil {
+		return fmt.Errorf("batch statistics over the job: %w", err)
+	}
+	n := mean[c]
+	v := make([]float64, c)
+	kernels.ParallelForMin(c, 1, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			mean[ch] /= n
+			var s float64
+			for _, xv := range x[ch*m : (ch+1)*m] {
+				d := float64(xv) - mean[ch]
+				s += d * d
+			}
+			v[ch] = s
+		}
+	})
+	if err := b.st.Reduce.SumFloat64(v); err != nil {
+		return fmt.Errorf("batch statistics over the job: %w", err)
+	}
+	sv.n, sv.reduce = n, b.st.Reduce
+	kernels.ParallelForMin(c, 1, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			v[ch] /= n
+			b.updateRunning(ch, mean[ch], v[ch], n, mom)
+			b.normalize(ch, mean[ch], v[ch], x[ch*m:(ch+1)*m], out[ch*m:(ch+1)*m], gamma[ch], beta[ch])
 		}
 	})
 	return nil
@@ -295,11 +377,12 @@ func (b *bnGrad) negSlope() float32 {
 }
 
 // sums fills saved.sdy and saved.sdyx for this forward run and gradient,
-// unless another gradient op of the layer already did.
-func (b *bnGrad) sums(c, m int, x, dy, y []float32) {
+// unless another gradient op of the layer already did; with a job-wide
+// forward pass (saved.reduce) also saved.gsum, their sums over the job.
+func (b *bnGrad) sums(c, m int, x, dy, y []float32) error {
 	sv := b.saved
 	if sv.sumsGen == sv.gen && sv.sumsOf == dataPtr(dy) {
-		return
+		return nil
 	}
 	sv.sdy = growF64(sv.sdy, c)
 	sv.sdyx = growF64(sv.sdyx, c)
@@ -324,7 +407,14 @@ func (b *bnGrad) sums(c, m int, x, dy, y []float32) {
 			sv.sdy[ch], sv.sdyx[ch] = sdy, sdyx
 		}
 	})
+	if sv.reduce != nil {
+		sv.gsum = append(append(sv.gsum[:0], sv.sdy...), sv.sdyx...)
+		if err := sv.reduce.SumFloat64(sv.gsum); err != nil {
+			return fmt.Errorf("gradient sums over the job: %w", err)
+		}
+	}
 	sv.sumsGen, sv.sumsOf = sv.gen, dataPtr(dy)
+	return nil
 }
 
 func (b *bnGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error {
@@ -337,7 +427,9 @@ func (b *bnGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error 
 		return fmt.Errorf("gradient run before the forward pass")
 	}
 	x, gamma, dy, y := in[0], in[1], in[2], in[3]
-	b.sums(c, m, x, dy, y)
+	if err := b.sums(c, m, x, dy, y); err != nil {
+		return err
+	}
 	switch b.wrt {
 	case 1:
 		for ch := range c {
@@ -375,8 +467,16 @@ func (b *bnGrad) gradX(dxs, xs, dys, ys []float32, ch, m int, gamma float32) {
 		}
 		return
 	}
-	a := float32(sv.sdy[ch] / float64(m))
-	bb := float32(sv.sdyx[ch] / float64(m))
+	// The input gradient needs the sums over the whole batch: the job's
+	// when the forward pass normalised with the job's statistics. gamma's
+	// and beta's gradients stay this process's part, summed with the other
+	// weights' gradients.
+	sdy, sdyx := sv.sdy[ch], sv.sdyx[ch]
+	if sv.reduce != nil {
+		sdy, sdyx = sv.gsum[ch], sv.gsum[len(sv.sdy)+ch]
+	}
+	a := float32(sdy / sv.n)
+	bb := float32(sdyx / sv.n)
 	for i, d := range dys {
 		d *= slope(ys[i], neg)
 		dxs[i] = g * (d - a - (xs[i]-mean)*inv*bb)

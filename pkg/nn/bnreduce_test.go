@@ -1,0 +1,116 @@
+package nn
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"gorgonia.org/tensor"
+)
+
+// peerSum is a Reducer for one of two goroutines standing in for the two
+// processes of a job: each sends its values to the other and adds the
+// other's.
+type peerSum struct{ out, in chan []float64 }
+
+func (p peerSum) SumFloat64(buf []float64) error {
+	p.out <- slices.Clone(buf)
+	o := <-p.in
+	for i := range buf {
+		buf[i] += o[i]
+	}
+	return nil
+}
+
+// bnRun is one BatchNorm layer's forward and backward pass over x
+// ([C, B, H, W]) with output gradient dy: the output, dx, dgamma, dbeta
+// and the running statistics afterwards.
+type bnRun struct{ y, dx, dgamma, dbeta, mean, vr []float32 }
+
+func runBN(t *testing.T, x, dy, gamma, beta []float32, s tensor.Shape, act *actFwd, red Reducer) bnRun {
+	c := s[0]
+	st := NewBNState(c)
+	st.Reduce = red
+	sv := &bnSaved{}
+	f := &bnFwd{st: st, training: true, saved: sv, act: act}
+	r := bnRun{y: make([]float32, len(x)), dx: make([]float32, len(x)), dgamma: make([]float32, c), dbeta: make([]float32, c)}
+	shapes := []tensor.Shape{s, {c}, {c}}
+	if err := f.forward(r.y, [][]float32{x, gamma, beta}, shapes); err != nil {
+		t.Error(err)
+	}
+	gs := []tensor.Shape{s, {c}, s, s}
+	for wrt, out := range [][]float32{r.dx, r.dgamma, r.dbeta} {
+		g := &bnGrad{saved: sv, wrt: wrt, act: act}
+		if err := g.forward(out, [][]float32{x, gamma, dy, r.y}, gs); err != nil {
+			t.Error(err)
+		}
+	}
+	r.mean, r.vr = st.Mean, st.Var
+	return r
+}
+
+// part returns batch entries [lo, hi) of a [C, B, HW] tensor.
+func part(v []float32, c, b, hw, lo, hi int) []float32 {
+	var out []float32
+	for ch := range c {
+		out = append(out, v[(ch*b+lo)*hw:(ch*b+hi)*hw]...)
+	}
+	return out
+}
+
+// TestBatchNormReduce: a batch split over two processes whose BatchNorm
+// sums are reduced gives what one process gives on the whole batch: the
+// same outputs, input gradients and running statistics, and gamma's and
+// beta's gradients whose sum over the processes is the whole batch's.
+func TestBatchNormReduce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		act  *actFwd
+	}{{"plain", nil}, {"leaky", &actFwd{kind: actLeaky, alpha: 0.2}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			const c, b, hw = 3, 6, 4
+			r := rand.New(rand.NewPCG(1, 2))
+			vals := func(n int, scale, shift float32) []float32 {
+				v := make([]float32, n)
+				for i := range v {
+					v[i] = float32(r.NormFloat64())*scale + shift
+				}
+				return v
+			}
+			x, dy := vals(c*b*hw, 2, 0.5), vals(c*b*hw, 1, 0)
+			gamma, beta := vals(c, 0.3, 1), vals(c, 0.1, 0)
+			whole := runBN(t, x, dy, gamma, beta, tensor.Shape{c, b, 2, 2}, tc.act, nil)
+			ab, ba := make(chan []float64, 1), make(chan []float64, 1)
+			reds := []Reducer{peerSum{ab, ba}, peerSum{ba, ab}}
+			parts := make([]bnRun, 2)
+			var wg sync.WaitGroup
+			for p := range 2 {
+				wg.Go(func() {
+					lo, hi := p*b/2, (p+1)*b/2
+					parts[p] = runBN(t, part(x, c, b, hw, lo, hi), part(dy, c, b, hw, lo, hi), gamma, beta,
+						tensor.Shape{c, b / 2, 2, 2}, tc.act, reds[p])
+				})
+			}
+			wg.Wait()
+			for p := range 2 {
+				lo, hi := p*b/2, (p+1)*b/2
+				closeTo(t, "output", parts[p].y, part(whole.y, c, b, hw, lo, hi), 1e-5, 1e-5)
+				closeTo(t, "input gradient", parts[p].dx, part(whole.dx, c, b, hw, lo, hi), 1e-5, 1e-5)
+				closeTo(t, "running mean", parts[p].mean, whole.mean, 1e-5, 1e-5)
+				closeTo(t, "running variance", parts[p].vr, whole.vr, 1e-5, 1e-5)
+			}
+			for _, g := range []struct {
+				name        string
+				a, b, whole []float32
+			}{{"gamma gradient", parts[0].dgamma, parts[1].dgamma, whole.dgamma}, {"beta gradient", parts[0].dbeta, parts[1].dbeta, whole.dbeta}} {
+				sum := make([]float32, c)
+				for i := range sum {
+					sum[i] = g.a[i] + g.b[i]
+				}
+				closeTo(t, g.name, sum, g.whole, 1e-5, 1e-5)
+			}
+		})
+	}
+}
+
