@@ -39,7 +39,7 @@ func bind(g *gorgonia.ExprGraph, n *net) *bound {
 	}
 	for _, l := range n.layers {
 		if l.kind == kBN {
-			b.bn[l.index] = &nn.BNState{Mean: n.get(l.prefix() + ".running_mean").data, Var: n.get(l.prefix() + ".running_var").data}
+			b.bn[l.index] = &nn.BNState{Mean: n.get(l.prefix() + ".running_mean").data, Var: n.get(l.prefix() + ".running_var").data, Reduce: n.reduce}
 		}
 		if l.sn {
 			b.sn[l.index] = &nn.SNState{U: n.get(l.prefix() + ".weight_u").data, V: n.get(l.prefix() + ".weight_v").data}

@@ -40,6 +40,8 @@ type Model struct {
 	emaStale bool
 
 	cond *condState // conditioning (cond.go); nil for an unconditional model
+
+	dist *distributed // data-parallel training (dist.go); nil in one process
 }
 
 var installOnce sync.Once

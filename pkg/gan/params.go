@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/toongan/toongan/pkg/kernels"
+	"github.com/toongan/toongan/pkg/nn"
 	"gorgonia.org/tensor"
 )
 
@@ -30,6 +31,7 @@ type net struct {
 	layers []layer
 	params []*param
 	byName map[string]*param
+	reduce nn.Reducer // BatchNorm statistics over a data-parallel job; nil: none
 }
 
 // newNet allocates the tensors of layers. Trainable parameters get Adam

@@ -57,6 +57,9 @@ func (m *Model) Step(real []float32) (Stats, error) {
 	emaUpdate(m.ema, m.g, m.cfg.EMADecay, m.optG.t, m.cfg.EMABN == EMABNAverage)
 	m.emaStale = true
 	st := t.stats
+	if err := m.dist.meanStats(&st); err != nil {
+		return st, fmt.Errorf("gan: step: %w", err)
+	}
 	for _, v := range []float64{st.LossD, st.LossG, st.DReal, st.DFake} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return st, fmt.Errorf("gan: step %d: %w (%+v)", m.optG.t, ErrNonFinite, st)
@@ -98,7 +101,7 @@ func isNonFinite(err error) bool {
 // loadReal builds the training graphs on first use and copies the real
 // batch into D's input in the internal layout.
 func (m *Model) loadReal(real []float32) error {
-	B := m.cfg.Batch
+	B := m.localBatch()
 	if want := B * m.imageLen(); len(real) != want {
 		return fmt.Errorf("batch has %d values, want %d", len(real), want)
 	}
@@ -119,7 +122,7 @@ func (m *Model) loadReal(real []float32) error {
 // for the D updates before the last one.
 func (m *Model) generateFake() (*tensor.Dense, error) {
 	fg := m.train.gFwd
-	m.drawLatents(fg.z, m.cfg.Batch)
+	m.drawLatents(fg.z, m.localBatch())
 	if err := run(fg.vm); err != nil {
 		return nil, fmt.Errorf("forward pass of G: %w", err)
 	}
@@ -157,6 +160,9 @@ func (m *Model) updateD(fake *tensor.Dense) error {
 			}
 		})
 		p.grad = acc
+	}
+	if err := m.dist.sumGrads(dg.params); err != nil {
+		return fmt.Errorf("update of D: %w", err)
 	}
 	m.optD.step(m.d)
 	// D's weights have just changed: the place for anything that must follow
@@ -197,7 +203,7 @@ func (m *Model) dPass(x *tensor.Dense, label float32) (loss, score float64, err 
 // happen between it and G's backward pass.
 func (m *Model) passG() error {
 	gg := m.train.g
-	m.drawLatents(gg.z, m.cfg.Batch)
+	m.drawLatents(gg.z, m.localBatch())
 	return run(gg.vm)
 }
 
@@ -238,6 +244,9 @@ func (m *Model) updateG() error {
 			return fmt.Errorf("gradient of G %s has %d values, want %d", p.name, len(p.grad), len(p.data))
 		}
 	}
+	if err := m.dist.sumGrads(gg.params); err != nil {
+		return fmt.Errorf("update of G: %w", err)
+	}
 	m.optG.step(m.g)
 	return nil
 }
@@ -251,6 +260,10 @@ func (m *Model) drawLatents(dst []float32, n int) {
 		return
 	}
 	nz := m.cfg.NZ
+	if m.dist != nil {
+		m.dist.drawLatents(m.rng, dst, n, nz)
+		return
+	}
 	for b := 0; b < n; b++ {
 		for c := 0; c < nz; c++ {
 			dst[c*n+b] = float32(m.rng.NormFloat64())

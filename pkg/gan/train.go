@@ -82,7 +82,7 @@ func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
 	dg := &dGraph{}
 	g := gorgonia.NewGraph()
 	bd := bind(g, m.d)
-	x, real := newInput(g, "x", m.imageShape(m.cfg.Batch))
+	x, real := newInput(g, "x", m.imageShape(m.localBatch()))
 	dg.x, dg.real, dg.realT = x, real, x.Value().(*tensor.Dense)
 	in, aug, err := m.discriminatorInput(x)
 	if err != nil {
@@ -131,7 +131,7 @@ func (m *Model) newGLossGraph(obj objective, bufs *nn.Buffers) (*gLossGraph, err
 	lg := &gLossGraph{}
 	g := gorgonia.NewGraph()
 	bd := bind(g, m.d)
-	shape := m.imageShape(m.cfg.Batch)
+	shape := m.imageShape(m.localBatch())
 	lg.fake = gorgonia.NewTensor(g, tensor.Float32, len(shape), gorgonia.WithShape(shape...), gorgonia.WithName("fake"))
 	in, aug, err := m.discriminatorInput(lg.fake)
 	if err != nil {
@@ -226,7 +226,7 @@ type gForward struct {
 func (m *Model) newGForward() (*gForward, error) {
 	f := &gForward{g: gorgonia.NewGraph()}
 	f.bound = bind(f.g, m.g)
-	f.z, f.zData = newInput(f.g, "z", m.latentShape(m.cfg.Batch))
+	f.z, f.zData = newInput(f.g, "z", m.latentShape(m.localBatch()))
 	var err error
 	if f.fake, err = m.forwardCond(f.bound, f.z, true, m.trainRows(false)); err != nil {
 		return nil, err
