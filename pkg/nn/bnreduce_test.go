@@ -113,4 +113,3 @@ func TestBatchNormReduce(t *testing.T) {
 		})
 	}
 }
-
