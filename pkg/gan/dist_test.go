@@ -10,38 +10,32 @@ import (
 
 // peer is a Reducer for one of the goroutines standing in for the ranks of
 // a job: it posts its values to every other rank and adds theirs in rank
-// order, so every rank gets the same sum.
+// order, so every rank gets the same sum. link[r][s] carries rank s's
+// messages to rank r, in the order of the calls.
 type peer struct {
 	rank int
-	to   []chan []float64 // to[r]: messages for rank r
+	link [][]chan []float64
 }
 
-func (p peer) sum(buf []float64) {
-	for r, c := range p.to {
-		if r != p.rank {
-			c <- slices.Clone(buf)
-		}
-	}
-	got := make([][]float64, len(p.to))
-	got[p.rank] = slices.Clone(buf)
-	for range len(p.to) - 1 {
-		m := <-p.to[p.rank]
-		got[int(m[len(m)-1])] = m
-	}
-	for i := range buf {
-		var s float64
-		for _, g := range got {
-			s += g[i]
-		}
-		buf[i] = s
-	}
-}
-
-// SumFloat64 tags each message with the sender's rank in a last value.
 func (p peer) SumFloat64(buf []float64) error {
-	t := append(slices.Clone(buf), float64(p.rank))
-	p.sum(t)
-	copy(buf, t)
+	for r := range p.link {
+		if r != p.rank {
+			p.link[r][p.rank] <- slices.Clone(buf)
+		}
+	}
+	got := make([][]float64, len(p.link))
+	for s := range p.link {
+		if got[s] = buf; s != p.rank {
+			got[s] = <-p.link[p.rank][s]
+		}
+	}
+	sum := make([]float64, len(buf))
+	for i := range sum {
+		for _, g := range got {
+			sum[i] += g[i]
+		}
+	}
+	copy(buf, sum)
 	return nil
 }
 
@@ -82,15 +76,18 @@ func TestDistributedStepEqualsOneProcess(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		chans := make([]chan []float64, ranks)
-		for i := range chans {
-			chans[i] = make(chan []float64, ranks)
+		link := make([][]chan []float64, ranks)
+		for r := range link {
+			link[r] = make([]chan []float64, ranks)
+			for s := range link[r] {
+				link[r][s] = make(chan []float64, 4)
+			}
 		}
 		models := make([]*Model, ranks)
 		var wg sync.WaitGroup
 		for k := range ranks {
 			models[k] = mustNew(t, cfg)
-			if err := models[k].SetDistributed(k, ranks, peer{rank: k, to: chans}); err != nil {
+			if err := models[k].SetDistributed(k, ranks, peer{rank: k, link: link}); err != nil {
 				t.Fatal(err)
 			}
 			wg.Go(func() {
