@@ -102,6 +102,7 @@ func flags() []cli.Flag {
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end; default: 32,000 images' worth, 500 steps at batch 64); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
 		&cli.IntFlag{Name: "sample-every", Value: 100, Usage: "write a sample grid every `N` steps (0: only at the end; default: 6,400 images' worth, 100 steps at batch 64)", EnvVars: ev("sample-every")},
+		&cli.StringFlag{Name: "dist", Value: "auto", Usage: "data-parallel training: `MODE` auto (join an MPI job when mpirun or srun started this process as one of several), mpi or none; needs a build with -tags mpi; --batch stays the whole job's batch", EnvVars: ev("dist")},
 		&cli.IntFlag{Name: "log-every", Value: 10, Usage: "append a log.jsonl line every `N` steps (losses averaged over them)", EnvVars: ev("log-every")},
 	}
 }
@@ -138,10 +139,15 @@ func action(c *cli.Context) error {
 	if err := checkFlags(c, opts); err != nil {
 		return err
 	}
+	dist, end, err := startDist(c.String("dist"), c.App.ErrWriter)
+	if err != nil {
+		return err
+	}
+	opts.Dist = dist
 	ctx, stop := cliapp.Interruptible(context.Background(), c.App.ErrWriter,
 		"train: stopping after the current step to save a checkpoint (Ctrl-C again quits without saving)", 0)
 	defer stop()
-	return explain(trainer.Run(ctx, opts, c.App.ErrWriter), opts)
+	return end(explain(trainer.Run(ctx, opts, c.App.ErrWriter), opts))
 }
 
 // checkFlags validates every flag before any work, naming the flag.

@@ -39,7 +39,8 @@ import (
 // Enabled reports whether this build talks to an MPI library (-tags mpi).
 const Enabled = true
 
-// Launched reports whether the process looks started by an MPI launcher.
+// Launched reports whether the environment says this process is one of
+// several started by an MPI launcher (mpirun, srun --mpi=pmi2).
 func Launched() bool { return launchedEnv() }
 
 // Init starts MPI (once; a second call does nothing).

@@ -5,9 +5,9 @@ package mpi
 // Enabled reports whether this build talks to an MPI library (-tags mpi).
 const Enabled = false
 
-// Launched reports whether the process looks started by an MPI launcher
-// (environment variables of Open MPI, MPICH or Slurm with more than one
-// task). Without -tags mpi such a launch cannot be served.
+// Launched reports whether the environment says this process is one of
+// several started by an MPI launcher (mpirun, srun --mpi=pmi2). Without
+// -tags mpi such a launch cannot be served.
 func Launched() bool { return launchedEnv() }
 
 // Init starts MPI; without -tags mpi it does nothing.

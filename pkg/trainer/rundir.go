@@ -32,10 +32,15 @@ var ErrNotRunDir = errors.New("not a toongan run folder")
 // followed to its target, the folder must not overlap the data folder, must
 // be missing, empty or a toongan run folder (IsRunDir), and is locked against
 // a second writer. It returns the resolved folder and the release function.
-func claimRunDir(out, data string) (string, func(), error) {
+// A process that does not write the folder (a data-parallel job's ranks
+// but rank 0) only resolves it.
+func claimRunDir(out, data string, writer bool) (string, func(), error) {
 	dir, err := atomicfile.ResolveDir(out)
 	if err != nil {
 		return "", nil, fmt.Errorf("run folder: %w", err)
+	}
+	if !writer {
+		return dir, func() {}, nil
 	}
 	if err := checkRunOverlap(dir, data); err != nil {
 		return "", nil, err

@@ -81,6 +81,10 @@ type Options struct {
 	OpenData func(dir string) (*Dataset, error)
 	Now      func() time.Time
 
+	// Dist, when set, makes this process one rank of a data-parallel job
+	// (dist.go); nil: the only process.
+	Dist *Dist
+
 	realModel bool // NewModel is gan.New: checkpoint headers are checked against gan's shapes
 }
 
@@ -223,17 +227,20 @@ func (o *Options) defaults() error {
 // checkpoint), and an error wrapping ErrNonFinite on divergence.
 func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 	if err := opts.defaults(); err != nil {
-		return err
+		return opts.failStart(err)
 	}
-	dir, release, err := claimRunDir(opts.Out, opts.Data)
+	dir, release, err := claimRunDir(opts.Out, opts.Data, opts.leader())
 	if err != nil {
-		return err
+		return opts.failStart(err)
 	}
 	defer release()
 	opts.Out = dir
+	if !opts.leader() {
+		opts.Quiet = true
+	}
 	ds, err := opts.OpenData(opts.Data)
 	if err != nil {
-		return err
+		return opts.failStart(err)
 	}
 	if ds.Close != nil {
 		defer func() {
@@ -243,16 +250,15 @@ func Run(ctx context.Context, opts Options, stderr io.Writer) (err error) {
 		}()
 	}
 	r := &run{opts: opts, ds: ds, stderr: stderr, ckptDir: filepath.Join(opts.Out, CkptDir)}
-	if err := r.startModel(); err != nil {
-		return err
-	}
-	if err := r.startData(); err != nil {
+	if err := r.startAll(); err != nil {
 		return err
 	}
 	if err := r.startFolder(); err != nil {
 		return err
 	}
-	defer r.log.Close()
+	if r.log != nil {
+		defer r.log.Close()
+	}
 	if r.step >= r.target {
 		fmt.Fprintf(stderr, "train: %s is already at step %d of %d; nothing to do (raise the step or epoch budget)\n", r.lastCkpt, r.step, r.target)
 		return nil
@@ -346,6 +352,9 @@ func (r *run) startData() error {
 // resume), open in r.log.
 func (r *run) startFolder() error {
 	opts := r.opts
+	if !opts.leader() {
+		return nil
+	}
 	for _, d := range []string{opts.Out, r.ckptDir, filepath.Join(opts.Out, GridDir)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("create run directory: %w", err)
@@ -439,11 +448,12 @@ func (r *run) loop(ctx context.Context) error {
 	}
 	interrupted := false
 	for r.step < r.target {
-		if ctx.Err() != nil {
-			interrupted = true
-			break
+		stop, intr, err := r.stopNow(ctx, deadline)
+		if err != nil {
+			return err
 		}
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
+		if stop {
+			interrupted = intr
 			break
 		}
 		st, err := r.trainStep(stream)
@@ -513,8 +523,10 @@ func (r *run) record(st gan.Stats) error {
 		Time: r.opts.Now().UTC().Format(time.RFC3339Nano), Elapsed: round3(r.elapsed()),
 		LossD: w.sum.LossD / n, LossG: w.sum.LossG / n, DReal: w.sum.DReal / n, DFake: w.sum.DFake / n,
 		ImgPerS: round3(w.rate), Interval: w.n}
-	if err := r.log.Write(e); err != nil {
-		return err
+	if r.log != nil {
+		if err := r.log.Write(e); err != nil {
+			return err
+		}
 	}
 	*w = window{start: now, rate: w.rate}
 	return nil
@@ -537,6 +549,9 @@ func (r *run) gridIf(due bool) error {
 		return nil
 	}
 	r.lastGrid = r.step
+	if !r.opts.leader() {
+		return nil
+	}
 	return r.grid()
 }
 
@@ -580,6 +595,11 @@ func (r *run) describe(st gan.Stats) string {
 
 // save writes a checkpoint for the current step; it refuses NaN/Inf weights.
 func (r *run) save() error {
+	if !r.opts.leader() {
+		r.lastCkpt = filepath.Join(r.ckptDir, safetensors.LatestName)
+		r.lastSaved = r.step
+		return nil
+	}
 	meta := checkpoint.Meta{Config: r.cfg, Epoch: r.pos.Epoch, DataPos: r.pos.Batch, DatasetHash: r.ds.Hash,
 		ImageSize: r.ds.Size, Channels: r.ds.Channels,
 		Loader: checkpoint.LoaderState{Seed: r.cfg.Seed, Images: r.ds.Source.Len(), Batch: r.cfg.Batch,

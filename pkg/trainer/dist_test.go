@@ -1,0 +1,166 @@
+package trainer
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/toongan/toongan/pkg/checkpoint"
+	"github.com/toongan/toongan/pkg/safetensors"
+)
+
+// peer is a gan.Reducer for one of the goroutines standing in for the
+// ranks of a job: it posts its values to every other rank and adds theirs
+// in rank order. link[r][s] carries rank s's messages to rank r.
+type peer struct {
+	rank int
+	link [][]chan []float64
+}
+
+func newPeers(n int) []peer {
+	link := make([][]chan []float64, n)
+	for r := range link {
+		link[r] = make([]chan []float64, n)
+		for s := range link[r] {
+			link[r][s] = make(chan []float64, 4)
+		}
+	}
+	ps := make([]peer, n)
+	for r := range ps {
+		ps[r] = peer{rank: r, link: link}
+	}
+	return ps
+}
+
+func (p peer) SumFloat64(buf []float64) error {
+	for r := range p.link {
+		if r != p.rank {
+			p.link[r][p.rank] <- slices.Clone(buf)
+		}
+	}
+	sum := make([]float64, len(buf))
+	for s := range p.link {
+		g := buf
+		if s != p.rank {
+			g = <-p.link[p.rank][s]
+		}
+		for i := range sum {
+			sum[i] += g[i]
+		}
+	}
+	copy(buf, sum)
+	return nil
+}
+
+func (p peer) SumFloat32(buf []float32) error {
+	t := make([]float64, len(buf))
+	for i, v := range buf {
+		t[i] = float64(v)
+	}
+	if err := p.SumFloat64(t); err != nil {
+		return err
+	}
+	for i, v := range t {
+		buf[i] = float32(v)
+	}
+	return nil
+}
+
+// runRanks runs one Run per rank, each with opts changed by set, and
+// returns their errors.
+func runRanks(ranks int, opts Options, set func(rank int, o *Options)) []error {
+	ps := newPeers(ranks)
+	errs := make([]error, ranks)
+	var wg sync.WaitGroup
+	for k := range ranks {
+		o := opts
+		o.Dist = &Dist{Rank: k, Size: ranks, Reducer: ps[k]}
+		if set != nil {
+			set(k, &o)
+		}
+		wg.Go(func() { errs[k] = Run(context.Background(), o, &bytes.Buffer{}) })
+	}
+	wg.Wait()
+	return errs
+}
+
+func loadState(t *testing.T, out string) []safetensors.Tensor {
+	t.Helper()
+	m, _, err := checkpoint.Load(filepath.Join(out, CkptDir, safetensors.LatestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.State()
+}
+
+// TestDistributedRun: two ranks of a job make the run one process makes
+// (same checkpoint within float summation order, one log line per step,
+// one set of grids), a job resumed from its checkpoint ends where the
+// uninterrupted job ends, and a rank that cannot start stops every rank.
+func TestDistributedRun(t *testing.T) {
+	data := dataset(t, 40, 3)
+	dir := t.TempDir()
+	opts := Options{Data: data, Config: tinyConfig(), Quiet: true, LogEvery: 1, SampleEvery: 2}
+	one, job, part := filepath.Join(dir, "one"), filepath.Join(dir, "job"), filepath.Join(dir, "part")
+	o := opts
+	o.Out, o.Steps = one, 3
+	if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	o.Out = job
+	for k, err := range runRanks(2, o, nil) {
+		if err != nil {
+			t.Fatalf("rank %d: %v", k, err)
+		}
+	}
+	want := loadState(t, one)
+	for i, ts := range loadState(t, job) {
+		for j, v := range ts.Data {
+			w := want[i].Data[j]
+			if d := math.Abs(float64(v - w)); d > 1e-4*(1e-3+math.Abs(float64(w))) {
+				t.Fatalf("2 ranks: %s[%d] = %g, one process %g", ts.Name, j, v, w)
+			}
+		}
+	}
+	if n := len(readLog(t, filepath.Join(job, LogFile))); n != 3 {
+		t.Errorf("log.jsonl of the job has %d lines, want 3 (rank 0 alone writes it)", n)
+	}
+	grids, _ := filepath.Glob(filepath.Join(job, GridDir, "*.png"))
+	if len(grids) != 3 { // steps 0, 2 and 3
+		t.Errorf("job wrote grids %v, want steps 0, 2, 3", grids)
+	}
+
+	// Resume: 2 steps, then on to 3, equals 3 straight.
+	o.Out, o.Steps = part, 2
+	runRanks(2, o, nil)
+	o.Steps, o.Resume = 3, true
+	for k, err := range runRanks(2, o, nil) {
+		if err != nil {
+			t.Fatalf("resume, rank %d: %v", k, err)
+		}
+	}
+	if !reflect.DeepEqual(loadState(t, part), loadState(t, job)) {
+		t.Error("the resumed job's weights differ from the uninterrupted job's")
+	}
+
+	// A rank that cannot start: it names its problem, the others say so.
+	o.Out, o.Resume = filepath.Join(dir, "bad"), false
+	errs := runRanks(2, o, func(k int, o *Options) {
+		if k == 1 {
+			o.Data = filepath.Join(dir, "missing")
+		}
+	})
+	if errs[1] == nil || errs[0] == nil || !strings.Contains(errs[0].Error(), "another rank") {
+		t.Errorf("errors %v, want rank 1's own and rank 0's 'another rank'", errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad", CkptDir)); err == nil {
+		t.Error("a job that could not start wrote checkpoints")
+	}
+}

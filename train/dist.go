@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/toongan/toongan/pkg/cliapp"
+	"github.com/toongan/toongan/pkg/mpi"
+	"github.com/toongan/toongan/pkg/trainer"
+)
+
+// Data-parallel training under MPI: --dist auto (the default) joins the
+// job when an MPI launcher started this process as one of several, --dist
+// mpi always does, --dist none never does.
+
+// mpiReducer sums over the ranks of MPI_COMM_WORLD.
+type mpiReducer struct{}
+
+func (mpiReducer) SumFloat32(buf []float32) error { return mpi.SumFloat32(buf) }
+func (mpiReducer) SumFloat64(buf []float64) error { return mpi.SumFloat64(buf) }
+
+// startDist joins the MPI job when mode asks for it: the trainer's Dist
+// (nil: one process) and the function that ends the job's part in this
+// process, given the run's error.
+func startDist(mode string, stderr io.Writer) (*trainer.Dist, func(error) error, error) {
+	none := func(err error) error { return err }
+	switch mode {
+	case "none":
+		return nil, none, nil
+	case "auto":
+		if !mpi.Launched() {
+			return nil, none, nil
+		}
+	case "mpi":
+	default:
+		return nil, nil, cliapp.UsageErrorf("--dist %q: want auto, mpi or none", mode)
+	}
+	if !mpi.Enabled {
+		return nil, nil, errors.New("train was started by an MPI launcher (or given --dist mpi) but built without MPI: build it with -tags mpi (make -f pipeline.mk build MPI=1), or pass --dist none")
+	}
+	if err := mpi.Init(); err != nil {
+		return nil, nil, err
+	}
+	d := &trainer.Dist{Rank: mpi.Rank(), Size: mpi.Size(), Reducer: mpiReducer{}}
+	end := func(err error) error {
+		if err == nil || errors.Is(err, cliapp.ErrInterrupted) {
+			// Every rank stops at the same step, together.
+			if ferr := mpi.Finalize(); ferr != nil && err == nil {
+				err = ferr
+			}
+			return err
+		}
+		// A rank that fails alone ends the whole job: the others would
+		// wait for it in the next sum forever.
+		fmt.Fprintf(stderr, "train: error on rank %d of %d: %v\ntrain: aborting the MPI job\n", d.Rank, d.Size, err)
+		mpi.Abort(1)
+		return err
+	}
+	return d, end, nil
+}
