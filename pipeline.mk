@@ -34,6 +34,11 @@ BATCH    ?=
 RESUME   ?=
 # training recipe (train --recipe); empty: train's default
 RECIPE   ?=
+# data-parallel ranks: NP=4 trains with `mpirun -np 4` and a train built with
+# -tags mpi (needs Open MPI: apt-get install libopenmpi-dev openmpi-bin)
+NP       ?=
+MPIRUN   ?= mpirun
+MPIRUN_FLAGS ?=
 # ---- recipe comparison (make recipes) ------------------------------------------
 RECIPES        ?= classic toon
 RECIPE_MINUTES ?= 2 4 6
@@ -71,9 +76,10 @@ endif
 BUDGET := $(if $(MINUTES),--minutes $(MINUTES)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(STEPS),--steps $(STEPS))
 
 PREP_CMD  := $(BIN)/prep --out $(DATADIR) --size $(SIZE) --seed $(SEED) --holdout $(HOLDOUT) $(PREP_FLAGS) $(PREP_INPUT)
-TRAIN_CMD := $(BIN)/train --data $(DATADIR) --out $(RUNDIR) --seed $(SEED) $(if $(BATCH),--batch $(BATCH)) $(if $(RECIPE),--recipe $(RECIPE)) $(BUDGET) $(TRAIN_FLAGS)
+TRAIN_BIN := $(if $(NP),$(MPIRUN) -np $(NP) $(MPIRUN_FLAGS) $(BIN)/train-mpi,$(BIN)/train)
+TRAIN_CMD := $(TRAIN_BIN) --data $(DATADIR) --out $(RUNDIR) --seed $(SEED) $(if $(BATCH),--batch $(BATCH)) $(if $(RECIPE),--recipe $(RECIPE)) $(BUDGET) $(TRAIN_FLAGS)
 
-.PHONY: help build data train sample eval all test test-short bench recipes clean distclean ci-e2e onnx-check FORCE
+.PHONY: help build data train sample eval all test test-short bench recipes clean distclean ci-e2e onnx-check mpi-check FORCE
 .DEFAULT_GOAL := help
 
 help:
@@ -88,6 +94,7 @@ help:
 	@echo "  eval       runs/NAME/eval/report.json and report.html against the holdout"
 	@echo "  test       the test suite: go test ./... with and without -tags noasm"
 	@echo "  bench      speed: prep vs Pillow, SGEMM vs OpenBLAS, training step vs PyTorch"
+	@echo "  mpi-check  data-parallel training under mpirun: equality with one process, resume, a killed rank"
 	@echo "  onnx-check sample --export-onnx run by onnxruntime-node (npm) against sample's own images"
 	@echo "  browser-test  sample serve (the explorer) driven in headless Chromium; screenshots in BROWSER_OUT"
 	@echo "  recipes    RECIPES trained side by side on data/NAME, evaluated at RECIPE_MINUTES -> runs/NAME-recipes/"
@@ -97,6 +104,7 @@ help:
 	@echo "  DATA=$(DATA)  (empty: built-in cartoon faces)   NAME=$(NAME)"
 	@echo "  SIZE=$(SIZE) SEED=$(SEED) HOLDOUT=$(HOLDOUT) BUILTIN=$(BUILTIN)"
 	@echo "  MINUTES=$(MINUTES) EPOCHS=$(EPOCHS) STEPS=$(STEPS) BATCH=$(BATCH) RESUME=$(RESUME)"
+	@echo "  NP=$(NP)  (data-parallel ranks: train under $(MPIRUN) -np NP $(MPIRUN_FLAGS))"
 	@echo "  SAMPLES=$(SAMPLES) EVAL_N=$(EVAL_N) RECIPE=$(RECIPE)"
 	@echo "  RECIPES=$(RECIPES) RECIPE_MINUTES=$(RECIPE_MINUTES) RECIPE_SEEDS=$(RECIPE_SEEDS)"
 	@echo "  PREP_FLAGS TRAIN_FLAGS SAMPLE_FLAGS EVAL_FLAGS: extra flags for one stage"
@@ -105,6 +113,7 @@ help:
 	@echo "  make -f pipeline.mk all"
 	@echo "  make -f pipeline.mk all DATA=../shared/data/anime-faces-96.tar.gz MINUTES=20"
 	@echo "  make -f pipeline.mk train RESUME=1 MINUTES=30 NAME=anime-faces-96"
+	@echo "  make -f pipeline.mk train NP=4 BATCH=64 RECIPE=classic"
 
 # ---- build ----------------------------------------------------------------------
 build: $(BINARIES)
@@ -115,6 +124,11 @@ build: $(BINARIES)
 $(BIN)/%: $(GOSRC)
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -o $@ ./$*
+
+# train for data-parallel runs (NP=N): cgo against the system's MPI.
+$(BIN)/train-mpi: $(GOSRC)
+	@mkdir -p $(BIN)
+	CGO_ENABLED=1 $(GO) build -tags mpi -o $@ ./train
 
 # ---- option stamps: rewritten only when the options change ------------------------
 $(DATADIR).opts: FORCE
@@ -145,7 +159,7 @@ $(CKPT): FORCE
 endif
 # A fresh (non-RESUME) training run moves an older run's checkpoints aside to
 # runs/NAME.old-TIMESTAMP instead of deleting them.
-$(CKPT): $(MANIFEST) $(RUNDIR)/train.opts | $(BIN)/train
+$(CKPT): $(MANIFEST) $(RUNDIR)/train.opts | $(if $(NP),$(BIN)/train-mpi,$(BIN)/train)
 ifeq ($(strip $(RESUME)),)
 	@if [ -d $(RUNDIR)/ckpt ]; then old=$(RUNDIR).old-$$(date +%Y%m%d-%H%M%S); mkdir -p $$old; \
 	  mv $(RUNDIR)/ckpt $(RUNDIR)/log.jsonl $(RUNDIR)/grids $$old/ 2>/dev/null || true; \
@@ -206,6 +220,11 @@ ci-e2e: build
 # both recipes (used by .ci/run; needs node and npm).
 onnx-check: build
 	bash scripts/onnx-check.sh -b $(BIN)
+
+# Data-parallel training under MPI checked end to end (used by .ci/run;
+# installs Open MPI with apt when missing, or says SKIPPED).
+mpi-check:
+	bash scripts/mpi-check.sh
 
 clean:
 	rm -rf $(BIN)

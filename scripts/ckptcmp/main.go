@@ -3,10 +3,11 @@
 // relative tolerance: |a-b| > rtol*max(|a|, |b|, atol/rtol). Used by
 // scripts/mpi-check.sh to compare a data-parallel run with one process.
 //
-//	go run ./scripts/ckptcmp [-rtol 1e-5] [-atol 1e-7] A.safetensors B.safetensors
+//	go run ./scripts/ckptcmp [-rtol 1e-5] [-atol 1e-7] [-skip opt] [-report] A.safetensors B.safetensors
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -20,16 +21,19 @@ func main() {
 	rtol := flag.Float64("rtol", 1e-5, "relative tolerance")
 	atol := flag.Float64("atol", 1e-7, "absolute tolerance for values near 0")
 	skip := flag.String("skip", "", "leave out tensors whose name starts with this `PREFIX` (e.g. opt: the optimiser's state)")
+	report := flag.Bool("report", false, "print the largest difference and exit 0 whatever it is")
 	flag.Parse()
 	if flag.NArg() != 2 {
 		fmt.Fprintln(os.Stderr, "usage: ckptcmp [-rtol R] [-atol A] A.safetensors B.safetensors")
 		os.Exit(2)
 	}
-	if err := compare(flag.Arg(0), flag.Arg(1), *rtol, *atol, *skip); err != nil {
+	if err := compare(flag.Arg(0), flag.Arg(1), *rtol, *atol, *skip); err != nil && (!*report || !errors.Is(err, errDiffer)) {
 		fmt.Fprintln(os.Stderr, "ckptcmp:", err)
 		os.Exit(1)
 	}
 }
+
+var errDiffer = errors.New("differ")
 
 func compare(pa, pb string, rtol, atol float64, skip string) error {
 	a, err := safetensors.Load(pa)
@@ -67,7 +71,7 @@ func compare(pa, pb string, rtol, atol float64, skip string) error {
 	}
 	fmt.Printf("ckptcmp: %d values, largest relative difference %.3g (%s)\n", n, worst, where)
 	if worst > rtol {
-		return fmt.Errorf("%q and %q differ by more than %g", pa, pb, rtol)
+		return fmt.Errorf("%q and %q: %w by more than %g", pa, pb, errDiffer, rtol)
 	}
 	return nil
 }
