@@ -37,7 +37,7 @@ func startDist(mode string, stderr io.Writer) (*trainer.Dist, func(error) error,
 		return nil, nil, cliapp.UsageErrorf("--dist %q: want auto, mpi or none", mode)
 	}
 	if !mpi.Enabled {
-		return nil, nil, errors.New("train was started by an MPI launcher (or given --dist mpi) but built without MPI: build it with -tags mpi (make -f pipeline.mk build MPI=1), or pass --dist none")
+		return nil, nil, errors.New("train was started by an MPI launcher (or given --dist mpi) but built without MPI: build it with -tags mpi (go build -tags mpi ./train, or make -f pipeline.mk train NP=N), or pass --dist none")
 	}
 	if err := mpi.Init(); err != nil {
 		return nil, nil, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/cliapp"
+	"github.com/toongan/toongan/pkg/mpi"
 	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/trainer/trainertest"
 )
@@ -61,6 +62,14 @@ func TestHelpAndUsage(t *testing.T) {
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-dim", "999"}, 2, "--cond-dim 999"},
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-d", "wgan"}, 2, `--cond-d "wgan": want projection or acgan`},
 		{[]string{"--data", filepath.Join(t.TempDir(), "none"), "--out", t.TempDir()}, 1, "manifest"},
+		{[]string{"--data", "x", "--out", "y", "--dist", "bogus"}, 2, `--dist "bogus": want auto, mpi or none`},
+	}
+	if !mpi.Enabled {
+		tests = append(tests, struct {
+			args []string
+			code int
+			want string
+		}{[]string{"--data", "x", "--out", "y", "--dist", "mpi"}, 1, "built without MPI: build it with -tags mpi"})
 	}
 	for _, tc := range tests {
 		stderr.Reset()
