@@ -54,13 +54,13 @@ func apiParams() map[string][]string {
 	return map[string][]string{
 		"info":        {},
 		"latent":      {"seed", "trunc"},
-		"grid.png":    {"start", "n", "cols", "ckpt", "trunc"},
-		"face.png":    {"z", "dirs", "ckpt"},
+		"grid.png":    {"start", "n", "cols", "ckpt", "trunc", "attr"},
+		"face.png":    {"z", "dirs", "ckpt", "attr"},
 		"edit":        {"z", "dirs"},
 		"variations":  {"z", "strength", "n", "seed"},
-		"sheet.png":   {"z", "cols", "ckpt"},
-		"interp.png":  {"a", "b", "steps", "ckpt"},
-		"interp.gif":  {"a", "b", "steps", "delay", "ckpt"},
+		"sheet.png":   {"z", "cols", "ckpt", "attr"},
+		"interp.png":  {"a", "b", "steps", "ckpt", "attr"},
+		"interp.gif":  {"a", "b", "steps", "delay", "ckpt", "attr"},
 		"latent.json": {"z", "dirs", "seed"},
 	}
 }
@@ -153,7 +153,16 @@ type Info struct {
 	Checkpoints []CheckpointRef `json:"checkpoints"`
 	Default     int             `json:"default"`
 	Directions  []DirectionInfo `json:"directions"`
-	Limits      map[string]any  `json:"limits"`
+	// Attributes are a conditional checkpoint's attributes, which the attr
+	// parameter fixes; absent for an unconditional one.
+	Attributes []AttrInfo     `json:"attributes,omitempty"`
+	Limits     map[string]any `json:"limits"`
+}
+
+// AttrInfo is one attribute of a conditional checkpoint and its values.
+type AttrInfo struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
 }
 
 // CheckpointRef names one served checkpoint.
@@ -180,7 +189,31 @@ func (s *Server) info(*http.Request, query) (reply, error) {
 	for _, d := range s.dirs {
 		in.Directions = append(in.Directions, DirectionInfo{Variance: d.Variance, Share: d.Share})
 	}
+	for _, a := range s.cfg.CondAttrs() {
+		in.Attributes = append(in.Attributes, AttrInfo{Name: a.Name, Values: a.Values})
+	}
 	return reply{json: in}, nil
+}
+
+// attrs reads the attr parameter ("name=value,...", as `sample --attr`):
+// one image's label bytes, gan.LabelDraw for the attributes not named, or
+// nil when it names none (every attribute drawn per latent, as without
+// it). An empty attr is ignored on any checkpoint; a non-empty one on an
+// unconditional checkpoint is refused.
+func (s *Server) attrs(q query) ([]byte, error) {
+	if !q.has("attr") || strings.TrimSpace(q.v.Get("attr")) == "" {
+		return nil, nil
+	}
+	labels, err := sampling.ParseAttrs(s.cfg, q.v.Get("attr"))
+	if err != nil {
+		return nil, badf("%s", strings.ReplaceAll(err.Error(), "--attr", "attr"))
+	}
+	for _, l := range labels {
+		if l != gan.LabelDraw {
+			return labels, nil
+		}
+	}
+	return nil, nil
 }
 
 func (s *Server) ckpt(q query) (int, error) { return q.intIn("ckpt", 0, len(s.refs)-1, s.def) }
@@ -242,7 +275,11 @@ func (s *Server) sheetOf(r *http.Request, q query, zs [][]float32) (reply, error
 	if err != nil {
 		return reply{}, err
 	}
-	imgs, err := s.generate(r.Context(), ck, zs)
+	labels, err := s.attrs(q)
+	if err != nil {
+		return reply{}, err
+	}
+	imgs, err := s.generate(r.Context(), ck, labels, zs)
 	if err != nil {
 		return reply{}, err
 	}
@@ -282,7 +319,11 @@ func (s *Server) face(r *http.Request, q query) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	imgs, err := s.generate(r.Context(), ck, [][]float32{z})
+	labels, err := s.attrs(q)
+	if err != nil {
+		return reply{}, err
+	}
+	imgs, err := s.generate(r.Context(), ck, labels, [][]float32{z})
 	if err != nil {
 		return reply{}, err
 	}
@@ -366,7 +407,11 @@ func (s *Server) interpStrip(r *http.Request, q query) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	imgs, err := s.generate(r.Context(), ck, sampling.Path([][]float32{a, b}, steps)[0])
+	labels, err := s.attrs(q)
+	if err != nil {
+		return reply{}, err
+	}
+	imgs, err := s.generate(r.Context(), ck, labels, sampling.Path([][]float32{a, b}, steps)[0])
 	if err != nil {
 		return reply{}, err
 	}
@@ -388,7 +433,11 @@ func (s *Server) interpGIF(r *http.Request, q query) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	imgs, err := s.generate(r.Context(), ck, sampling.Loop([][]float32{a, b}, steps))
+	labels, err := s.attrs(q)
+	if err != nil {
+		return reply{}, err
+	}
+	imgs, err := s.generate(r.Context(), ck, labels, sampling.Loop([][]float32{a, b}, steps))
 	if err != nil {
 		return reply{}, err
 	}

@@ -93,10 +93,21 @@ func checkRefs(paths []string) ([]ckptRef, checkpoint.Meta, error) {
 		} else if meta.Config.NZ != first.Config.NZ || meta.Config.Size != first.Config.Size || meta.Config.Channels != first.Config.Channels {
 			return nil, checkpoint.Meta{}, fmt.Errorf("explorer: checkpoint %q (size %d, nz %d) does not match %q (size %d, nz %d)",
 				p, meta.Config.Size, meta.Config.NZ, paths[0], first.Config.Size, first.Config.NZ)
+		} else if !sameAttrs(meta.Config, first.Config) {
+			return nil, checkpoint.Meta{}, fmt.Errorf("explorer: checkpoint %q is conditional on other attributes or values than %q", p, paths[0])
 		}
 		refs = append(refs, ckptRef{path: p, name: filepath.Base(p), step: meta.Step})
 	}
 	return refs, first, nil
+}
+
+// sameAttrs reports whether a and b are conditional on the same attributes
+// with the same values (or both unconditional): the attr parameter then
+// means the same for every served checkpoint.
+func sameAttrs(a, b gan.Config) bool {
+	return slices.EqualFunc(a.CondAttrs(), b.CondAttrs(), func(x, y gan.CondAttr) bool {
+		return x.Name == y.Name && slices.Equal(x.Values, y.Values)
+	})
 }
 
 // errBusy is returned when too many requests already wait to generate.

@@ -129,8 +129,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // generate maps latents (each nz values) to images with checkpoint ck,
-// through the gate.
-func (s *Server) generate(ctx context.Context, ck int, zs [][]float32) ([]*image.NRGBA, error) {
+// through the gate: with one image's labels for every latent when labels
+// is not nil (see Server.attrs), else as the sample stage draws them.
+func (s *Server) generate(ctx context.Context, ck int, labels []byte, zs [][]float32) ([]*image.NRGBA, error) {
 	flat := make([]float32, 0, len(zs)*s.cfg.NZ)
 	for _, z := range zs {
 		flat = append(flat, z...)
@@ -143,7 +144,16 @@ func (s *Server) generate(ctx context.Context, ck int, zs [][]float32) ([]*image
 	if err != nil {
 		return nil, err
 	}
-	x, err := sampling.Generate(m, flat, len(zs), s.cfg.NZ, MaxGrid, false)
+	var x []float32
+	if labels == nil {
+		x, err = sampling.Generate(m, flat, len(zs), s.cfg.NZ, MaxGrid, false)
+	} else {
+		all := make([]byte, 0, len(zs)*len(labels))
+		for range zs {
+			all = append(all, labels...)
+		}
+		x, err = sampling.GenerateLabels(m, flat, all, len(zs), s.cfg.NZ, MaxGrid, false)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.refs[ck].name, err)
 	}

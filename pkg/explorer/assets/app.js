@@ -34,7 +34,14 @@ function dirsParam() {
   return state.shifts.some((v) => v !== 0) ? "&dirs=" + state.shifts.map((v) => v.toFixed(2)).join(",") : "";
 }
 
-function faceURL() { return `/api/face.png?z=${state.cur.z}${dirsParam()}&ckpt=${state.ck}`; }
+// attrParam is the attribute selects' choices as an attr parameter ("any"
+// selects are left out: drawn per latent, as without attr).
+function attrParam() {
+  const set = [...document.querySelectorAll("#attrs select")].filter((s) => s.value !== "").map((s) => `${s.name}=${s.value}`);
+  return set.length ? `&attr=${encodeURIComponent(set.join(","))}` : "";
+}
+
+function faceURL() { return `/api/face.png?z=${state.cur.z}${dirsParam()}&ckpt=${state.ck}${attrParam()}`; }
 
 // sheetCells fills box with clickable cells cut from one sheet image.
 function sheetCells(box, url, n, cols, size, onpick, label) {
@@ -125,6 +132,25 @@ async function updateFace() {
   if (state.pending) { state.pending = false; updateFace(); }
 }
 
+// buildAttrs makes one select per attribute of a conditional checkpoint;
+// a change redraws the big face.
+function buildAttrs() {
+  const attrs = state.info.attributes || [];
+  const box = $("attrs");
+  attrs.forEach((a) => {
+    const label = document.createElement("label");
+    label.textContent = a.name + " ";
+    const sel = document.createElement("select");
+    sel.name = a.name;
+    sel.append(new Option("any", ""));
+    a.values.forEach((v) => sel.append(new Option(v, v)));
+    sel.addEventListener("change", updateFace);
+    label.append(sel);
+    box.append(label, " ");
+  });
+  box.hidden = attrs.length === 0;
+}
+
 function buildSliders() {
   const box = $("sliders");
   state.info.directions.forEach((d, i) => {
@@ -165,7 +191,7 @@ async function vary() {
 function showLatents(zs) {
   const box = $("vars");
   box.replaceChildren();
-  const url = `/api/sheet.png?z=${zs.join(",")}&cols=${zs.length}&ckpt=${state.ck}`;
+  const url = `/api/sheet.png?z=${zs.join(",")}&cols=${zs.length}&ckpt=${state.ck}${attrParam()}`;
   sheetCells(box, url, zs.length, zs.length, 64, (i) => open({ z: zs[i], seed: null }), (i) => `variation ${i + 1}`);
   box.dataset.count = String(zs.length);
   delete box.dataset.loaded;
@@ -179,7 +205,7 @@ async function pick(which) {
   try {
     const z = await baked();
     state[which] = z;
-    $("img" + which).src = `/api/face.png?z=${z}&ckpt=${state.ck}`;
+    $("img" + which).src = `/api/face.png?z=${z}&ckpt=${state.ck}${attrParam()}`;
     $("interp-btn").disabled = !(state.A && state.B);
   } catch (e) { status(e.message); }
 }
@@ -187,7 +213,7 @@ async function pick(which) {
 function interpolate() {
   if (!(state.A && state.B)) return;
   const steps = Math.max(2, Math.min(32, Number($("steps").value) || 8));
-  const q = `a=${state.A}&b=${state.B}&steps=${steps}&ckpt=${state.ck}`;
+  const q = `a=${state.A}&b=${state.B}&steps=${steps}&ckpt=${state.ck}${attrParam()}`;
   const strip = $("strip");
   strip.onload = () => { strip.dataset.loaded = strip.src; };
   strip.onerror = () => status("interpolation failed");
@@ -203,8 +229,8 @@ function setCheckpoint(i) {
   $("steplabel").textContent = `${c.step} (${c.name})`;
   reloadGrid();
   if (state.cur) updateFace();
-  if (state.A) $("imgA").src = `/api/face.png?z=${state.A}&ckpt=${i}`;
-  if (state.B) $("imgB").src = `/api/face.png?z=${state.B}&ckpt=${i}`;
+  if (state.A) $("imgA").src = `/api/face.png?z=${state.A}&ckpt=${i}${attrParam()}`;
+  if (state.B) $("imgB").src = `/api/face.png?z=${state.B}&ckpt=${i}${attrParam()}`;
   if (!$("strip").hidden) interpolate();
 }
 
@@ -233,6 +259,7 @@ async function main() {
   }
   $("steplabel").textContent = info.checkpoints[info.default].step;
   buildSliders();
+  buildAttrs();
   $("more").addEventListener("click", addPage);
   $("reset").addEventListener("click", () => state.cur && open(state.cur));
   $("vary").addEventListener("click", vary);
