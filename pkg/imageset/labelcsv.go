@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -138,7 +139,7 @@ func (l *Labeling) csvRows(r *csv.Reader, cols []*csvColumn, width int, name str
 			continue
 		}
 		if prev := rows[file]; prev != nil {
-			if !equalStrings(prev.cells, row.cells) {
+			if !slices.Equal(prev.cells, row.cells) {
 				l.issue(IssueConflictingRow, file, line, fmt.Sprintf("%s line %d: %q again, with other labels than line %d (line %d kept)",
 					name, line, printable(file), prev.line, prev.line))
 			}
@@ -183,18 +184,6 @@ func (l *Labeling) csvRow(rec []string, cols []*csvColumn, width, line int, name
 // cleanName is the form of a file name that CSV rows and input names are
 // matched in: slashes, no "./", no "a/../".
 func cleanName(s string) string { return path.Clean(strings.ReplaceAll(s, "\\", "/")) }
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 // csvVocabulary keeps the columns with 2..MaxValues values (sorted as
 // strings) and sets every row's label bytes.

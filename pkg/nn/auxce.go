@@ -21,14 +21,15 @@ func AuxCE(h, table *gorgonia.Node, rows *EmbedRows, sizes []int) (*gorgonia.Nod
 	if rows == nil || rows.Mix != nil || len(sizes) != rows.Attrs {
 		return nil, fmt.Errorf("nn.AuxCE: rows do not match %d attribute blocks", len(sizes))
 	}
-	total := 0
-	for _, s := range sizes {
+	total, first := 0, make([]int, len(sizes))
+	for a, s := range sizes {
 		if s < 1 {
 			return nil, fmt.Errorf("nn.AuxCE: a block of %d rows", s)
 		}
+		first[a] = total
 		total += s
 	}
-	return apply(&auxCE{rows: rows, sizes: sizes, total: total, saved: &auxSaved{}}, h, table)
+	return apply(&auxCE{rows: rows, sizes: sizes, first: first, total: total, saved: &auxSaved{}}, h, table)
 }
 
 type auxSaved struct {
@@ -39,6 +40,7 @@ type auxSaved struct {
 type auxCE struct {
 	rows  *EmbedRows
 	sizes []int
+	first []int // each block's first table row
 	total int
 	saved *auxSaved
 }
@@ -55,13 +57,8 @@ func (k *auxCE) outShape(in []tensor.Shape) (tensor.Shape, error) {
 	return tensor.ScalarShape(), nil
 }
 
-// block returns the first row of the block that row r lies in, and its size.
-func (k *auxCE) block(a int) (first, size int) {
-	for i := 0; i < a; i++ {
-		first += k.sizes[i]
-	}
-	return first, k.sizes[a]
-}
+// block returns the first table row of attribute a's block, and its size.
+func (k *auxCE) block(a int) (first, size int) { return k.first[a], k.sizes[a] }
 
 func (k *auxCE) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 	C, b, hw, r, err := projShapes(s)
@@ -73,8 +70,8 @@ func (k *auxCE) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 	}
 	h, table, A := in[0], in[1], k.rows.Attrs
 	sv := k.saved
-	sv.pooled = resize64(sv.pooled, C*b)
-	sv.probs = resize64(sv.probs, b*k.total)
+	sv.pooled = resize(sv.pooled, C*b)
+	sv.probs = resize(sv.probs, b*k.total)
 	for c := 0; c < C; c++ {
 		for j := 0; j < b; j++ {
 			sv.pooled[c*b+j] = pooled(h, c, j, b, hw) / float64(hw)
@@ -174,11 +171,4 @@ func (g *auxCEGrad) forward(out []float32, in [][]float32, s []tensor.Shape) err
 		}
 	}
 	return nil
-}
-
-func resize64(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
 }
