@@ -403,6 +403,20 @@ func (m *Model) drawLabels(dst []byte, z []float32) {
 	}
 }
 
+// resolveLabels checks labels (n images) and returns a copy with each
+// LabelDraw byte drawn for its image's latent in z (drawLabels).
+func (m *Model) resolveLabels(labels []byte, z []float32, n int) ([]byte, error) {
+	if err := m.checkLabels(labels, n, true); err != nil {
+		return nil, fmt.Errorf("gan: generate: %w", err)
+	}
+	A, nz := len(m.cfg.Cond.Attrs), m.cfg.NZ
+	res := slices.Clone(labels)
+	for j := 0; j < n; j++ {
+		m.drawLabels(res[j*A:(j+1)*A], z[j*nz:(j+1)*nz])
+	}
+	return res, nil
+}
+
 // GenerateLabels is Generate for a conditional model: labels holds each
 // image's label bytes (n images, len(Config.Cond) bytes each; 0 unknown,
 // k the attribute's value k-1, LabelDraw: drawn from the training
@@ -418,22 +432,17 @@ func (m *Model) GenerateLabels(z []float32, labels []byte, n int, raw bool) ([]f
 		}
 		return m.Generate(z, n, raw)
 	}
-	A := len(m.cfg.Cond.Attrs)
 	if labels == nil {
-		labels = make([]byte, n*A)
+		labels = make([]byte, n*len(m.cfg.Cond.Attrs))
 		for i := range labels {
 			labels[i] = LabelDraw
 		}
 	}
-	if err := m.checkLabels(labels, n, true); err != nil {
-		return nil, fmt.Errorf("gan: generate: %w", err)
+	res, err := m.resolveLabels(labels, z, n)
+	if err != nil {
+		return nil, err
 	}
-	res := make([]byte, len(labels))
-	copy(res, labels)
 	nz := m.cfg.NZ
-	for j := 0; j < n; j++ {
-		m.drawLabels(res[j*A:(j+1)*A], z[j*nz:(j+1)*nz])
-	}
 	which := "EMA"
 	if raw {
 		which = "G"
@@ -521,22 +530,18 @@ func (m *Model) GenerateMix(z []float32, from, to []byte, t []float32, n int, ra
 	if m.cond == nil {
 		return nil, errors.New("gan: generate: the model is unconditional")
 	}
-	A, nz := len(m.cfg.Cond.Attrs), m.cfg.NZ
+	nz := m.cfg.NZ
 	if n < 0 || len(z) != n*nz || len(t) != n {
 		return nil, fmt.Errorf("gan: generate: %d latent values and %d weights for %d images of nz %d", len(z), len(t), n, nz)
 	}
 	cb := &condBatch{mix: t}
-	for _, l := range []*[]byte{&from, &to} {
-		if err := m.checkLabels(*l, n, true); err != nil {
-			return nil, fmt.Errorf("gan: generate: %w", err)
-		}
-		res := slices.Clone(*l)
-		for j := 0; j < n; j++ {
-			m.drawLabels(res[j*A:(j+1)*A], z[j*nz:(j+1)*nz])
-		}
-		*l = res
+	var err error
+	if cb.labels, err = m.resolveLabels(from, z, n); err != nil {
+		return nil, err
 	}
-	cb.labels, cb.to = from, to
+	if cb.to, err = m.resolveLabels(to, z, n); err != nil {
+		return nil, err
+	}
 	which := "EMA"
 	if raw {
 		which = "G"
