@@ -46,12 +46,11 @@ func serveAction(c *cli.Context) error {
 	if err := cliapp.IntIn(c, "queue", 1, 1024); err != nil {
 		return err
 	}
-	host, _, err := net.SplitHostPort(c.String("addr"))
+	_, _, err := net.SplitHostPort(c.String("addr"))
 	if err != nil {
 		return cliapp.UsageErrorf("--addr %q: %v (want HOST:PORT, e.g. 127.0.0.1:8080)", c.String("addr"), err)
 	}
-	ip := net.ParseIP(host)
-	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	loopback := explorer.LoopbackHost(c.String("addr"))
 	paths := []string{c.String("ckpt")}
 	if c.String("run") != "" {
 		if paths, err = explorer.RunCheckpoints(c.String("run")); err != nil {

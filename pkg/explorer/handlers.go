@@ -73,7 +73,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
 		h.Set("Referrer-Policy", "no-referrer")
-		if s.loopback && !loopbackHost(r.Host) {
+		if s.loopback && !LoopbackHost(r.Host) {
 			http.Error(w, "explorer: this server answers only requests for 127.0.0.1, [::1] or localhost", http.StatusForbidden)
 			return
 		}
@@ -81,7 +81,9 @@ func (s *Server) guard(next http.Handler) http.Handler {
 	})
 }
 
-func loopbackHost(hostport string) bool {
+// LoopbackHost reports whether hostport (HOST or HOST:PORT, as in a Host
+// header or a listen address) names a loopback address or localhost.
+func LoopbackHost(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
@@ -271,19 +273,24 @@ func (s *Server) sheetOf(r *http.Request, q query, zs [][]float32) (reply, error
 	if err != nil {
 		return reply{}, err
 	}
-	ck, err := s.ckpt(q)
-	if err != nil {
-		return reply{}, err
-	}
-	labels, err := s.attrs(q)
-	if err != nil {
-		return reply{}, err
-	}
-	imgs, err := s.generate(r.Context(), ck, labels, zs)
+	imgs, err := s.render(r, q, zs)
 	if err != nil {
 		return reply{}, err
 	}
 	return pngReply(imgutil.Grid(imgutil.AsImages(imgs), cols, 0, image.Black))
+}
+
+// render reads ckpt and attr and generates zs with them (Server.generate).
+func (s *Server) render(r *http.Request, q query, zs [][]float32) ([]*image.NRGBA, error) {
+	ck, err := s.ckpt(q)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := s.attrs(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.generate(r.Context(), ck, labels, zs)
 }
 
 func pngReply(img image.Image, err error) (reply, error) {
@@ -315,15 +322,7 @@ func (s *Server) face(r *http.Request, q query) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	ck, err := s.ckpt(q)
-	if err != nil {
-		return reply{}, err
-	}
-	labels, err := s.attrs(q)
-	if err != nil {
-		return reply{}, err
-	}
-	imgs, err := s.generate(r.Context(), ck, labels, [][]float32{z})
+	imgs, err := s.render(r, q, [][]float32{z})
 	if err != nil {
 		return reply{}, err
 	}
@@ -403,15 +402,7 @@ func (s *Server) interpStrip(r *http.Request, q query) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	ck, err := s.ckpt(q)
-	if err != nil {
-		return reply{}, err
-	}
-	labels, err := s.attrs(q)
-	if err != nil {
-		return reply{}, err
-	}
-	imgs, err := s.generate(r.Context(), ck, labels, sampling.Path([][]float32{a, b}, steps)[0])
+	imgs, err := s.render(r, q, sampling.Path([][]float32{a, b}, steps)[0])
 	if err != nil {
 		return reply{}, err
 	}
@@ -429,15 +420,7 @@ func (s *Server) interpGIF(r *http.Request, q query) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	ck, err := s.ckpt(q)
-	if err != nil {
-		return reply{}, err
-	}
-	labels, err := s.attrs(q)
-	if err != nil {
-		return reply{}, err
-	}
-	imgs, err := s.generate(r.Context(), ck, labels, sampling.Loop([][]float32{a, b}, steps))
+	imgs, err := s.render(r, q, sampling.Loop([][]float32{a, b}, steps))
 	if err != nil {
 		return reply{}, err
 	}
