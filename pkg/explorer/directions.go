@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/kernels"
-	"github.com/toongan/toongan/pkg/safetensors"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -56,53 +54,48 @@ type firstLayer struct {
 }
 
 func readFirstLayer(m *gan.Model) (*firstLayer, error) {
-	if err := m.SyncEMA(); err != nil {
+	if m.Config().Conditional() {
+		return nil, errNoFeatures // the first layer reads label embeddings too
+	}
+	layers, err := m.GeneratorLayers(false)
+	if err != nil {
 		return nil, fmt.Errorf("explorer: %w", err)
 	}
-	ts := map[string]safetensors.Tensor{}
-	for _, t := range m.State() {
-		if strings.HasPrefix(t.Name, "EMA.main.0.") || strings.HasPrefix(t.Name, "EMA.main.1.") {
-			ts[t.Name] = t
-		}
-	}
 	nz := m.Config().NZ
-	w, ok := ts["EMA.main.0.weight"]
-	if !ok {
+	if len(layers) == 0 || layers[0].Name != "main.0" || layers[0].In != nz {
 		return nil, errNoFeatures
 	}
+	l := layers[0]
 	fl := &firstLayer{nz: nz}
-	switch {
-	case len(w.Shape) == 4 && w.Shape[0] == nz: // ConvTranspose2d [nz, C, k, k] on a 1x1 input
-		fl.feat, fl.w = len(w.Data)/nz, w.Data
-	case len(w.Shape) == 2 && w.Shape[1] == nz: // Linear [out, nz]
-		fl.feat = w.Shape[0]
+	switch l.Kind {
+	case gan.KindConvTranspose: // [nz, C, k, k] on a 1x1 input
+		fl.feat, fl.w = len(l.Weight)/nz, l.Weight
+	case gan.KindLinear: // [out, nz]
+		fl.feat = l.Out
 		fl.w = make([]float32, nz*fl.feat)
 		for o := 0; o < fl.feat; o++ {
 			for i := 0; i < nz; i++ {
-				fl.w[i*fl.feat+o] = w.Data[o*nz+i]
+				fl.w[i*fl.feat+o] = l.Weight[o*nz+i]
 			}
 		}
-		if b, ok := ts["EMA.main.0.bias"]; ok && len(b.Data) == fl.feat {
-			fl.bias = b.Data
+		if len(l.Bias) == fl.feat {
+			fl.bias = l.Bias
 		}
 	default:
 		return nil, errNoFeatures
 	}
-	if rm, ok := ts["EMA.main.1.running_mean"]; ok {
-		c := len(rm.Data)
-		if c == 0 || fl.feat%c != 0 {
-			return nil, errNoFeatures
-		}
-		rv, g, b := ts["EMA.main.1.running_var"].Data, ts["EMA.main.1.weight"].Data, ts["EMA.main.1.bias"].Data
-		if len(rv) != c || len(g) != c || len(b) != c {
+	if len(layers) > 1 && layers[1].Name == "main.1" && layers[1].Kind == gan.KindBatchNorm {
+		bn := layers[1]
+		c := len(bn.Mean)
+		if c == 0 || fl.feat%c != 0 || len(bn.Var) != c || len(bn.Weight) != c || len(bn.Bias) != c {
 			return nil, errNoFeatures
 		}
 		fl.spatial = fl.feat / c
 		fl.scale, fl.shift = make([]float32, c), make([]float32, c)
 		for i := range c {
-			s := float64(g[i]) / math.Sqrt(float64(rv[i])+1e-5)
+			s := float64(bn.Weight[i]) / math.Sqrt(float64(bn.Var[i])+bn.Eps)
 			fl.scale[i] = float32(s)
-			fl.shift[i] = float32(float64(b[i]) - float64(rm.Data[i])*s)
+			fl.shift[i] = float32(float64(bn.Bias[i]) - float64(bn.Mean[i])*s)
 		}
 	}
 	return fl, nil
