@@ -193,14 +193,34 @@ func machine(g *gorgonia.ExprGraph, inputs, outputs gorgonia.Nodes) (gorgonia.VM
 	return gorgonia.NewTapeMachine(g, gorgonia.WithPrecompiled(prog, locMap)), nil
 }
 
-// run resets vm and runs it once.
+// run resets vm and runs it once. Every graph of the package runs here, so
+// this is where a VM error's cause is opened to errors.Is and errors.As:
+// gorgonia keeps it behind an Err method rather than Unwrap.
 func run(vm gorgonia.VM) error {
 	vm.Reset()
 	if err := vm.RunAll(); err != nil {
-		return err
+		return vmError(err)
 	}
 	return nil
 }
+
+// vmError returns err with its cause (gorgonia's Err method) reachable by
+// Unwrap; an error without one is returned as it is.
+func vmError(err error) error {
+	ce, ok := err.(interface{ Err() error })
+	if !ok || ce.Err() == nil {
+		return err
+	}
+	return causeError{err, ce.Err()}
+}
+
+// causeError is a VM error, message unchanged, that unwraps to its cause.
+type causeError struct {
+	error
+	cause error
+}
+
+func (e causeError) Unwrap() error { return e.cause }
 
 func f32s(n *gorgonia.Node) []float32 {
 	if n.Value() == nil {

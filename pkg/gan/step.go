@@ -70,32 +70,13 @@ func (m *Model) Step(real []float32) (Stats, error) {
 
 // stepError wraps an error of a step's graphs; an op that met a diverged
 // value (nn.ErrNonFinite, e.g. the spectral norm of a NaN weight) makes it
-// an ErrNonFinite, like a NaN loss.
+// an ErrNonFinite, like a NaN loss. run opens VM errors to errors.Is, also
+// those of graphs run inside ops.
 func stepError(err error) error {
-	if isNonFinite(err) {
+	if errors.Is(err, nn.ErrNonFinite) {
 		return fmt.Errorf("gan: step: %w: %w", ErrNonFinite, err)
 	}
 	return fmt.Errorf("gan: step: %w", err)
-}
-
-// isNonFinite reports whether err's chain holds nn.ErrNonFinite. gorgonia's
-// VM errors keep their cause behind an Err method rather than Unwrap, so
-// the chain is followed through both (a bounded number of times: graphs
-// run inside ops nest a few deep).
-func isNonFinite(err error) bool {
-	for range 64 {
-		if errors.Is(err, nn.ErrNonFinite) {
-			return true
-		}
-		var ce interface{ Err() error }
-		if !errors.As(err, &ce) {
-			return false
-		}
-		if err = ce.Err(); err == nil {
-			return false
-		}
-	}
-	return false
 }
 
 // loadReal builds the training graphs on first use and copies the real
