@@ -52,24 +52,9 @@ func Conv2d(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
 	return apply(&convFwd{stride: stride, pad: pad}, x, w)
 }
 
-// Conv2dNoInputGrad is Conv2d for a layer whose input needs no gradient (the
-// discriminator's first layer on real images): gorgonia would otherwise
-// compute the input gradient even when nothing asks for it. Taking the
-// gradient with respect to x through this op is an error.
-func Conv2dNoInputGrad(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
-	if x == nil || w == nil {
-		return nil, fmt.Errorf("nn.Conv2dNoInputGrad: nil input")
-	}
-	if _, _, err := convGeom(x.Shape(), w.Shape(), stride, pad); err != nil {
-		return nil, fmt.Errorf("nn.Conv2dNoInputGrad: %w", err)
-	}
-	return apply(&convFwd{stride: stride, pad: pad, noGradX: true}, x, w)
-}
-
 // convFwd: inputs x, w.
 type convFwd struct {
 	stride, pad int
-	noGradX     bool
 }
 
 func (c *convFwd) name() string {
@@ -98,18 +83,16 @@ func (c *convFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error
 	return nil
 }
 
-func (c *convFwd) diffWRT() []bool { return []bool{!c.noGradX, true} }
+func (c *convFwd) diffWRT() []bool { return []bool{true, true} }
 
 func (c *convFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
 	g, _, err := convGeom(in[0].Shape(), in[1].Shape(), c.stride, c.pad)
 	if err != nil {
 		return nil, err
 	}
-	var dx *gorgonia.Node
-	if !c.noGradX {
-		if dx, err = apply(&convDX{g: g}, in[1], grad); err != nil {
-			return nil, err
-		}
+	dx, err := apply(&convDX{g: g}, in[1], grad)
+	if err != nil {
+		return nil, err
 	}
 	dw, err := apply(&convDW{g: g}, in[0], grad, out)
 	if err != nil {

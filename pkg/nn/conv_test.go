@@ -165,33 +165,3 @@ func TestConvShapeErrors(t *testing.T) {
 		}
 	}
 }
-
-func TestConv2dNoInputGrad(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 11))
-	xs, ws := []int{3, 2, 8, 8}, []int{4, 3, 4, 4}
-	x, w := randSlice(rng, prod(xs), 1), randSlice(rng, prod(ws), 0.3)
-	r := randSlice(rng, 4*2*4*4, 1)
-	var grads [2][]float32
-	for i, f := range []func(x, w *gorgonia.Node, s, p int) (*gorgonia.Node, error){Conv2d, Conv2dNoInputGrad} {
-		h := newHarness(t, []arg{{xs, x, false}, {ws, w, true}}, r, func(in []*gorgonia.Node) (*gorgonia.Node, error) {
-			return f(in[0], in[1], 2, 1)
-		})
-		_, g := h.run()
-		grads[i] = g[1]
-	}
-	closeTo(t, "dw", grads[1], grads[0], 0, 0)
-	g := gorgonia.NewGraph()
-	xn := gorgonia.NewTensor(g, gorgonia.Float32, 4, gorgonia.WithShape(xs...), gorgonia.WithName("x"))
-	wn := gorgonia.NewTensor(g, gorgonia.Float32, 4, gorgonia.WithShape(ws...), gorgonia.WithName("w"))
-	y, err := Conv2dNoInputGrad(xn, wn, 2, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loss, err := BCEWithLogits(y, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := gorgonia.Grad(loss, xn); err == nil {
-		t.Error("gradient with respect to x: no error")
-	}
-}
