@@ -71,6 +71,8 @@ type bnSaved struct {
 	gsum      []float64 // the whole job's sdy then sdyx (reduce only)
 	sumsGen   uint64    // gen the sums belong to; 0: none
 	sumsOf    *float32  // data pointer of the gradient they were summed from
+
+	stats []float64 // forwardReduced's per-channel sums (reduce only)
 }
 
 // bnDims returns the channel count and the number of values per channel of
@@ -214,15 +216,8 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 			xs := x[ch*m : (ch+1)*m]
 			var mean, v float64
 			if b.training {
-				for _, xv := range xs {
-					mean += float64(xv)
-				}
-				mean /= float64(m)
-				for _, xv := range xs {
-					d := float64(xv) - mean
-					v += d * d
-				}
-				v /= float64(m)
+				mean = chanSum(xs) / float64(m)
+				v = chanSqDev(xs, mean) / float64(m)
 				b.updateRunning(ch, mean, v, float64(m), mom)
 			} else {
 				mean, v = float64(b.st.Mean[ch]), float64(b.st.Var[ch])
@@ -277,14 +272,13 @@ func (b *bnFwd) normalize(ch int, mean, v float64, xs, ys []float32, gamma, beta
 func (b *bnFwd) forwardReduced(out []float32, in [][]float32, c, m int, mom float64) error {
 	x, gamma, beta := in[0], in[1], in[2]
 	sv := b.saved
-	mean := make([]float64, c+1) // per-channel sums, then the value count
+	sv.stats = growF64(sv.stats, 2*c+1)
+	// per-channel sums, then the value count; then the per-channel sums of
+	// squared deviations
+	mean, v := sv.stats[:c+1], sv.stats[c+1:]
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			var s float64
-			for _, xv := range x[ch*m : (ch+1)*m] {
-				s += float64(xv)
-			}
-			mean[ch] = s
+			mean[ch] = chanSum(x[ch*m : (ch+1)*m])
 		}
 	})
 	mean[c] = float64(m)
@@ -292,16 +286,10 @@ func (b *bnFwd) forwardReduced(out []float32, in [][]float32, c, m int, mom floa
 		return fmt.Errorf("batch statistics over the job: %w", err)
 	}
 	n := mean[c]
-	v := make([]float64, c)
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			mean[ch] /= n
-			var s float64
-			for _, xv := range x[ch*m : (ch+1)*m] {
-				d := float64(xv) - mean[ch]
-				s += d * d
-			}
-			v[ch] = s
+			v[ch] = chanSqDev(x[ch*m:(ch+1)*m], mean[ch])
 		}
 	})
 	if err := b.st.Reduce.SumFloat64(v); err != nil {
@@ -481,6 +469,26 @@ func (b *bnGrad) gradX(dxs, xs, dys, ys []float32, ch, m int, gamma float32) {
 		d *= slope(ys[i], neg)
 		dxs[i] = g * (d - a - (xs[i]-mean)*inv*bb)
 	}
+}
+
+// chanSum returns the sum of xs, in float64.
+func chanSum(xs []float32) float64 {
+	var s float64
+	for _, xv := range xs {
+		s += float64(xv)
+	}
+	return s
+}
+
+// chanSqDev returns the sum of the squared deviations of xs from mean, in
+// float64.
+func chanSqDev(xs []float32, mean float64) float64 {
+	var s float64
+	for _, xv := range xs {
+		d := float64(xv) - mean
+		s += d * d
+	}
+	return s
 }
 
 // growF64 returns buf resized to n values, reallocating only when it is too
