@@ -208,17 +208,26 @@ func packA(dst []float32, trans bool, a []float32, lda, i0, mb, p0, kb, mr int) 
 			// op(A)(i,p) = a[p*lda+i]: each p is a contiguous run of rows
 			// (copied as fixed-size arrays for the kernels' tile heights:
 			// a call to memmove per run costs more than the run).
-			packARuns(d, a[(p0)*lda+i0+ir:], lda, kb, rows, mr)
+			packRuns(d, a[(p0)*lda+i0+ir:], lda, kb, rows, mr)
 			continue
 		}
 		transposeInto(d, mr, a[(i0+ir)*lda+p0:], lda, rows, kb)
 	}
 }
 
-// packARuns writes, for p < kb, the rows values at src[p*lda:] into
-// d[p*mr:], zero-padded to mr.
-func packARuns(d, src []float32, lda, kb, rows, mr int) {
+// packRuns writes, for p < kb, the rows values at src[p*lda:] into
+// d[p*mr:], zero-padded to mr: packA's rows of a transposed A, packB's
+// columns of B. The kernels' tile widths are copied as fixed-size arrays.
+func packRuns(d, src []float32, lda, kb, rows, mr int) {
 	switch {
+	case rows == 32 && mr == 32:
+		for p := range kb {
+			*(*[32]float32)(d[p*32:]) = *(*[32]float32)(src[p*lda:])
+		}
+	case rows == 16 && mr == 16:
+		for p := range kb {
+			*(*[16]float32)(d[p*16:]) = *(*[16]float32)(src[p*lda:])
+		}
 	case rows == 14 && mr == 14: // 16-byte pieces: larger arrays are copied by a call
 		for p := range kb {
 			dp, sp := d[p*14:p*14+14], src[p*lda:p*lda+14]
@@ -258,27 +267,7 @@ func packB(dst []float32, trans bool, b []float32, ldb, p0, kb, j0, nb, nr int) 
 			transposeInto(d, nr, b[(j0+jr)*ldb+p0:], ldb, cols, kb)
 			continue
 		}
-		src := b[p0*ldb+j0+jr:]
-		switch {
-		case cols == 32 && nr == 32:
-			for p := range kb {
-				*(*[32]float32)(d[p*32:]) = *(*[32]float32)(src[p*ldb:])
-			}
-		case cols == 16 && nr == 16:
-			for p := range kb {
-				*(*[16]float32)(d[p*16:]) = *(*[16]float32)(src[p*ldb:])
-			}
-		case cols == 4 && nr == 4:
-			for p := range kb {
-				*(*[4]float32)(d[p*4:]) = *(*[4]float32)(src[p*ldb:])
-			}
-		default:
-			for p := range kb {
-				dp := d[p*nr : p*nr+nr]
-				copy(dp, src[p*ldb:p*ldb+cols])
-				clear(dp[cols:])
-			}
-		}
+		packRuns(d, b[p0*ldb+j0+jr:], ldb, kb, cols, nr)
 	}
 }
 
