@@ -82,14 +82,7 @@ func TestFromImageTransposedSame(t *testing.T) {
 // slowRecord is FromImage without the transposed write or the vector resize.
 func slowRecord(m *image.YCbCr, opt Options) []byte {
 	w, h := m.Bounds().Dx(), m.Bounds().Dy()
-	var sq, x0, y0, px, py int
-	if opt.Crop == CropNone {
-		sq = max(w, h)
-		px, py = (sq-w)/2, (sq-h)/2
-	} else {
-		sq = min(w, h)
-		x0, y0 = (w-sq)/2, (h-sq)/2
-	}
+	sq, x0, y0, px, py := squareOf(w, h, opt.Crop)
 	rgb := make([]byte, 3*sq*sq)
 	fillRGB(rgb, opt.Background)
 	ycbcrToRGB(rgb, 3*sq, 3, px, py, m, x0, y0, min(w, sq), min(h, sq))
@@ -97,11 +90,8 @@ func slowRecord(m *image.YCbCr, opt Options) []byte {
 		return rgb
 	}
 	d := opt.Size
-	wt := lanczosWeights(sq, d)
 	var rs resizeScratch
-	tmp := make([]byte, 3*d*sq)
 	out := make([]byte, 3*d*d)
-	resizeRows(tmp, rgb, sq, d, wt, &rs)
-	resizeColumns(out, tmp, sq, d, wt, &rs)
+	resizeTwoLane(out, rgb, sq, d, lanczosWeights(sq, d), &rs)
 	return out
 }

@@ -195,16 +195,7 @@ func FromImage(img image.Image, opt Options, dst []byte, s *Scratch) error {
 	if len(dst) < opt.RecordSize() {
 		return fmt.Errorf("imageset: record buffer of %d bytes, want %d", len(dst), opt.RecordSize())
 	}
-	// The square region of the source: side sq, source origin (x0, y0), and
-	// placement (px, py) inside the square (non-zero only when padding).
-	var sq, x0, y0, px, py int
-	if opt.Crop == CropNone {
-		sq = max(w, h)
-		px, py = (sq-w)/2, (sq-h)/2
-	} else {
-		sq = min(w, h)
-		x0, y0 = (w-sq)/2, (h-sq)/2
-	}
+	sq, x0, y0, px, py := squareOf(w, h, opt.Crop)
 	cw, ch := min(w, sq), min(h, sq) // copied extent
 	target := dst[:opt.RecordSize()]
 	// When no resize is needed, write the square straight into dst. A
@@ -234,6 +225,18 @@ func FromImage(img image.Image, opt Options, dst []byte, s *Scratch) error {
 		resizeRGB(target, rgb, sq, opt.Size, &s.rs)
 	}
 	return nil
+}
+
+// squareOf is the square region of a w x h image that FromImage takes: side
+// sq, source origin (x0, y0), and placement (px, py) inside the square
+// (non-zero only when padding, crop CropNone).
+func squareOf(w, h int, crop string) (sq, x0, y0, px, py int) {
+	if crop == CropNone {
+		sq = max(w, h)
+		return sq, 0, 0, (sq - w) / 2, (sq - h) / 2
+	}
+	sq = min(w, h)
+	return sq, (w - sq) / 2, (h - sq) / 2, 0, 0
 }
 
 // toRGB writes the cw x ch region of img at (sx, sy) as RGB into rgb at

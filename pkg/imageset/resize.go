@@ -161,6 +161,12 @@ func resizeRGB(dst, src []byte, s, d int, rs *resizeScratch) {
 		resizeVector(dst, src, s, d, wt, rs)
 		return
 	}
+	resizeTwoLane(dst, src, s, d, wt, rs)
+}
+
+// resizeTwoLane is resizeRGB's portable path: the two-lane Go passes,
+// horizontal into rs.tmp, then vertical into dst.
+func resizeTwoLane(dst, src []byte, s, d int, wt *weightTable, rs *resizeScratch) {
 	rs.tmp = growBytes(rs.tmp, 3*d*s)
 	resizeRows(rs.tmp, src, s, d, wt, rs)
 	resizeColumns(dst, rs.tmp, s, d, wt, rs)

@@ -220,9 +220,7 @@ func TestResizeVectorSame(t *testing.T) {
 		wt := lanczosWeights(s, d)
 		var rs resizeScratch
 		want := make([]byte, 3*d*d)
-		tmp := make([]byte, 3*d*s)
-		resizeRows(tmp, src, s, d, wt, &rs)
-		resizeColumns(want, tmp, s, d, wt, &rs)
+		resizeTwoLane(want, src, s, d, wt, &rs)
 		got := make([]byte, 3*d*d)
 		resizeVector(got, src, s, d, wt, &rs)
 		if !bytes.Equal(got, want) {
