@@ -341,8 +341,7 @@ func halfChromaRow(out, yrow, cb, cr []byte, off, ps int) {
 		cb, cr, x = cb[1:], cr[1:], 1
 	}
 	for i := 0; x+1 < len(yrow); i, x = i+1, x+2 {
-		cb1, cr1 := int32(cb[i])-128, int32(cr[i])-128
-		rc, gc, bc := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
+		rc, gc, bc := chromaTerms(cb[i], cr[i])
 		o := out[ps*x : ps*x+3 : ps*x+3]
 		o[0], o[1], o[2] = addChroma(yrow[x], rc, gc, bc)
 		o = out[ps*(x+1) : ps*(x+1)+3 : ps*(x+1)+3]
@@ -353,6 +352,13 @@ func halfChromaRow(out, yrow, cb, cr []byte, off, ps int) {
 		o := out[ps*x : ps*x+3 : ps*x+3]
 		o[0], o[1], o[2] = yccToRGB(yrow[x], cb[i], cr[i])
 	}
+}
+
+// chromaTerms is the first half of yccToRGB: the red, green and blue
+// terms of one chroma sample.
+func chromaTerms(cb, cr uint8) (rc, gc, bc int32) {
+	cb1, cr1 := int32(cb)-128, int32(cr)-128
+	return 91881 * cr1, -22554*cb1 - 46802*cr1, 116130 * cb1
 }
 
 // addChroma is the second half of yccToRGB: luma plus the chroma terms.
@@ -369,28 +375,8 @@ func clamp16(v int32) uint8 {
 	return uint8(^(v >> 31))
 }
 
-// yccToRGB is color.YCbCrToRGB, inlinable.
+// yccToRGB is color.YCbCrToRGB.
 func yccToRGB(y, cb, cr uint8) (uint8, uint8, uint8) {
-	yy1 := int32(y) * 0x10101
-	cb1 := int32(cb) - 128
-	cr1 := int32(cr) - 128
-	r := yy1 + 91881*cr1
-	if uint32(r)&0xff000000 == 0 {
-		r >>= 16
-	} else {
-		r = ^(r >> 31)
-	}
-	g := yy1 - 22554*cb1 - 46802*cr1
-	if uint32(g)&0xff000000 == 0 {
-		g >>= 16
-	} else {
-		g = ^(g >> 31)
-	}
-	b := yy1 + 116130*cb1
-	if uint32(b)&0xff000000 == 0 {
-		b >>= 16
-	} else {
-		b = ^(b >> 31)
-	}
-	return uint8(r), uint8(g), uint8(b)
+	rc, gc, bc := chromaTerms(cb, cr)
+	return addChroma(y, rc, gc, bc)
 }
