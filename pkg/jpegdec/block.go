@@ -149,8 +149,6 @@ func idctBlock(b *[blockSize]int32, rowAny, rowAC uint8, dst []byte, stride int)
 				b[8*y+i] = b[i]
 			}
 		}
-	case rowAny&0xf0 == 0:
-		idctColsHalf(b)
 	default:
 		idctCols(b)
 	}
