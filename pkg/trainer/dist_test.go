@@ -7,76 +7,19 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/toongan/toongan/pkg/checkpoint"
+	"github.com/toongan/toongan/pkg/mpi/mpitest"
 	"github.com/toongan/toongan/pkg/safetensors"
 )
-
-// peer is a gan.Reducer for one of the goroutines standing in for the
-// ranks of a job: it posts its values to every other rank and adds theirs
-// in rank order. link[r][s] carries rank s's messages to rank r.
-type peer struct {
-	rank int
-	link [][]chan []float64
-}
-
-func newPeers(n int) []peer {
-	link := make([][]chan []float64, n)
-	for r := range link {
-		link[r] = make([]chan []float64, n)
-		for s := range link[r] {
-			link[r][s] = make(chan []float64, 4)
-		}
-	}
-	ps := make([]peer, n)
-	for r := range ps {
-		ps[r] = peer{rank: r, link: link}
-	}
-	return ps
-}
-
-func (p peer) SumFloat64(buf []float64) error {
-	for r := range p.link {
-		if r != p.rank {
-			p.link[r][p.rank] <- slices.Clone(buf)
-		}
-	}
-	sum := make([]float64, len(buf))
-	for s := range p.link {
-		g := buf
-		if s != p.rank {
-			g = <-p.link[p.rank][s]
-		}
-		for i := range sum {
-			sum[i] += g[i]
-		}
-	}
-	copy(buf, sum)
-	return nil
-}
-
-func (p peer) SumFloat32(buf []float32) error {
-	t := make([]float64, len(buf))
-	for i, v := range buf {
-		t[i] = float64(v)
-	}
-	if err := p.SumFloat64(t); err != nil {
-		return err
-	}
-	for i, v := range t {
-		buf[i] = float32(v)
-	}
-	return nil
-}
 
 // runRanks runs one Run per rank, each with opts changed by set, and
 // returns their errors.
 func runRanks(ranks int, opts Options, set func(rank int, o *Options)) []error {
-	ps := newPeers(ranks)
+	ps := mpitest.Peers(ranks)
 	errs := make([]error, ranks)
 	var wg sync.WaitGroup
 	for k := range ranks {
