@@ -15,9 +15,12 @@ import (
 // state. The classic recipe uses none of them and draws no extra random
 // numbers, so its runs are what they were before the ingredients existed.
 
-// augmented returns x passed through DiffAugment when the configuration
-// asks for augmentation, with the policy whose draws the caller refreshes
-// before each run; otherwise x itself and a nil policy.
+// augmented is what D sees of a batch x (real or fake) in the training
+// graphs: x passed through DiffAugment when the configuration asks for
+// augmentation, with the policy whose draws the caller refreshes before
+// each run; otherwise x itself and a nil policy. It applies to the real and
+// the fake batch of D's update, and G's gradient (gLossGraph differentiates
+// wrt the fake batch) flows back through it.
 func (m *Model) augmented(x *gorgonia.Node) (*gorgonia.Node, *nn.Augment, error) {
 	a, err := ParseAugment(m.cfg.Augment)
 	if err != nil || !a.Active() {

@@ -50,16 +50,6 @@ func (m *Model) buildTrain() (*trainGraphs, error) {
 	return t, nil
 }
 
-// discriminatorInput is what D sees of a batch x (real or fake) in the
-// training graphs: x itself, or x through DiffAugment when the
-// configuration asks for augmentation (recipe.go). It then applies to the
-// real and the fake batch of D's update, and G's gradient (gLossGraph
-// differentiates wrt the fake batch) flows back through it. The returned
-// policy (nil without augmentation) is drawn before each run of the graph.
-func (m *Model) discriminatorInput(x *gorgonia.Node) (*gorgonia.Node, *nn.Augment, error) {
-	return m.augmented(x)
-}
-
 // dGraph computes D's loss on one batch, x, against one label per sample,
 // and its gradients wrt D's weights. It runs once on the real batch and once
 // on the fake batch per D update: separate BatchNorm batches as in
@@ -84,7 +74,7 @@ func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
 	bd := bind(g, m.d)
 	x, real := newInput(g, "x", m.imageShape(m.localBatch()))
 	dg.x, dg.real, dg.realT = x, real, x.Value().(*tensor.Dense)
-	in, aug, err := m.discriminatorInput(x)
+	in, aug, err := m.augmented(x)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +123,7 @@ func (m *Model) newGLossGraph(obj objective, bufs *nn.Buffers) (*gLossGraph, err
 	bd := bind(g, m.d)
 	shape := m.imageShape(m.localBatch())
 	lg.fake = gorgonia.NewTensor(g, tensor.Float32, len(shape), gorgonia.WithShape(shape...), gorgonia.WithName("fake"))
-	in, aug, err := m.discriminatorInput(lg.fake)
+	in, aug, err := m.augmented(lg.fake)
 	if err != nil {
 		return nil, err
 	}
