@@ -116,24 +116,14 @@ func checkBNParams(s, gs, bs tensor.Shape) error {
 //
 // Gradients flow to x, gamma and beta.
 func BatchNorm(x, gamma, beta *gorgonia.Node, st *BNState, training bool) (*gorgonia.Node, error) {
-	if x == nil || gamma == nil || beta == nil || st == nil {
-		return nil, fmt.Errorf("nn.BatchNorm: nil input or state")
-	}
-	if err := checkBNParams(x.Shape(), gamma.Shape(), beta.Shape()); err != nil {
-		return nil, fmt.Errorf("nn.BatchNorm: %w", err)
-	}
-	c := x.Shape()[0]
-	if len(st.Mean) != c || len(st.Var) != c {
-		return nil, fmt.Errorf("nn.BatchNorm: state has %d means and %d variances, want %d", len(st.Mean), len(st.Var), c)
-	}
-	return apply(&bnFwd{st: st, training: training, saved: &bnSaved{}}, x, gamma, beta)
+	return batchNormAct(x, gamma, beta, st, training, nil)
 }
 
 // BatchNormReLU is ReLU(BatchNorm(x, ...)) as one op (one pass over the
 // data each way, one output kept instead of two); the results are bit for
 // bit those of the two ops.
 func BatchNormReLU(x, gamma, beta *gorgonia.Node, st *BNState, training bool) (*gorgonia.Node, error) {
-	return batchNormAct(x, gamma, beta, st, training, actFwd{kind: actReLU})
+	return batchNormAct(x, gamma, beta, st, training, &actFwd{kind: actReLU})
 }
 
 // BatchNormLeakyReLU is LeakyReLU(BatchNorm(x, ...), alpha) as one op, alpha
@@ -142,21 +132,26 @@ func BatchNormLeakyReLU(x, gamma, beta *gorgonia.Node, st *BNState, training boo
 	if !(alpha >= 0) {
 		return nil, fmt.Errorf("nn.BatchNormLeakyReLU: alpha %g, want >= 0", alpha)
 	}
-	return batchNormAct(x, gamma, beta, st, training, actFwd{kind: actLeaky, alpha: alpha})
+	return batchNormAct(x, gamma, beta, st, training, &actFwd{kind: actLeaky, alpha: alpha})
 }
 
-func batchNormAct(x, gamma, beta *gorgonia.Node, st *BNState, training bool, act actFwd) (*gorgonia.Node, error) {
+// batchNormAct is act(BatchNorm(x, ...)) as one op; act nil: BatchNorm.
+func batchNormAct(x, gamma, beta *gorgonia.Node, st *BNState, training bool, act *actFwd) (*gorgonia.Node, error) {
+	name := "nn.BatchNorm"
+	if act != nil {
+		name += act.name()
+	}
 	if x == nil || gamma == nil || beta == nil || st == nil {
-		return nil, fmt.Errorf("nn.BatchNorm%s: nil input or state", act.name())
+		return nil, fmt.Errorf("%s: nil input or state", name)
 	}
 	if err := checkBNParams(x.Shape(), gamma.Shape(), beta.Shape()); err != nil {
-		return nil, fmt.Errorf("nn.BatchNorm%s: %w", act.name(), err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	c := x.Shape()[0]
 	if len(st.Mean) != c || len(st.Var) != c {
-		return nil, fmt.Errorf("nn.BatchNorm%s: state has %d means and %d variances, want %d", act.name(), len(st.Mean), len(st.Var), c)
+		return nil, fmt.Errorf("%s: state has %d means and %d variances, want %d", name, len(st.Mean), len(st.Var), c)
 	}
-	return apply(&bnFwd{st: st, training: training, saved: &bnSaved{}, act: &act}, x, gamma, beta)
+	return apply(&bnFwd{st: st, training: training, saved: &bnSaved{}, act: act}, x, gamma, beta)
 }
 
 // bnFwd: inputs x, gamma, beta. With act set, the output is act(BatchNorm).
