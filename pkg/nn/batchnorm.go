@@ -349,11 +349,16 @@ func (b *bnGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 }
 
 // negSlope returns the activation's derivative where its output is not
-// positive (0 for ReLU, alpha for LeakyReLU); where the output is positive
-// it is 1. y > 0 exactly where the normalised value is, for ReLU and for
-// LeakyReLU with alpha >= 0 (NaNs aside).
+// positive (0 for ReLU, alpha for LeakyReLU, 1 without an activation);
+// where the output is positive it is 1. y > 0 exactly where the normalised
+// value is, for ReLU and for LeakyReLU with alpha >= 0 (NaNs aside). The
+// gradient that reaches the normalisation is dz = dOut * slope(out,
+// negSlope()).
 func (b *bnGrad) negSlope() float32 {
-	if b.act.kind == actReLU {
+	switch {
+	case b.act == nil:
+		return 1
+	case b.act.kind == actReLU:
 		return 0
 	}
 	return b.act.alpha
@@ -369,23 +374,16 @@ func (b *bnGrad) sums(c, m int, x, dy, y []float32) error {
 	}
 	sv.sdy = growF64(sv.sdy, c)
 	sv.sdyx = growF64(sv.sdyx, c)
+	neg := b.negSlope()
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			xs, dys, ys := x[ch*m:(ch+1)*m], dy[ch*m:(ch+1)*m], y[ch*m:(ch+1)*m]
 			mean, inv := sv.mean[ch], sv.invstd[ch]
 			var sdy, sdyx float64
-			if b.act == nil {
-				for i, d := range dys {
-					sdy += float64(d)
-					sdyx += float64(d) * float64((xs[i]-mean)*inv)
-				}
-			} else {
-				neg := b.negSlope()
-				for i, d := range dys {
-					d *= slope(ys[i], neg)
-					sdy += float64(d)
-					sdyx += float64(d) * float64((xs[i]-mean)*inv)
-				}
+			for i, d := range dys {
+				d *= slope(ys[i], neg)
+				sdy += float64(d)
+				sdyx += float64(d) * float64((xs[i]-mean)*inv)
 			}
 			sv.sdy[ch], sv.sdyx[ch] = sdy, sdyx
 		}
@@ -438,12 +436,7 @@ func (b *bnGrad) gradX(dxs, xs, dys, ys []float32, ch, m int, gamma float32) {
 	sv := b.saved
 	mean, inv := sv.mean[ch], sv.invstd[ch]
 	g := gamma * inv
-	// With an activation, dz = dy * slope: 1 where y > 0, neg elsewhere
-	// (without one, the slope is 1 everywhere: neg = 1).
-	neg := float32(1)
-	if b.act != nil {
-		neg = b.negSlope()
-	}
+	neg := b.negSlope()
 	if !sv.training {
 		for i, d := range dys {
 			dxs[i] = g * (d * slope(ys[i], neg))
