@@ -43,6 +43,9 @@ MPIRUN_FLAGS ?=
 RECIPES        ?= classic toon
 RECIPE_MINUTES ?= 2 4 6
 RECIPE_SEEDS   ?= 1
+# ---- conditional vs unconditional (make condcheck; seeds: RECIPE_SEEDS) -------
+COND           ?= all
+COND_MINUTES   ?= 2 4 6
 # ---- sampling / eval ----------------------------------------------------------
 SAMPLES  ?= 64
 EVAL_N   ?= 500
@@ -79,7 +82,7 @@ PREP_CMD  := $(BIN)/prep --out $(DATADIR) --size $(SIZE) --seed $(SEED) --holdou
 TRAIN_BIN := $(if $(NP),$(MPIRUN) -np $(NP) $(MPIRUN_FLAGS) $(BIN)/train-mpi,$(BIN)/train)
 TRAIN_CMD := $(TRAIN_BIN) --data $(DATADIR) --out $(RUNDIR) --seed $(SEED) $(if $(BATCH),--batch $(BATCH)) $(if $(RECIPE),--recipe $(RECIPE)) $(BUDGET) $(TRAIN_FLAGS)
 
-.PHONY: help build data train sample eval all test test-short bench recipes clean distclean ci-e2e onnx-check mpi-check FORCE
+.PHONY: help build data train sample eval all test test-short bench recipes condcheck clean distclean ci-e2e onnx-check mpi-check FORCE
 .DEFAULT_GOAL := help
 
 help:
@@ -98,6 +101,7 @@ help:
 	@echo "  onnx-check sample --export-onnx run by onnxruntime-node (npm) against sample's own images"
 	@echo "  browser-test  sample serve (the explorer) driven in headless Chromium; screenshots in BROWSER_OUT"
 	@echo "  recipes    RECIPES trained side by side on data/NAME, evaluated at RECIPE_MINUTES -> runs/NAME-recipes/"
+	@echo "  condcheck  --cond COND vs unconditional side by side on data/NAME, COND_MINUTES -> runs/NAME-condcheck/"
 	@echo "  clean      remove $(BIN)/;  distclean: also data/ and runs/"
 	@echo
 	@echo "variables (current value):"
@@ -210,6 +214,13 @@ browser-test: $(BIN)/sample
 # work off the machine while it runs.
 recipes: build $(MANIFEST)
 	bash scripts/recipes.sh -d $(DATADIR) -o runs/$(NAME)-recipes -m "$(RECIPE_MINUTES)" -r "$(RECIPES)" \
+		-s "$(RECIPE_SEEDS)" -n $(EVAL_N) -b $(BIN)
+
+# Conditional (--cond COND) vs unconditional training side by side for equal
+# wall time, with the conditioning scores (scripts/condcheck.sh; issue 11's
+# acceptance: make -f pipeline.mk condcheck COND_MINUTES="10 20 30").
+condcheck: build $(MANIFEST)
+	bash scripts/condcheck.sh -d $(DATADIR) -o runs/$(NAME)-condcheck -m "$(COND_MINUTES)" -c "$(COND)" \
 		-s "$(RECIPE_SEEDS)" -n $(EVAL_N) -b $(BIN)
 
 # A whole pipeline run on a tiny budget, with every output checked (used by .ci/run).
