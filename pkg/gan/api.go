@@ -48,6 +48,14 @@ type Config struct {
 	// on request, with their values and training frequencies. nil for an
 	// unconditional model (a pointer keeps Config comparable).
 	Cond *CondSpec `json:"cond,omitempty"`
+
+	// ReduceSplit n > 1 makes one process take every sum over the batch
+	// as an n-process data-parallel job (SetDistributed) would: each of n
+	// consecutive slices of the batch summed on its own, then the slices
+	// added in order (dist.go). With 2 one process and a 2-process job
+	// make bit for bit the same steps. 0 or 1: the whole batch at once
+	// (the arithmetic of every run before it existed).
+	ReduceSplit int `json:"reduce_split,omitempty"`
 }
 
 // Losses (Config.Loss).

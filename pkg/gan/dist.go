@@ -48,9 +48,32 @@ func (m *Model) SetDistributed(rank, size int, r Reducer) error {
 		return errors.New("gan: data-parallel training supports neither augmentation, minibatch stddev nor conditioning (use --recipe classic)")
 	case m.cfg.DSteps != 1:
 		return errors.New("gan: data-parallel training needs one D update per step")
+	case m.cfg.ReduceSplit > 1 && m.cfg.ReduceSplit != size:
+		return fmt.Errorf("gan: reduce_split %d in a job of %d ranks: want 0, 1 or %d (one process with reduce_split N computes what N ranks compute)", m.cfg.ReduceSplit, size, size)
 	}
 	m.dist = &distributed{rank: rank, size: size, r: r}
 	m.g.reduce, m.d.reduce = r, r
+	m.g.split, m.d.split = 0, 0 // each rank holds one slice
+	return nil
+}
+
+// validateSplit checks Config.ReduceSplit: what one process splits must be
+// what a job of that many ranks could run (SetDistributed), with every sum
+// over the batch in an op that takes it by slices (no spectral norm, whose
+// weight gradient is a function of the whole sum; no fully connected
+// layers, whose products are gorgonia's).
+func (cfg Config) validateSplit() error {
+	n := cfg.ReduceSplit
+	switch {
+	case n == 0 || n == 1:
+		return nil
+	case n < 0 || n > MaxBatch:
+		return &FieldError{Field: "reduce_split", Value: n, Want: fmt.Sprintf("0..%d", MaxBatch)}
+	case cfg.Batch%n != 0:
+		return &FieldError{Field: "reduce_split", Value: n, Want: fmt.Sprintf("a divisor of batch %d", cfg.Batch)}
+	case cfg.Arch != "dcgan" || cfg.SpectralNorm || cfg.Augment != "" || cfg.MBStd || cfg.Cond != nil || cfg.DSteps != 1:
+		return &FieldError{Field: "reduce_split", Value: n, Want: "0 or 1 unless the arch is dcgan with one D step and neither spectral norm, augmentation, minibatch stddev nor conditioning"}
+	}
 	return nil
 }
 
@@ -111,4 +134,72 @@ func (d *distributed) meanStats(st *Stats) error {
 	n := float64(d.size)
 	st.LossD, st.LossG, st.DReal, st.DFake = d.scratch[0]/n, d.scratch[1]/n, d.scratch[2]/n, d.scratch[3]/n
 	return nil
+}
+
+// keepReal copies the gradients of D's pass on the real batch into acc
+// (into accParts, slice by slice, with a split).
+func (dg *dGraph) keepReal() error {
+	for i := range dg.params {
+		if dg.accParts != nil {
+			parts, err := dg.parts(i)
+			if err != nil {
+				return err
+			}
+			for k, a := range dg.accParts[i] {
+				copy(a, parts[k])
+			}
+			continue
+		}
+		acc, g := dg.acc[i], f32s(dg.grads[i])
+		kernels.ParallelForMin(len(acc), 1<<15, func(lo, hi int) { copy(acc[lo:hi], g[lo:hi]) })
+	}
+	return nil
+}
+
+// addFake adds the gradients of D's pass on the fake batch to acc, which
+// become the parameters' gradients. With a split each slice's real and
+// fake parts are added first, then the slices in order: the sum of the
+// ranks' real+fake gradients a job of that many ranks makes.
+func (dg *dGraph) addFake() error {
+	for i, p := range dg.params {
+		acc := dg.acc[i]
+		if dg.accParts != nil {
+			parts, err := dg.parts(i)
+			if err != nil {
+				return err
+			}
+			ap := dg.accParts[i]
+			kernels.ParallelForMin(len(acc), 1<<15, func(lo, hi int) {
+				for k, a := range ap {
+					addInto(a[lo:hi], parts[k][lo:hi])
+				}
+				copy(acc[lo:hi], ap[0][lo:hi])
+				for _, a := range ap[1:] {
+					addInto(acc[lo:hi], a[lo:hi])
+				}
+			})
+		} else {
+			g := f32s(dg.grads[i])
+			kernels.ParallelForMin(len(acc), 1<<15, func(lo, hi int) { addInto(acc[lo:hi], g[lo:hi]) })
+		}
+		p.grad = acc
+	}
+	return nil
+}
+
+// parts returns the per-slice parts of parameter i's gradient in the last
+// pass.
+func (dg *dGraph) parts(i int) ([][]float32, error) {
+	parts := nn.GradParts(dg.grads[i])
+	if len(parts) != len(dg.accParts[i]) {
+		return nil, fmt.Errorf("gradient of %s has %d slices, want %d", dg.params[i].name, len(parts), len(dg.accParts[i]))
+	}
+	return parts, nil
+}
+
+// addInto adds b to a, element by element.
+func addInto(a, b []float32) {
+	for j := range a {
+		a[j] += b[j]
+	}
 }

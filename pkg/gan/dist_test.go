@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/toongan/toongan/pkg/mpi/mpitest"
+	"github.com/toongan/toongan/pkg/safetensors"
 )
 
 // TestDistributedStepEqualsOneProcess: N models, each one rank of a job
@@ -63,4 +64,109 @@ func TestDistributedStepEqualsOneProcess(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomBatches returns steps batches of n values in [-1, 1).
+func randomBatches(steps, n int, seed uint64) [][]float32 {
+	r := rand.New(rand.NewPCG(seed, 6))
+	batches := make([][]float32, steps)
+	for s := range batches {
+		batches[s] = make([]float32, n)
+		for i := range batches[s] {
+			batches[s][i] = float32(r.Float64()*2 - 1)
+		}
+	}
+	return batches
+}
+
+// TestReduceSplitEqualsRanks: one process with ReduceSplit 2 makes, bit
+// for bit, the steps of a 2-rank job (each rank taking half of every
+// batch, summing over the in-process reducer): after every step the
+// weights, Adam moments, BatchNorm running statistics and EMA generator
+// are equal. Without the split they are not (a counter-check that the
+// comparison can fail).
+func TestReduceSplitEqualsRanks(t *testing.T) {
+	base := tiny("dcgan", 32, 4)
+	base.Batch = 8
+	k5 := base
+	k5.Kernel, k5.Loss, k5.Size = 5, LossHinge, 48
+	smooth := base
+	smooth.LabelSmooth, smooth.EMABN = 0.1, EMABNAverage
+	for _, tc := range []struct {
+		name  string
+		cfg   Config
+		steps int
+	}{{"classic", base, 20}, {"k5-hinge-48px", k5, 4}, {"smooth", smooth, 4}} {
+		t.Run(tc.name, func(t *testing.T) {
+			const ranks = 2
+			cfg := tc.cfg
+			n := cfg.Batch * cfg.Channels * cfg.Size * cfg.Size
+			batches := randomBatches(tc.steps, n, 11)
+			plain := mustNew(t, cfg)
+			cfg.ReduceSplit = ranks
+			one := mustNew(t, cfg)
+			peers := mpitest.Peers(ranks)
+			models := make([]*Model, ranks)
+			for k := range models {
+				models[k] = mustNew(t, cfg)
+				if err := models[k].SetDistributed(k, ranks, peers[k]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			differs := false
+			for s, b := range batches {
+				for _, m := range []*Model{one, plain} {
+					if _, err := m.Step(b); err != nil {
+						t.Fatal(err)
+					}
+				}
+				stepRanks(t, models, b)
+				want := one.State()
+				for k, m := range models {
+					if i, j := firstBitDiff(m.State(), want); i >= 0 {
+						got := m.State()[i]
+						t.Fatalf("step %d: rank %d: %s[%d] = %g, one process with ReduceSplit %d: %g", s+1, k, got.Name, j, got.Data[j], ranks, want[i].Data[j])
+					}
+				}
+				if i, _ := firstBitDiff(plain.State(), want); i >= 0 {
+					differs = true
+				}
+			}
+			if !differs {
+				t.Errorf("ReduceSplit %d changed nothing in %d steps: the comparison cannot fail", ranks, tc.steps)
+			}
+		})
+	}
+}
+
+// stepRanks runs one step of every rank concurrently, rank k on its slice
+// of batch.
+func stepRanks(t *testing.T, models []*Model, batch []float32) {
+	t.Helper()
+	per := len(batch) / len(models)
+	var wg sync.WaitGroup
+	for k, m := range models {
+		wg.Go(func() {
+			if _, err := m.Step(batch[k*per : (k+1)*per]); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// firstBitDiff returns the first tensor i and value j where got and want
+// differ bit for bit, or -1, -1.
+func firstBitDiff(got, want []safetensors.Tensor) (int, int) {
+	for i, ts := range got {
+		for j, v := range ts.Data {
+			if math.Float32bits(v) != math.Float32bits(want[i].Data[j]) {
+				return i, j
+			}
+		}
+	}
+	return -1, -1
 }

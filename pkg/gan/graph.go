@@ -39,7 +39,7 @@ func bind(g *gorgonia.ExprGraph, n *net) *bound {
 	}
 	for _, l := range n.layers {
 		if l.kind == kBN {
-			b.bn[l.index] = &nn.BNState{Mean: n.get(l.prefix() + ".running_mean").data, Var: n.get(l.prefix() + ".running_var").data, Reduce: n.reduce}
+			b.bn[l.index] = &nn.BNState{Mean: n.get(l.prefix() + ".running_mean").data, Var: n.get(l.prefix() + ".running_var").data, Reduce: n.reduce, Split: n.split}
 		}
 		if l.sn {
 			b.sn[l.index] = &nn.SNState{U: n.get(l.prefix() + ".weight_u").data, V: n.get(l.prefix() + ".weight_v").data}
@@ -109,7 +109,7 @@ func (b *bound) layer(x *gorgonia.Node, l layer, training bool) (*gorgonia.Node,
 	var err error
 	switch l.kind {
 	case kConvT:
-		return nn.ConvTranspose2d(x, b.nodes[p+".weight"], l.stride, l.pad, l.opad)
+		return nn.ConvTranspose2d(x, b.nodes[p+".weight"], l.stride, l.pad, l.opad, b.n.split)
 	case kConv:
 		w := b.nodes[p+".weight"]
 		if l.sn {
@@ -117,7 +117,7 @@ func (b *bound) layer(x *gorgonia.Node, l layer, training bool) (*gorgonia.Node,
 				return nil, err
 			}
 		}
-		return nn.Conv2d(x, w, l.stride, l.pad)
+		return nn.Conv2d(x, w, l.stride, l.pad, b.n.split)
 	case kMBStd:
 		return nn.MinibatchStd(x)
 	case kReLU:

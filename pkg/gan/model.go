@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/toongan/toongan/pkg/kernels"
+	"github.com/toongan/toongan/pkg/nn"
 	"github.com/toongan/toongan/pkg/safetensors"
 	"gorgonia.org/gorgonia"
 )
@@ -72,6 +73,9 @@ func New(cfg Config) (*Model, error) {
 	m.d.initSN(rand.New(rand.NewPCG(cfg.Seed, 0x5bec)))
 	m.initCond()
 	m.ema.copyFrom(m.g)
+	if cfg.ReduceSplit > 1 {
+		m.g.split, m.d.split = nn.Split(cfg.ReduceSplit), nn.Split(cfg.ReduceSplit)
+	}
 	return m, nil
 }
 

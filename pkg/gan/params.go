@@ -32,6 +32,7 @@ type net struct {
 	params []*param
 	byName map[string]*param
 	reduce nn.Reducer // BatchNorm statistics over a data-parallel job; nil: none
+	split  nn.Split   // the training graphs' sums over the batch (Config.ReduceSplit)
 }
 
 // newNet allocates the tensors of layers. Trainable parameters get Adam

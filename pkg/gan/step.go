@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/toongan/toongan/pkg/kernels"
 	"github.com/toongan/toongan/pkg/nn"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -124,23 +123,15 @@ func (m *Model) updateD(fake *tensor.Dense) error {
 	if err != nil {
 		return fmt.Errorf("update of D on real: %w", err)
 	}
-	for i := range dg.params {
-		acc, g := dg.acc[i], f32s(dg.grads[i])
-		kernels.ParallelForMin(len(acc), 1<<15, func(lo, hi int) { copy(acc[lo:hi], g[lo:hi]) })
+	if err := dg.keepReal(); err != nil {
+		return fmt.Errorf("update of D on real: %w", err)
 	}
 	lossFake, scoreFake, err := m.dPass(fake, t.obj.fakeLabel())
 	if err != nil {
 		return fmt.Errorf("update of D on fake: %w", err)
 	}
-	for i, p := range dg.params {
-		acc, g := dg.acc[i], f32s(dg.grads[i])
-		kernels.ParallelForMin(len(acc), 1<<15, func(lo, hi int) {
-			a, b := acc[lo:hi], g[lo:hi]
-			for j := range a {
-				a[j] += b[j]
-			}
-		})
-		p.grad = acc
+	if err := dg.addFake(); err != nil {
+		return fmt.Errorf("update of D on fake: %w", err)
 	}
 	if err := m.dist.sumGrads(dg.params); err != nil {
 		return fmt.Errorf("update of D: %w", err)

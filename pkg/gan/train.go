@@ -65,7 +65,11 @@ type dGraph struct {
 	grads  gorgonia.Nodes
 	params []*param    // trainable D params, aligned with grads
 	acc    [][]float32 // real-batch gradients, then the sum
-	aug    *nn.Augment // DiffAugment's draws (nil: none), drawn before each pass
+	// With Config.ReduceSplit n > 1, accParts[i][k] is slice k's part of
+	// acc[i] (real, then real + fake), as the rank holding slice k
+	// accumulates it before the ranks' gradients are summed.
+	accParts [][][]float32
+	aug      *nn.Augment // DiffAugment's draws (nil: none), drawn before each pass
 }
 
 func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
@@ -98,6 +102,13 @@ func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
 	dg.params = trainable(m.d)
 	for _, p := range dg.params {
 		dg.acc = append(dg.acc, make([]float32, len(p.data)))
+		if n := int(m.d.split); n > 1 {
+			parts := make([][]float32, n)
+			for k := range parts {
+				parts[k] = make([]float32, len(p.data))
+			}
+			dg.accParts = append(dg.accParts, parts)
+		}
 	}
 	outs := append(gorgonia.Nodes{dg.loss, dg.logits}, dg.grads...)
 	bufs.Share(g.AllNodes())

@@ -101,6 +101,9 @@ func (cfg Config) ValidateHyper() error {
 	if err := cfg.validateRecipe(); err != nil {
 		return err
 	}
+	if err := cfg.validateSplit(); err != nil {
+		return err
+	}
 	return cfg.validateCond()
 }
 

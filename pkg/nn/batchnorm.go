@@ -37,6 +37,13 @@ type BNState struct {
 	// gradient the backward pass needs) are summed over the processes.
 	// nil: the batch is this process's alone.
 	Reduce Reducer
+
+	// Split, above 1, makes train-mode passes take their sums over the
+	// batch slice by slice, as the processes of a data-parallel job
+	// holding one slice each would (split.go), and add them in slice
+	// order: with Split 2 one process computes what 2 processes with
+	// Reduce compute, bit for bit. The batch must be a multiple of Split.
+	Split Split
 }
 
 // Reducer sums values over the processes of a data-parallel job: SumFloat64
@@ -66,9 +73,11 @@ type bnSaved struct {
 	gen          uint64  // forward runs so far
 	n            float64 // values per channel the statistics are over (all processes')
 	reduce       Reducer // set when the statistics are the whole job's
+	slices       int     // slices the sums over the batch are taken in (BNState.Split), 1 in eval mode
 
-	sdy, sdyx []float64 // sum of dz and of dz*x̂ per channel, this process's
-	gsum      []float64 // the whole job's sdy then sdyx (reduce only)
+	sdy, sdyx []float64 // sum of dz and of dz*x̂ per slice (slice-major, [slice*C+ch]), this process's
+	gsum      []float64 // the whole batch's (job's) sdy then sdyx, when global is set
+	global    bool      // gsum is set: the sums are over slices or processes
 	sumsGen   uint64    // gen the sums belong to; 0: none
 	sumsOf    *float32  // data pointer of the gradient they were summed from
 
@@ -202,8 +211,11 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 		mom = 1 / float64(b.st.Batches+1)
 		defer func() { b.st.Batches++ }()
 	}
-	sv.n, sv.reduce = float64(m), nil
-	if b.training && b.st.Reduce != nil {
+	sv.n, sv.reduce, sv.slices = float64(m), nil, 1
+	if b.training && (b.st.Reduce != nil || b.st.Split.slices() > 1) {
+		if n := b.st.Split.slices(); s[0][1]%n != 0 {
+			return fmt.Errorf("batch %d does not split into %d slices", s[0][1], n)
+		}
 		return b.forwardReduced(out, in, c, m, mom)
 	}
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
@@ -261,36 +273,40 @@ func (b *bnFwd) normalize(ch int, mean, v float64, xs, ys []float32, gamma, beta
 }
 
 // forwardReduced is the train-mode forward pass when the batch is spread
-// over the processes of a job (BNState.Reduce): the per-channel sums, then
-// the sums of squared deviations from the job's mean, are summed over the
-// processes, so every process normalises with the whole batch's statistics.
+// over the processes of a job (BNState.Reduce) or taken in slices
+// (BNState.Split): the per-channel sums, then the sums of squared
+// deviations from the batch's mean, are summed over the slices and the
+// processes, so every process normalises with the whole batch's
+// statistics.
 func (b *bnFwd) forwardReduced(out []float32, in [][]float32, c, m int, mom float64) error {
 	x, gamma, beta := in[0], in[1], in[2]
 	sv := b.saved
+	ns := b.st.Split.slices()
 	sv.stats = growF64(sv.stats, 2*c+1)
 	// per-channel sums, then the value count; then the per-channel sums of
 	// squared deviations
 	mean, v := sv.stats[:c+1], sv.stats[c+1:]
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			mean[ch] = chanSum(x[ch*m : (ch+1)*m])
+			mean[ch] = sliceSum(x[ch*m:(ch+1)*m], ns, chanSum)
 		}
 	})
 	mean[c] = float64(m)
-	if err := b.st.Reduce.SumFloat64(mean); err != nil {
-		return fmt.Errorf("batch statistics over the job: %w", err)
+	if err := b.sumJob(mean); err != nil {
+		return err
 	}
 	n := mean[c]
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			mean[ch] /= n
-			v[ch] = chanSqDev(x[ch*m:(ch+1)*m], mean[ch])
+			mu := mean[ch]
+			v[ch] = sliceSum(x[ch*m:(ch+1)*m], ns, func(xs []float32) float64 { return chanSqDev(xs, mu) })
 		}
 	})
-	if err := b.st.Reduce.SumFloat64(v); err != nil {
-		return fmt.Errorf("batch statistics over the job: %w", err)
+	if err := b.sumJob(v); err != nil {
+		return err
 	}
-	sv.n, sv.reduce = n, b.st.Reduce
+	sv.n, sv.reduce, sv.slices = n, b.st.Reduce, ns
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			v[ch] /= n
@@ -299,6 +315,31 @@ func (b *bnFwd) forwardReduced(out []float32, in [][]float32, c, m int, mom floa
 		}
 	})
 	return nil
+}
+
+// sumJob sums buf over the job's processes, if any.
+func (b *bnFwd) sumJob(buf []float64) error {
+	if b.st.Reduce == nil {
+		return nil
+	}
+	if err := b.st.Reduce.SumFloat64(buf); err != nil {
+		return fmt.Errorf("batch statistics over the job: %w", err)
+	}
+	return nil
+}
+
+// sliceSum returns the sum of f over the n equal slices of xs, added in
+// slice order (f(xs) itself when n is 1).
+func sliceSum(xs []float32, n int, f func([]float32) float64) float64 {
+	if n == 1 {
+		return f(xs)
+	}
+	q := len(xs) / n
+	var s float64
+	for i := range n {
+		s += f(xs[i*q : (i+1)*q])
+	}
+	return s
 }
 
 func (b *bnFwd) diffWRT() []bool { return []bool{true, true, true} }
@@ -322,7 +363,8 @@ func (b *bnFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.N
 // activation's slope at out when act is set.
 type bnGrad struct {
 	noDiff
-	saved *bnSaved
+	partSums // gamma's or beta's gradient per slice (slices > 1)
+	saved    *bnSaved
 	wrt   int
 	act   *actFwd
 }
@@ -364,38 +406,74 @@ func (b *bnGrad) negSlope() float32 {
 	return b.act.alpha
 }
 
-// sums fills saved.sdy and saved.sdyx for this forward run and gradient,
-// unless another gradient op of the layer already did; with a job-wide
-// forward pass (saved.reduce) also saved.gsum, their sums over the job.
+// sums fills saved.sdy and saved.sdyx (per slice) for this forward run and
+// gradient, unless another gradient op of the layer already did; with a
+// job-wide or sliced forward pass also saved.gsum, their sums over the
+// slices and the job.
 func (b *bnGrad) sums(c, m int, x, dy, y []float32) error {
 	sv := b.saved
 	if sv.sumsGen == sv.gen && sv.sumsOf == dataPtr(dy) {
 		return nil
 	}
-	sv.sdy = growF64(sv.sdy, c)
-	sv.sdyx = growF64(sv.sdyx, c)
+	ns := sv.slices
+	q := m / ns
+	sv.sdy = growF64(sv.sdy, ns*c)
+	sv.sdyx = growF64(sv.sdyx, ns*c)
 	neg := b.negSlope()
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			xs, dys, ys := x[ch*m:(ch+1)*m], dy[ch*m:(ch+1)*m], y[ch*m:(ch+1)*m]
 			mean, inv := sv.mean[ch], sv.invstd[ch]
-			var sdy, sdyx float64
-			for i, d := range dys {
-				d *= slope(ys[i], neg)
-				sdy += float64(d)
-				sdyx += float64(d) * float64((xs[i]-mean)*inv)
+			for k := range ns {
+				o := ch*m + k*q
+				xs, dys, ys := x[o:o+q], dy[o:o+q], y[o:o+q]
+				var sdy, sdyx float64
+				for i, d := range dys {
+					d *= slope(ys[i], neg)
+					sdy += float64(d)
+					sdyx += float64(d) * float64((xs[i]-mean)*inv)
+				}
+				sv.sdy[k*c+ch], sv.sdyx[k*c+ch] = sdy, sdyx
 			}
-			sv.sdy[ch], sv.sdyx[ch] = sdy, sdyx
 		}
 	})
+	sv.global = sv.reduce != nil || ns > 1
+	if sv.global {
+		sv.gsum = growF64(sv.gsum, 2*c)
+		for ch := range c {
+			sv.gsum[ch], sv.gsum[c+ch] = sv.sdy[ch], sv.sdyx[ch]
+			for k := 1; k < ns; k++ {
+				sv.gsum[ch] += sv.sdy[k*c+ch]
+				sv.gsum[c+ch] += sv.sdyx[k*c+ch]
+			}
+		}
+	}
 	if sv.reduce != nil {
-		sv.gsum = append(append(sv.gsum[:0], sv.sdy...), sv.sdyx...)
 		if err := sv.reduce.SumFloat64(sv.gsum); err != nil {
 			return fmt.Errorf("gradient sums over the job: %w", err)
 		}
 	}
 	sv.sumsGen, sv.sumsOf = sv.gen, dataPtr(dy)
 	return nil
+}
+
+// paramGrad writes gamma's (sums sdyx) or beta's (sdy) gradient: this
+// process's sum, rounded to float32 per slice and the slices added in
+// order, as a job adds its processes' float32 gradients.
+func (b *bnGrad) paramGrad(out []float32, sums []float64, c int) {
+	ns := b.saved.slices
+	if ns == 1 {
+		for ch := range c {
+			out[ch] = float32(sums[ch])
+		}
+		return
+	}
+	b.grow(ns, c)
+	for k, p := range b.parts {
+		for ch := range c {
+			p[ch] = float32(sums[k*c+ch])
+		}
+	}
+	b.sumInto(out)
 }
 
 func (b *bnGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error {
@@ -413,14 +491,10 @@ func (b *bnGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error 
 	}
 	switch b.wrt {
 	case 1:
-		for ch := range c {
-			out[ch] = float32(sv.sdyx[ch])
-		}
+		b.paramGrad(out, sv.sdyx, c)
 		return nil
 	case 2:
-		for ch := range c {
-			out[ch] = float32(sv.sdy[ch])
-		}
+		b.paramGrad(out, sv.sdy, c)
 		return nil
 	}
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
@@ -448,8 +522,9 @@ func (b *bnGrad) gradX(dxs, xs, dys, ys []float32, ch, m int, gamma float32) {
 	// and beta's gradients stay this process's part, summed with the other
 	// weights' gradients.
 	sdy, sdyx := sv.sdy[ch], sv.sdyx[ch]
-	if sv.reduce != nil {
-		sdy, sdyx = sv.gsum[ch], sv.gsum[len(sv.sdy)+ch]
+	if sv.global {
+		c := len(sv.gsum) / 2
+		sdy, sdyx = sv.gsum[ch], sv.gsum[c+ch]
 	}
 	a := float32(sdy / sv.n)
 	bb := float32(sdyx / sv.n)

@@ -41,20 +41,22 @@ func convGeom(xs, ws tensor.Shape, stride, pad int) (geom, int, error) {
 //
 // The forward pass is one GEMM whose column-matrix operand is gathered from
 // x while packing (colspack.go); so is the weight gradient's. Gradients
-// flow to x and w.
-func Conv2d(x, w *gorgonia.Node, stride, pad int) (*gorgonia.Node, error) {
+// flow to x and w. An optional Split sets how the weight gradient sums
+// over the batch (split.go).
+func Conv2d(x, w *gorgonia.Node, stride, pad int, split ...Split) (*gorgonia.Node, error) {
 	if x == nil || w == nil {
 		return nil, fmt.Errorf("nn.Conv2d: nil input")
 	}
 	if _, _, err := convGeom(x.Shape(), w.Shape(), stride, pad); err != nil {
 		return nil, fmt.Errorf("nn.Conv2d: %w", err)
 	}
-	return apply(&convFwd{stride: stride, pad: pad}, x, w)
+	return apply(&convFwd{stride: stride, pad: pad, split: first(split)}, x, w)
 }
 
 // convFwd: inputs x, w.
 type convFwd struct {
 	stride, pad int
+	split       Split // of the weight gradient's sum over the batch
 }
 
 func (c *convFwd) name() string {
@@ -94,7 +96,7 @@ func (c *convFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia
 	if err != nil {
 		return nil, err
 	}
-	dw, err := apply(&convDW{g: g}, in[0], grad, out)
+	dw, err := apply(&convDW{g: g, split: c.split}, in[0], grad, out)
 	if err != nil {
 		return nil, err
 	}
@@ -124,10 +126,13 @@ func (c *convDX) forward(out []float32, in [][]float32, s []tensor.Shape) error 
 }
 
 // convDW: inputs x, dOut, out (the forward output, only to order this op
-// after the forward); output dW = dOut × im2col(x)ᵀ.
+// after the forward); output dW = dOut × im2col(x)ᵀ, summed over the
+// batch as split says.
 type convDW struct {
 	noDiff
-	g geom
+	partSums
+	g     geom
+	split Split
 }
 
 func (c *convDW) name() string { return "Conv2dGradW" }
@@ -140,10 +145,5 @@ func (c *convDW) outShape(in []tensor.Shape) (tensor.Shape, error) {
 }
 
 func (c *convDW) forward(out []float32, in [][]float32, s []tensor.Shape) error {
-	g := c.g
-	cout := s[1][0]
-	cp := newColsPacker(in[0], g, true)
-	defer cp.release()
-	kernels.SgemmPacked(false, cout, g.rows(), g.cols(), 1, in[1], g.cols(), cp, 0, out, g.rows())
-	return nil
+	return weightGrad(out, s[1][0], in[1], in[0], c.g, c.split, &c.partSums)
 }

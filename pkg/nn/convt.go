@@ -49,20 +49,22 @@ func convTGeom(xs, ws tensor.Shape, stride, pad, outPad int) (geom, error) {
 //
 // Forward: col2im(wᵀ × x), a few batch items at a time (gemmCol2im). Gradients flow to x and w:
 // dX = w × im2col(dOut), dW = x × im2col(dOut)ᵀ, the column matrix gathered
-// from dOut while packing (colspack.go).
-func ConvTranspose2d(x, w *gorgonia.Node, stride, pad, outPad int) (*gorgonia.Node, error) {
+// from dOut while packing (colspack.go). An optional Split sets how the
+// weight gradient sums over the batch (split.go).
+func ConvTranspose2d(x, w *gorgonia.Node, stride, pad, outPad int, split ...Split) (*gorgonia.Node, error) {
 	if x == nil || w == nil {
 		return nil, fmt.Errorf("nn.ConvTranspose2d: nil input")
 	}
 	if _, err := convTGeom(x.Shape(), w.Shape(), stride, pad, outPad); err != nil {
 		return nil, fmt.Errorf("nn.ConvTranspose2d: %w", err)
 	}
-	return apply(&convTFwd{stride: stride, pad: pad, outPad: outPad}, x, w)
+	return apply(&convTFwd{stride: stride, pad: pad, outPad: outPad, split: first(split)}, x, w)
 }
 
 // convTFwd: inputs x, w.
 type convTFwd struct {
 	stride, pad, outPad int
+	split               Split // of the weight gradient's sum over the batch
 }
 
 func (c *convTFwd) name() string {
@@ -100,7 +102,7 @@ func (c *convTFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgoni
 	if err != nil {
 		return nil, err
 	}
-	dw, err := apply(&convTGrad{g: g, wrtW: true}, in[0], grad, out)
+	dw, err := apply(&convTGrad{g: g, wrtW: true, split: c.split}, in[0], grad, out)
 	if err != nil {
 		return nil, err
 	}
@@ -110,11 +112,13 @@ func (c *convTFwd) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgoni
 // convTGrad: inputs (w or x), dOut, out (the forward output, only to order
 // this op after the forward). With wrtW false it returns dX = w × dcols,
 // otherwise dW = x × dcolsᵀ, where dcols = im2col(dOut) is gathered while
-// packing.
+// packing; dW sums over the batch as split says.
 type convTGrad struct {
 	noDiff
-	g    geom
-	wrtW bool
+	partSums
+	g     geom
+	wrtW  bool
+	split Split
 }
 
 func (c *convTGrad) name() string {
@@ -137,12 +141,11 @@ func (c *convTGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 func (c *convTGrad) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 	g := c.g
 	cin := s[0][0]
-	cp := newColsPacker(in[1], g, c.wrtW)
-	defer cp.release()
 	if c.wrtW {
-		kernels.SgemmPacked(false, cin, g.rows(), g.cols(), 1, in[0], g.cols(), cp, 0, out, g.rows())
-	} else {
-		kernels.SgemmPacked(false, cin, g.cols(), g.rows(), 1, in[0], g.rows(), cp, 0, out, g.cols())
+		return weightGrad(out, cin, in[0], in[1], g, c.split, &c.partSums)
 	}
+	cp := newColsPacker(in[1], g, false)
+	defer cp.release()
+	kernels.SgemmPacked(false, cin, g.cols(), g.rows(), 1, in[0], g.rows(), cp, 0, out, g.cols())
 	return nil
 }
