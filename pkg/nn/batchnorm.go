@@ -365,8 +365,8 @@ type bnGrad struct {
 	noDiff
 	partSums // gamma's or beta's gradient per slice (slices > 1)
 	saved    *bnSaved
-	wrt   int
-	act   *actFwd
+	wrt      int
+	act      *actFwd
 }
 
 func (b *bnGrad) name() string {

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -28,10 +29,10 @@ func (p peerSum) SumFloat64(buf []float64) error {
 // and the running statistics afterwards.
 type bnRun struct{ y, dx, dgamma, dbeta, mean, vr []float32 }
 
-func runBN(t *testing.T, x, dy, gamma, beta []float32, s tensor.Shape, act *actFwd, red Reducer) bnRun {
+func runBN(t *testing.T, x, dy, gamma, beta []float32, s tensor.Shape, act *actFwd, red Reducer, split Split) bnRun {
 	c := s[0]
 	st := NewBNState(c)
-	st.Reduce = red
+	st.Reduce, st.Split = red, split
 	sv := &bnSaved{}
 	f := &bnFwd{st: st, training: true, saved: sv, act: act}
 	r := bnRun{y: make([]float32, len(x)), dx: make([]float32, len(x)), dgamma: make([]float32, c), dbeta: make([]float32, c)}
@@ -80,7 +81,8 @@ func TestBatchNormReduce(t *testing.T) {
 			}
 			x, dy := vals(c*b*hw, 2, 0.5), vals(c*b*hw, 1, 0)
 			gamma, beta := vals(c, 0.3, 1), vals(c, 0.1, 0)
-			whole := runBN(t, x, dy, gamma, beta, tensor.Shape{c, b, 2, 2}, tc.act, nil)
+			whole := runBN(t, x, dy, gamma, beta, tensor.Shape{c, b, 2, 2}, tc.act, nil, 0)
+			split := runBN(t, x, dy, gamma, beta, tensor.Shape{c, b, 2, 2}, tc.act, nil, 2)
 			ab, ba := make(chan []float64, 1), make(chan []float64, 1)
 			reds := []Reducer{peerSum{ab, ba}, peerSum{ba, ab}}
 			parts := make([]bnRun, 2)
@@ -89,7 +91,7 @@ func TestBatchNormReduce(t *testing.T) {
 				wg.Go(func() {
 					lo, hi := p*b/2, (p+1)*b/2
 					parts[p] = runBN(t, part(x, c, b, hw, lo, hi), part(dy, c, b, hw, lo, hi), gamma, beta,
-						tensor.Shape{c, b / 2, 2, 2}, tc.act, reds[p])
+						tensor.Shape{c, b / 2, 2, 2}, tc.act, reds[p], 0)
 				})
 			}
 			wg.Wait()
@@ -99,6 +101,12 @@ func TestBatchNormReduce(t *testing.T) {
 				closeTo(t, "input gradient", parts[p].dx, part(whole.dx, c, b, hw, lo, hi), 1e-5, 1e-5)
 				closeTo(t, "running mean", parts[p].mean, whole.mean, 1e-5, 1e-5)
 				closeTo(t, "running variance", parts[p].vr, whole.vr, 1e-5, 1e-5)
+				// With Split 2 one process computes what the two do, bit
+				// for bit.
+				bitEqual(t, "split output", parts[p].y, part(split.y, c, b, hw, lo, hi))
+				bitEqual(t, "split input gradient", parts[p].dx, part(split.dx, c, b, hw, lo, hi))
+				bitEqual(t, "split running mean", parts[p].mean, split.mean)
+				bitEqual(t, "split running variance", parts[p].vr, split.vr)
 			}
 			for _, g := range []struct {
 				name        string
@@ -110,6 +118,23 @@ func TestBatchNormReduce(t *testing.T) {
 				}
 				closeTo(t, g.name, sum, g.whole, 1e-5, 1e-5)
 			}
+			for i := range c {
+				bitEqual(t, "split gamma gradient", []float32{parts[0].dgamma[i] + parts[1].dgamma[i]}, split.dgamma[i:i+1])
+				bitEqual(t, "split beta gradient", []float32{parts[0].dbeta[i] + parts[1].dbeta[i]}, split.dbeta[i:i+1])
+			}
 		})
+	}
+}
+
+// bitEqual fails unless got and want are equal bit for bit.
+func bitEqual(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i, v := range got {
+		if math.Float32bits(v) != math.Float32bits(want[i]) {
+			t.Fatalf("%s[%d] = %g, want %g bit for bit", what, i, v, want[i])
+		}
 	}
 }
