@@ -35,6 +35,7 @@ func configFromFlags(c *cli.Context) (gan.Config, error) {
 	set("spectral-norm", func() { cfg.SpectralNorm = c.Bool("spectral-norm") })
 	set("mbstd", func() { cfg.MBStd = c.Bool("mbstd") })
 	set("ema-bn", func() { cfg.EMABN = c.String("ema-bn") })
+	set("reduce-split", func() { cfg.ReduceSplit = c.Int("reduce-split") })
 	if cfg.Augment == "none" {
 		cfg.Augment = ""
 	}

@@ -37,6 +37,7 @@ var configFields = []struct {
 	{"spectral_norm", func(c gan.Config) string { return strconv.FormatBool(c.SpectralNorm) }},
 	{"mbstd", func(c gan.Config) string { return strconv.FormatBool(c.MBStd) }},
 	{"ema_bn", func(c gan.Config) string { return cmp.Or(c.EMABN, gan.EMABNCopy) }},
+	{"reduce_split", func(c gan.Config) string { return strconv.Itoa(max(c.ReduceSplit, 1)) }},
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
