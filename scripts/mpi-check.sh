@@ -5,12 +5,17 @@
 # model on 512 built-in faces at 32 px, --batch 64:
 #   1. one step: mpirun -np 2 gives the one-process checkpoint (weights and
 #      Adam state) within 1e-5 relative;
-#   2. 20 steps: the 2-rank weights are as close to one process's as a
-#      one-process run with another summation order (-tags noasm) is: GAN
+#   2. 20 steps: one process with --reduce-split 2 (every sum over the
+#      batch taken as two ranks take it, then the two parts added) and
+#      mpirun -np 2 with the same flags give the same checkpoint (weights,
+#      Adam state, BatchNorm statistics) within 1e-5 relative; they are in
+#      fact equal bit for bit, and the largest difference is printed. The
+#      plain runs' 20-step difference is printed for information only: GAN
 #      training with Adam amplifies float rounding (a gradient that is ~0
 #      becomes a full-size Adam update of either sign), so after 20 steps
-#      no run that sums in another order matches to 1e-5;
-#   3. exact resume under MPI: 10 steps, then --resume to 20, equals 20;
+#      two runs that sum in different orders no longer match to 1e-5;
+#   3. exact resume under MPI: 10 steps, then --resume to 20, equals 20
+#      bit for bit;
 #   4. kill -9 of rank 1 mid-run: the job exits non-zero within 60 s with a
 #      message naming rank 1, and latest.safetensors loads.
 set -euo pipefail
@@ -29,7 +34,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/prep" ./prep
 CGO_ENABLED=0 go build -o "$tmp/train" ./train
-CGO_ENABLED=0 go build -tags noasm -o "$tmp/train-noasm" ./train
 go build -tags mpi -o "$tmp/train-mpi" ./train
 go build -o "$tmp/ckptcmp" ./scripts/ckptcmp
 "$tmp/prep" --out "$tmp/data" --builtin 512 --size 32 --holdout 0.1 --quiet
@@ -45,14 +49,14 @@ echo "== 1 step: 2 ranks vs one process (weights and Adam state, 1e-5)"
 "${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps 1 --out "$tmp/mpi1"
 "$tmp/ckptcmp" -rtol 1e-5 "$(ck one1)" "$(ck mpi1)"
 
-echo "== 20 steps: 2 ranks vs one process, beside one process with another summation order"
+echo "== 20 steps: 2 ranks vs one process with --reduce-split 2 (1e-5; expected equal)"
+"$tmp/train" "${F[@]}" --reduce-split 2 --steps 20 --out "$tmp/split20"
+"${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --reduce-split 2 --steps 20 --out "$tmp/mpisplit20"
+"$tmp/ckptcmp" -rtol 1e-5 "$(ck split20)" "$(ck mpisplit20)"
+echo "mpi-check: bit for bit: $("$tmp/ckptcmp" -rtol 0 "$(ck split20)" "$(ck mpisplit20)" >/dev/null 2>&1 && echo yes || echo no)"
 "$tmp/train" "${F[@]}" --steps 20 --out "$tmp/one20"
-"$tmp/train-noasm" "${F[@]}" --steps 20 --out "$tmp/noasm20"
 "${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps 20 --out "$tmp/mpi20"
-dm=$(reldiff -skip opt "$(ck one20)" "$(ck mpi20)")
-dn=$(reldiff -skip opt "$(ck one20)" "$(ck noasm20)")
-echo "mpi-check: weights after 20 steps, largest relative difference from one process: 2 ranks $dm, -tags noasm $dn"
-awk -v m="$dm" -v n="$dn" 'BEGIN { exit !(m <= 2 * n + 1e-5) }' || { echo "mpi-check: FAIL: 2 ranks drift further from one process than a change of summation order"; exit 1; }
+echo "mpi-check: information: without --reduce-split, weights after 20 steps differ by $(reldiff -skip opt "$(ck one20)" "$(ck mpi20)") relative (summation order)"
 
 echo "== exact resume under MPI: 10 steps, --resume to 20, equals 20 straight"
 "${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps 10 --out "$tmp/part"

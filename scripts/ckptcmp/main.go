@@ -47,6 +47,12 @@ func compare(pa, pb string, rtol, atol float64, skip string) error {
 	if len(a.Tensors) != len(b.Tensors) {
 		return fmt.Errorf("%q has %d tensors, %q %d", pa, len(a.Tensors), pb, len(b.Tensors))
 	}
+	// Values under atol/rtol in size count as that size; with rtol 0 any
+	// difference counts.
+	floor := 0.0
+	if rtol > 0 {
+		floor = atol / rtol
+	}
 	worst, where, n := 0.0, "", 0
 	for _, ta := range a.Tensors {
 		if skip != "" && strings.HasPrefix(ta.Name, skip) {
@@ -59,7 +65,10 @@ func compare(pa, pb string, rtol, atol float64, skip string) error {
 		for i, va := range ta.Data {
 			x, y := float64(va), float64(tb.Data[i])
 			d := math.Abs(x - y)
-			rel := d / max(math.Abs(x), math.Abs(y), atol/rtol)
+			rel := 0.0
+			if d != 0 {
+				rel = d / max(math.Abs(x), math.Abs(y), floor)
+			}
 			if math.IsNaN(d) {
 				rel = math.Inf(1)
 			}
