@@ -3,6 +3,7 @@ package gan
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -169,4 +170,34 @@ func firstBitDiff(got, want []safetensors.Tensor) (int, int) {
 		}
 	}
 	return -1, -1
+}
+
+// TestReduceSplitRefused: a split the batch or the recipe cannot take, or
+// one that is not the job's number of ranks, is refused with its reason.
+func TestReduceSplitRefused(t *testing.T) {
+	base := tiny("dcgan", 32, 4)
+	base.Batch = 8
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"negative", func(c *Config) { c.ReduceSplit = -1 }, "0..4096"},
+		{"not a divisor", func(c *Config) { c.ReduceSplit = 3 }, "divisor of batch 8"},
+		{"spectral norm", func(c *Config) { c.ReduceSplit, c.SpectralNorm = 2, true }, "spectral norm"},
+		{"mlp", func(c *Config) { c.ReduceSplit, c.Arch = 2, "mlp" }, "dcgan"},
+		{"d steps", func(c *Config) { c.ReduceSplit, c.DSteps = 2, 2 }, "one D step"},
+	} {
+		cfg := base
+		tc.edit(&cfg)
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming %q", tc.name, err, tc.want)
+		}
+	}
+	cfg := base
+	cfg.ReduceSplit = 2
+	m := mustNew(t, cfg)
+	if err := m.SetDistributed(0, 4, mpitest.Peers(4)[0]); err == nil || !strings.Contains(err.Error(), "want 0, 1 or 4") {
+		t.Errorf("reduce_split 2 over 4 ranks: %v", err)
+	}
 }
