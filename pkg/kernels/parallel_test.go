@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestParallelFor(t *testing.T) {
@@ -59,5 +60,51 @@ func TestParallelForNested(t *testing.T) {
 	})
 	if total.Load() != 64 {
 		t.Errorf("total %d, want 64", total.Load())
+	}
+}
+
+// TestParallelForConcurrent runs many callers at once (more than there are
+// workers, so some chunks get goroutines of their own) and checks every
+// chunk runs once and the pool ends with every worker idle and no chunk
+// left queued.
+func TestParallelForConcurrent(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{2, 3} {
+		runtime.GOMAXPROCS(procs)
+		var wg sync.WaitGroup
+		var total atomic.Int64
+		for g := range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 200 {
+					n := 1 + (g*7+i)%9
+					ParallelFor(n, func(lo, hi int) { total.Add(int64(hi - lo)) })
+				}
+			}()
+		}
+		wg.Wait()
+		var want int64
+		for g := range 12 {
+			for i := range 200 {
+				want += int64(1 + (g*7+i)%9)
+			}
+		}
+		if total.Load() != want {
+			t.Fatalf("procs=%d: %d items visited, want %d", procs, total.Load(), want)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			poolMu.Lock()
+			started := poolStarted
+			poolMu.Unlock()
+			if int(poolIdle.Load()) == started && len(poolTasks) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("procs=%d: pool not idle: %d of %d workers idle, %d chunks queued", procs, poolIdle.Load(), started, len(poolTasks))
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}
 }
