@@ -57,7 +57,8 @@ type gemmArgs struct {
 	c              []float32
 	ldc            int
 	kc             int
-	packer         BPacker // packs op(B) instead of b when not nil
+	packer         BPacker  // packs op(B) instead of b when not nil
+	pa             *PackedA // op(A) packed beforehand (a unused) when not nil
 }
 
 // sgemm is Sgemm with an explicit kernel and worker count (tests use it to
@@ -80,11 +81,7 @@ func (g *gemmArgs) do(workers int) {
 		scaleC(m, n, g.beta, c, ldc)
 		return
 	}
-	// Balance the K blocks (k=257 with kc=256 gives two blocks of 129 and
-	// 128, not 256 and 1). This depends only on k, so it is the same for
-	// every thread count.
-	nkb := (k + kern.kc - 1) / kern.kc
-	g.kc = (k + nkb - 1) / nkb
+	g.kc = blockK(kern, k)
 
 	mr, nr := kern.mr, kern.nr
 	mTiles := (m + mr - 1) / mr
@@ -118,7 +115,11 @@ func (g *gemmArgs) run(i0, i1, j0, j1 int) {
 	kc := g.kc
 	mc := min(kern.mc, roundUp(i1-i0, mr))
 	nc := min(kern.nc, roundUp(j1-j0, nr))
-	ws := getWorkspace(mc*kc, kc*nc, mr*nr)
+	na := mc * kc
+	if g.pa != nil {
+		na = 0
+	}
+	ws := getWorkspace(na, kc*nc, mr*nr)
 	defer workspaces.Put(ws)
 	ap, bp, tile := ws.a, ws.b, ws.tile
 
@@ -137,7 +138,11 @@ func (g *gemmArgs) run(i0, i1, j0, j1 int) {
 			}
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
-				packA(ap, g.transA, g.a, g.lda, ic, mb, pc, kb, mr)
+				if g.pa != nil {
+					ap = g.pa.block(ic, pc, kb)
+				} else {
+					packA(ap, g.transA, g.a, g.lda, ic, mb, pc, kb, mr)
+				}
 				for jr := 0; jr < nb; jr += nr {
 					nn := min(nr, nb-jr)
 					bpan := &bp[jr*kb]

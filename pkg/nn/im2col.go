@@ -134,6 +134,14 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 	if chunks < workers {
 		inner = workers
 	}
+	// Several chunks multiply the same a: pack it once for all of them
+	// (the packed values are those each product would pack).
+	var pa *kernels.PackedA
+	if chunks > 1 {
+		pa = packedAPool.Get().(*kernels.PackedA)
+		defer packedAPool.Put(pa)
+		pa.Pack(true, rows, kdim, a, rows)
+	}
 	kernels.ParallelFor(chunks, func(lo, hi int) {
 		bp := chunkPool.Get().(*[]float32)
 		defer chunkPool.Put(bp)
@@ -142,7 +150,11 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 		for c := lo; c < hi; c++ {
 			b0, b1 := c*per, min((c+1)*per, g.b)
 			ncols := (b1 - b0) * plane
-			kernels.SgemmOn(inner, true, false, rows, ncols, kdim, 1, a, rows, x[b0*plane:], g.cols(), 0, buf[:rows*ncols], ncols)
+			if pa != nil {
+				kernels.SgemmOnPackedA(inner, pa, false, ncols, 1, x[b0*plane:], g.cols(), 0, buf[:rows*ncols], ncols)
+			} else {
+				kernels.SgemmOn(inner, true, false, rows, ncols, kdim, 1, a, rows, x[b0*plane:], g.cols(), 0, buf[:rows*ncols], ncols)
+			}
 			for ch := 0; ch < g.c; ch++ {
 				for bi := b0; bi < b1; bi++ {
 					t := ch*g.b + bi
@@ -153,8 +165,12 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 	})
 }
 
-// chunkPool holds gemmCol2im's column buffers, one per worker at a time.
-var chunkPool = sync.Pool{New: func() any { return new([]float32) }}
+// chunkPool holds gemmCol2im's column buffers, one per worker at a time;
+// packedAPool its packed weights.
+var (
+	chunkPool   = sync.Pool{New: func() any { return new([]float32) }}
+	packedAPool = sync.Pool{New: func() any { return new(kernels.PackedA) }}
+)
 
 // Chunk sizes for gemmCol2im: the column buffer aims at colsTarget columns
 // and stays under colsMaxFloats values (2 MiB, about one core's L2) unless
