@@ -14,9 +14,13 @@
 #      training with Adam amplifies float rounding (a gradient that is ~0
 #      becomes a full-size Adam update of either sign), so after 20 steps
 #      two runs that sum in different orders no longer match to 1e-5;
-#   3. exact resume under MPI: 10 steps, then --resume to 20, equals 20
+#   3. 20 steps: one process with --reduce-split 4 and mpirun -np 4 with
+#      the same flags give the same checkpoint bit for bit (with
+#      --reduce-split N the ranks add their sums in rank order, as the one
+#      process adds its N parts, not in MPI_Allreduce's order);
+#   4. exact resume under MPI: 10 steps, then --resume to 20, equals 20
 #      bit for bit;
-#   4. kill -9 of rank 1 mid-run: the job exits non-zero within 60 s with a
+#   5. kill -9 of rank 1 mid-run: the job exits non-zero within 60 s with a
 #      message naming rank 1, and latest.safetensors loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +43,7 @@ go build -o "$tmp/ckptcmp" ./scripts/ckptcmp
 "$tmp/prep" --out "$tmp/data" --builtin 512 --size 32 --holdout 0.1 --quiet
 
 MPIRUN=(mpirun --oversubscribe --allow-run-as-root --bind-to none -np 2)
+MPIRUN4=(mpirun --oversubscribe --allow-run-as-root --bind-to none -np 4)
 F=(--data "$tmp/data" --recipe classic --batch 64 --ngf 8 --ndf 8 --nz 16 --seed 3 --sample-every 0 --quiet)
 ck() { echo "$tmp/$1/ckpt/latest.safetensors"; }
 # largest relative difference of two checkpoints (values under 0.01 count as 0.01)
@@ -54,6 +59,11 @@ echo "== 20 steps: 2 ranks vs one process with --reduce-split 2 (1e-5; expected 
 "${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --reduce-split 2 --steps 20 --out "$tmp/mpisplit20"
 "$tmp/ckptcmp" -rtol 1e-5 "$(ck split20)" "$(ck mpisplit20)"
 echo "mpi-check: bit for bit: $("$tmp/ckptcmp" -rtol 0 "$(ck split20)" "$(ck mpisplit20)" >/dev/null 2>&1 && echo yes || echo no)"
+
+echo "== 20 steps: 4 ranks vs one process with --reduce-split 4 (bit for bit: the ranks add in rank order)"
+"$tmp/train" "${F[@]}" --reduce-split 4 --steps 20 --out "$tmp/split4"
+"${MPIRUN4[@]}" "$tmp/train-mpi" "${F[@]}" --reduce-split 4 --steps 20 --out "$tmp/mpisplit4"
+"$tmp/ckptcmp" -rtol 0 "$(ck split4)" "$(ck mpisplit4)"
 "$tmp/train" "${F[@]}" --steps 20 --out "$tmp/one20"
 "${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps 20 --out "$tmp/mpi20"
 echo "mpi-check: information: without --reduce-split, weights after 20 steps differ by $(reldiff -skip opt "$(ck one20)" "$(ck mpi20)") relative (summation order)"

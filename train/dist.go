@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/toongan/toongan/pkg/cliapp"
+	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/mpi"
 	"github.com/toongan/toongan/pkg/trainer"
 )
@@ -19,6 +20,10 @@ type mpiReducer struct{}
 
 func (mpiReducer) SumFloat32(buf []float32) error { return mpi.SumFloat32(buf) }
 func (mpiReducer) SumFloat64(buf []float64) error { return mpi.SumFloat64(buf) }
+
+// InOrder returns the reducer that adds the ranks in rank order (used with
+// --reduce-split N, bit for bit one process's sums).
+func (mpiReducer) InOrder() gan.Reducer { return &mpi.Ordered{} }
 
 // startDist joins the MPI job when mode asks for it: the trainer's Dist
 // (nil: one process) and the function that ends the job's part in this

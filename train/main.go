@@ -104,7 +104,7 @@ func flags() []cli.Flag {
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
 		&cli.IntFlag{Name: "sample-every", Value: 100, Usage: "write a sample grid every `N` steps (0: only at the end; default: 6,400 images' worth, 100 steps at batch 64)", EnvVars: ev("sample-every")},
 		&cli.StringFlag{Name: "dist", Value: "auto", Usage: "data-parallel training: `MODE` auto (join an MPI job when mpirun or srun started this process as one of several), mpi or none; needs a build with -tags mpi; --batch stays the whole job's batch", EnvVars: ev("dist")},
-		&cli.IntFlag{Name: "reduce-split", Usage: "take every sum over the batch as `N` data-parallel ranks would (each 1/N of the batch on its own, then the N parts in order): one process with --reduce-split 2 makes bit for bit the steps of mpirun -np 2 (for N > 2 equal within float summation order: MPI adds the ranks in its own order); under MPI 0, 1 or the number of ranks (kept by --resume; 0: the whole batch at once)", EnvVars: ev("reduce-split")},
+		&cli.IntFlag{Name: "reduce-split", Usage: "take every sum over the batch as `N` data-parallel ranks would (each 1/N of the batch on its own, then the N parts in order): one process with --reduce-split N makes bit for bit the steps of mpirun -np N with --reduce-split N (which then adds the ranks' sums in rank order); under MPI 0, 1 or the number of ranks (kept by --resume; 0: the whole batch at once)", EnvVars: ev("reduce-split")},
 		&cli.IntFlag{Name: "log-every", Value: 10, Usage: "append a log.jsonl line every `N` steps (losses averaged over them)", EnvVars: ev("log-every")},
 	}
 }

@@ -52,8 +52,10 @@ type Config struct {
 	// ReduceSplit n > 1 makes one process take every sum over the batch
 	// as an n-process data-parallel job (SetDistributed) would: each of n
 	// consecutive slices of the batch summed on its own, then the slices
-	// added in order (dist.go). With 2 one process and a 2-process job
-	// make bit for bit the same steps. 0 or 1: the whole batch at once
+	// added in order (dist.go). One process and an n-process job with
+	// the same ReduceSplit (whose reducer then adds the ranks in rank
+	// order, InOrderer) make bit for bit the same steps; with 2 any
+	// reducer does. 0 or 1: the whole batch at once
 	// (the arithmetic of every run before it existed).
 	ReduceSplit int `json:"reduce_split,omitempty"`
 }

@@ -22,6 +22,17 @@ type Reducer interface {
 	SumFloat32(buf []float32) error
 }
 
+// InOrderer is a Reducer that can also give one adding the ranks' values
+// in rank order, ((r0 + r1) + r2) + ..., in the values' own precision
+// (mpi.Ordered): the order in which one process with Config.ReduceSplit N
+// adds its N slices' parts. SetDistributed uses it when ReduceSplit is the
+// job's size, so that the job then makes the one process's steps bit for
+// bit for any N; a plain Reducer (MPI_Allreduce) adds in an order of its
+// own, the same only for 2 ranks.
+type InOrderer interface {
+	InOrder() Reducer
+}
+
 // distributed is a model's place in a data-parallel job.
 type distributed struct {
 	rank, size int
@@ -50,6 +61,9 @@ func (m *Model) SetDistributed(rank, size int, r Reducer) error {
 		return errors.New("gan: data-parallel training needs one D update per step")
 	case m.cfg.ReduceSplit > 1 && m.cfg.ReduceSplit != size:
 		return fmt.Errorf("gan: reduce_split %d in a job of %d ranks: want 0, 1 or %d (one process with reduce_split N computes what N ranks compute)", m.cfg.ReduceSplit, size, size)
+	}
+	if o, ok := r.(InOrderer); ok && m.cfg.ReduceSplit == size {
+		r = o.InOrder()
 	}
 	m.dist = &distributed{rank: rank, size: size, r: r}
 	m.g.reduce, m.d.reduce = r, r

@@ -80,11 +80,11 @@ func randomBatches(steps, n int, seed uint64) [][]float32 {
 	return batches
 }
 
-// TestReduceSplitEqualsRanks: one process with ReduceSplit 2 makes, bit
-// for bit, the steps of a 2-rank job (each rank taking half of every
-// batch, summing over the in-process reducer): after every step the
-// weights, Adam moments, BatchNorm running statistics and EMA generator
-// are equal. Without the split they are not (a counter-check that the
+// TestReduceSplitEqualsRanks: one process with ReduceSplit N makes, bit
+// for bit, the steps of an N-rank job (each rank taking 1/N of every
+// batch, summing over the in-process reducer in rank order): after every
+// step the weights, Adam moments, BatchNorm running statistics and EMA
+// generator are equal. Without the split they are not (a counter-check that the
 // comparison can fail).
 func TestReduceSplitEqualsRanks(t *testing.T) {
 	base := tiny("dcgan", 32, 4)
@@ -94,12 +94,12 @@ func TestReduceSplitEqualsRanks(t *testing.T) {
 	smooth := base
 	smooth.LabelSmooth, smooth.EMABN = 0.1, EMABNAverage
 	for _, tc := range []struct {
-		name  string
-		cfg   Config
-		steps int
-	}{{"classic", base, 20}, {"k5-hinge-48px", k5, 4}, {"smooth", smooth, 4}} {
+		name         string
+		cfg          Config
+		ranks, steps int
+	}{{"classic", base, 2, 20}, {"classic-4-ranks", base, 4, 20}, {"k5-hinge-48px", k5, 2, 4}, {"smooth", smooth, 2, 4}} {
 		t.Run(tc.name, func(t *testing.T) {
-			const ranks = 2
+			ranks := tc.ranks
 			cfg := tc.cfg
 			n := cfg.Batch * cfg.Channels * cfg.Size * cfg.Size
 			batches := randomBatches(tc.steps, n, 11)

@@ -5,8 +5,9 @@
 // without the tag it is a pure-Go stand-in for a job of one process (rank 0
 // of 1, every reduction a no-op), so the default build needs no C
 // toolchain. Its surface is what training needs: Init, Rank, Size, in-place
-// sums of float32 and float64 slices over all ranks, Bcast, Barrier, Abort
-// and Finalize, all on MPI_COMM_WORLD. Errors are fatal (MPI_ERRORS_ARE_FATAL):
+// sums of float32 and float64 slices over all ranks (MPI_Allreduce, or in
+// rank order through MPI_Allgather: Ordered), Bcast, Barrier, Abort and
+// Finalize, all on MPI_COMM_WORLD. Errors are fatal (MPI_ERRORS_ARE_FATAL):
 // a rank that dies ends the job.
 //
 // No maintained Go MPI module was available (the module proxy's list in

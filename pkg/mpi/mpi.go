@@ -21,6 +21,12 @@ static int toongan_sum_f32(float *p, int n) {
 static int toongan_sum_f64(double *p, int n) {
 	return MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
+static int toongan_gather_f32(const float *p, float *all, int n) {
+	return MPI_Allgather(p, n, MPI_FLOAT, all, n, MPI_FLOAT, MPI_COMM_WORLD);
+}
+static int toongan_gather_f64(const double *p, double *all, int n) {
+	return MPI_Allgather(p, n, MPI_DOUBLE, all, n, MPI_DOUBLE, MPI_COMM_WORLD);
+}
 static int toongan_bcast(void *p, int n, int root) {
 	return MPI_Bcast(p, n, MPI_BYTE, root, MPI_COMM_WORLD);
 }
@@ -72,6 +78,23 @@ func SumFloat64(buf []float64) error {
 		return fmt.Errorf("mpi: allreduce of %d values is over MPI's count limit", len(buf))
 	}
 	return check("MPI_Allreduce", C.toongan_sum_f64((*C.double)(unsafe.Pointer(&buf[0])), C.int(len(buf))))
+}
+
+// gatherFloat32 fills all (Size() x len(piece) values) with every rank's
+// piece, rank-major (MPI_Allgather).
+func gatherFloat32(piece, all []float32) error {
+	if len(piece) > math.MaxInt32 || len(all) != Size()*len(piece) {
+		return fmt.Errorf("mpi: allgather of %d values into %d", len(piece), len(all))
+	}
+	return check("MPI_Allgather", C.toongan_gather_f32((*C.float)(unsafe.Pointer(&piece[0])), (*C.float)(unsafe.Pointer(&all[0])), C.int(len(piece))))
+}
+
+// gatherFloat64 is gatherFloat32 for float64 values.
+func gatherFloat64(piece, all []float64) error {
+	if len(piece) > math.MaxInt32 || len(all) != Size()*len(piece) {
+		return fmt.Errorf("mpi: allgather of %d values into %d", len(piece), len(all))
+	}
+	return check("MPI_Allgather", C.toongan_gather_f64((*C.double)(unsafe.Pointer(&piece[0])), (*C.double)(unsafe.Pointer(&all[0])), C.int(len(piece))))
 }
 
 // Bcast copies root's buf to every rank's buf (same length everywhere).

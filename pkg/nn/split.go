@@ -13,8 +13,9 @@ import (
 // taken slice by slice, each slice exactly as a process of an n-process
 // data-parallel job holding only that slice would take it, and the slices'
 // results are then added in slice order, as the job's reduction adds the
-// processes'. For n = 2 one process then computes bit for bit what a
-// 2-process job computes (a reduction of two values is exact-commutative).
+// processes'. One process then computes bit for bit what an n-process
+// job computes when the job adds the processes' values in process order
+// (for n = 2 any order: a reduction of two values is exact-commutative).
 // 0 or 1: the whole batch at once. The batch must be a multiple of n.
 type Split int
 
