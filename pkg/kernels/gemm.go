@@ -19,6 +19,14 @@ type microKernel struct {
 // parallelMinWork is the m*n*k below which Sgemm stays on one goroutine.
 const parallelMinWork = 1 << 18
 
+// prepackMinA is the size of op(A) from which a product split along N
+// packs op(A) once for all its workers (PackedA, itself split among them)
+// rather than once in each; smaller ones are packed by each worker.
+const prepackMinA = 1 << 16
+
+// packedAs holds the PackedA buffers of products split along N.
+var packedAs = sync.Pool{New: func() any { return new(PackedA) }}
+
 // workspace holds one goroutine's packing buffers.
 type workspace struct {
 	a, b, tile []float32
@@ -96,6 +104,14 @@ func (g *gemmArgs) do(workers int) {
 	costN := 2*((nTiles+wn-1)/wn)*nr*mTiles*mr + 4*m
 	costM := 2*((mTiles+wm-1)/wm)*mr*nTiles*nr + 4*n
 	if costN <= costM {
+		// Every worker needs all of op(A): pack it once, split among the
+		// workers, instead of once by each.
+		if g.pa == nil && m*k >= prepackMinA {
+			pa := packedAs.Get().(*PackedA)
+			defer packedAs.Put(pa)
+			pa.pack(kern, g.transA, m, k, g.a, g.lda)
+			g.pa = pa
+		}
 		ParallelFor(nTiles, func(lo, hi int) {
 			g.run(0, m, lo*nr, min(hi*nr, n))
 		})

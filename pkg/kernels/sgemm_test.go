@@ -166,7 +166,7 @@ func TestSgemmScalars(t *testing.T) {
 // TestSgemmParallel checks the parallel paths (splits over M and over N)
 // against the reference, with every kernel.
 func TestSgemmParallel(t *testing.T) {
-	shapes := [][3]int{{300, 200, 150}, {48, 2000, 64}, {2000, 40, 100}, {64, 48, 3000}}
+	shapes := [][3]int{{300, 200, 150}, {48, 2000, 64}, {2000, 40, 100}, {64, 48, 3000}, {200, 700, 400}}
 	for _, kern := range kernelsAvailable() {
 		for _, s := range shapes {
 			for tr := range 4 {
@@ -184,7 +184,8 @@ func TestSgemmParallel(t *testing.T) {
 // TestSgemmDeterministic checks results are bit-identical for any number of
 // workers and GOMAXPROCS, including the single-threaded path.
 func TestSgemmDeterministic(t *testing.T) {
-	shapes := [][3]int{{257, 333, 513}, {64, 4099, 48}, {1031, 64, 100}, {45, 37, 5000}}
+	// {200, 700, 400} splits along N with op(A) packed beforehand.
+	shapes := [][3]int{{257, 333, 513}, {64, 4099, 48}, {1031, 64, 100}, {45, 37, 5000}, {200, 700, 400}}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, kern := range kernelsAvailable() {
 		for _, s := range shapes {
