@@ -81,16 +81,65 @@ func (e *evaluation) condIndex(cfg gan.Config, labels *shard.Labels) ([]int, boo
 		e.warn("the checkpoint is conditional but %q has no labels: no conditioning scores", e.o.Data)
 		return nil, false
 	}
+	idx, err := realLabelIndex(cfg, labels)
+	if err != nil {
+		e.warn("%q: %v: no conditioning scores", e.o.Data, err)
+		return nil, false
+	}
+	return idx, true
+}
+
+// realLabels returns the held-out reals' labels for the attributes of a
+// conditional checkpoint's configuration (e.real's order; 0 unknown, as in
+// training), or nil: for an unconditional one, and with a warning when the
+// reals have none for it (--real-dir, a dataset without its attributes or
+// with other values), so that D sees them with every label unknown.
+func (e *evaluation) realLabels(cfg gan.Config) []byte {
+	if !cfg.Conditional() {
+		return nil
+	}
+	if e.held == nil || e.o.RealDir != "" {
+		e.warn("D scores the reals of %q with every label unknown: they have no labels", e.o.RealDir)
+		return nil
+	}
+	man, err := shard.Load(e.o.Data)
+	var idx []int
+	if err == nil {
+		idx, err = realLabelIndex(cfg, man.Labels)
+	}
+	order := spread(e.held.Len(), e.o.HoldoutCap)
+	if err == nil && len(order) != len(e.real) {
+		err = errors.New("the reals are not the holdout split's records")
+	}
+	if err != nil {
+		e.warn("D scores the held-out reals with every label unknown: %v", err)
+		return nil
+	}
+	out := make([]byte, 0, len(order)*len(idx))
+	for _, i := range order {
+		l := e.held.Labels(i)
+		for _, k := range idx {
+			out = append(out, l[k])
+		}
+	}
+	return out
+}
+
+// realLabelIndex maps a configuration's attributes to the dataset's label
+// bytes (their positions), requiring the same values, as train does.
+func realLabelIndex(cfg gan.Config, labels *shard.Labels) ([]int, error) {
+	if labels == nil {
+		return nil, errors.New("the dataset has no labels")
+	}
 	var idx []int
 	for _, ca := range cfg.CondAttrs() {
 		i := slices.IndexFunc(labels.Attributes, func(a shard.Attribute) bool { return a.Name == ca.Name })
 		if i < 0 || !slices.Equal(labels.Attributes[i].Values, ca.Values) {
-			e.warn("%q lacks the checkpoint's attribute %q or its values: no conditioning scores", e.o.Data, ca.Name)
-			return nil, false
+			return nil, fmt.Errorf("the dataset lacks the checkpoint's attribute %q or its values", ca.Name)
 		}
 		idx = append(idx, i)
 	}
-	return idx, true
+	return idx, nil
 }
 
 // labelled reads up to limit records of set, spread over it, as features

@@ -287,7 +287,8 @@ func (e *evaluation) scoreSources() error {
 			return err
 		}
 		o.logf("checkpoint %q (step %d): generating %d images", p, e.metas[i].Step, o.N)
-		src, ck, fake, err := scoreCheckpoint(e.ctx, o, p, e.real, e.realDesc)
+		realLabels := e.realLabels(e.metas[i].Config)
+		src, ck, fake, err := scoreCheckpoint(e.ctx, o, p, e.real, realLabels, e.realDesc)
 		if err != nil {
 			return err
 		}
@@ -437,8 +438,15 @@ func colour(real, fake []metrics.Image) (*metrics.ColourReport, error) {
 }
 
 // scoreCheckpoint generates o.N images with the checkpoint at path and
-// scores them: SWD against the reals and D's view of reals and fakes.
-func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics.Image, realDesc *metrics.Descriptors) (report.Source, report.Checkpoint, []metrics.Image, error) {
+// scores them: SWD against the reals and D's view of reals and fakes. A
+// conditional checkpoint draws its images with labels drawn per latent
+// from the training frequencies, and D sees each fake with the labels it
+// was drawn with and each real with realLabels (its label bytes for the
+// checkpoint's attributes; nil: all unknown): a projection D's logit
+// includes the projection term, as in training. An AC-GAN D's logit is
+// unconditional (its auxiliary classifier is no part of it): the labels
+// change nothing there.
+func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics.Image, realLabels []byte, realDesc *metrics.Descriptors) (report.Source, report.Checkpoint, []metrics.Image, error) {
 	var src report.Source
 	m, meta, err := checkpoint.Load(path)
 	if err != nil {
@@ -451,7 +459,7 @@ func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics
 	ck := report.Checkpoint{Path: path, SHA256: sum, Step: meta.Step, Epoch: meta.Epoch, DatasetHash: meta.DatasetHash, Config: meta.Config}
 	cfg := meta.Config
 	z := sampling.Latents(o.Seed, o.N, cfg.NZ, 0)
-	x, err := sampling.Generate(m, z, o.N, cfg.NZ, o.Batch, o.Raw)
+	x, fakeLabels, err := generate(m, z, o)
 	if err != nil {
 		return src, ck, nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
@@ -466,11 +474,11 @@ func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics
 	if src.Colour, err = colour(real, fake); err != nil {
 		return src, ck, nil, err
 	}
-	dReal, err := discriminate(m, real, o.Batch)
+	dReal, err := discriminate(m, real, realLabels, o.Batch)
 	if err != nil {
 		return src, ck, nil, fmt.Errorf("checkpoint %q: D on reals: %w", path, err)
 	}
-	dFake, err := discriminate(m, fake, o.Batch)
+	dFake, err := discriminate(m, fake, fakeLabels, o.Batch)
 	if err != nil {
 		return src, ck, nil, fmt.Errorf("checkpoint %q: D on generated images: %w", path, err)
 	}
@@ -478,11 +486,40 @@ func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics
 	return src, ck, fake, nil
 }
 
-func discriminate(m *gan.Model, imgs []metrics.Image, batch int) ([]float32, error) {
+// generate draws o.N images from the latents z; for a conditional model
+// also returns the labels they were drawn with (each drawn per latent from
+// the training frequencies, as sample does without --attr).
+func generate(m *gan.Model, z []float32, o Options) ([]float32, []byte, error) {
+	nz := m.Config().NZ
+	if !m.Config().Conditional() {
+		x, err := sampling.Generate(m, z, o.N, nz, o.Batch, o.Raw)
+		return x, nil, err
+	}
+	labels, err := m.ResolveLabels(z, nil, o.N)
+	if err != nil {
+		return nil, nil, err
+	}
+	x, err := sampling.GenerateLabels(m, z, labels, o.N, nz, o.Batch, o.Raw)
+	return x, labels, err
+}
+
+// discriminate returns D's logits on imgs, with their labels (each image's
+// label bytes for a conditional model; nil: none, or all unknown).
+func discriminate(m *gan.Model, imgs []metrics.Image, labels []byte, batch int) ([]float32, error) {
 	out := make([]float32, 0, len(imgs))
+	per := 0
+	if len(imgs) > 0 {
+		per = len(labels) / len(imgs)
+	}
 	for i := 0; i < len(imgs); i += batch {
 		k := min(batch, len(imgs)-i)
-		l, err := m.Discriminate(nchw(imgs[i:i+k]), k)
+		var l []float32
+		var err error
+		if labels == nil {
+			l, err = m.Discriminate(nchw(imgs[i:i+k]), k)
+		} else {
+			l, err = m.DiscriminateLabels(nchw(imgs[i:i+k]), labels[i*per:(i+k)*per], k)
+		}
 		if err != nil {
 			return nil, err
 		}

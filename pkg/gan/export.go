@@ -69,6 +69,12 @@ func (m *Model) GeneratorLayers(raw bool) ([]ExportLayer, error) {
 	if m.cfg.Conditional() {
 		return nil, fmt.Errorf("gan: the generator is conditional (on %s): its input is the latent with label embeddings, which this list of layers does not express", condNames(m.cfg))
 	}
+	return m.exportLayers(raw)
+}
+
+// exportLayers is GeneratorLayers of any model (a conditional generator's
+// embedding table left out: see CondGeneratorLayers).
+func (m *Model) exportLayers(raw bool) ([]ExportLayer, error) {
 	src := m.g
 	if !raw {
 		if err := m.SyncEMA(); err != nil {
@@ -84,6 +90,9 @@ func (m *Model) GeneratorLayers(raw bool) ([]ExportLayer, error) {
 	}
 	out := make([]ExportLayer, 0, len(src.layers))
 	for _, l := range src.layers {
+		if l.kind == kEmbed {
+			continue
+		}
 		p := l.prefix()
 		e := ExportLayer{Kind: l.kind.name(), Name: p, In: l.in, Out: l.out,
 			Kernel: l.k, Stride: l.stride, Pad: l.pad, OutPad: l.opad}
