@@ -20,11 +20,7 @@ import (
 // glasses (2), as pkg/sampling's condModel.
 func openCond(t testing.TB) *Server {
 	t.Helper()
-	cfg := tinyConfig(3)
-	cfg.Cond = &gan.CondSpec{Dim: 4, Attrs: []gan.CondAttr{
-		{Name: "hair", Values: []string{"black", "red", "blue"}, Counts: []int{5, 3, 2}, Unknown: 1},
-		{Name: "glasses", Values: []string{"no", "yes"}, Counts: []int{8, 3}},
-	}}
+	cfg := condConfig(3)
 	m, err := gan.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -165,12 +161,53 @@ func TestMixedAttrsRefused(t *testing.T) {
 	}
 }
 
-// TestAttrLatentRoundTrip: the downloaded latent drawn by `sample --latents
-// --attr` with the page's choices gives the PNG the explorer showed.
+// TestCondSliders: a conditional checkpoint has direction sliders; moving
+// one changes the face, with the attributes chosen or drawn, and the
+// attributes still change a moved face.
+func TestCondSliders(t *testing.T) {
+	s := openCond(t)
+	h := s.Handler()
+	var in Info
+	if err := json.Unmarshal(get(t, h, "/api/info").Body.Bytes(), &in); err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Directions) != MaxDirections || len(s.Directions()) != MaxDirections {
+		t.Fatalf("%d directions in info, %d served, want %d", len(in.Directions), len(s.Directions()), MaxDirections)
+	}
+	z := seedZ(s, 7)
+	face := func(q string) []byte {
+		t.Helper()
+		rec := get(t, h, "/api/face.png?z="+z+q)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, rec.Code, rec.Body)
+		}
+		decodePNG(t, rec.Body.Bytes())
+		return rec.Body.Bytes()
+	}
+	for _, attr := range []string{"", "&attr=" + url.QueryEscape("hair=red,glasses=no")} {
+		still := face(attr)
+		for _, dirs := range []string{"&dirs=3", "&dirs=0,-3", "&dirs=0,0,0,0,0,0,0,0,0,2.5"} {
+			if bytes.Equal(face(dirs+attr), still) {
+				t.Errorf("%s%s: the slider does not change the face", dirs, attr)
+			}
+		}
+		if !bytes.Equal(face("&dirs=0,0"+attr), still) {
+			t.Errorf("sliders at 0 changed the face%s", attr)
+		}
+	}
+	moved := "&dirs=2,0,-1.5"
+	if bytes.Equal(face(moved+"&attr=hair%3Dred"), face(moved+"&attr=hair%3Dblue")) {
+		t.Error("a moved face does not follow the hair attribute")
+	}
+}
+
+// TestAttrLatentRoundTrip: the downloaded latent of a slider-moved face,
+// drawn by `sample --latents --attr` with the page's choices, gives the
+// PNG the explorer showed.
 func TestAttrLatentRoundTrip(t *testing.T) {
 	s := openCond(t)
 	h := s.Handler()
-	q := "z=" + seedZ(s, 42) // a conditional first layer has no directions (yet)
+	q := "z=" + seedZ(s, 42) + "&dirs=1.5,0,-2"
 	attr := "glasses=yes,hair=blue"
 	dir := t.TempDir()
 	lpath := filepath.Join(dir, "z.json")

@@ -38,44 +38,49 @@ const (
 )
 
 // errNoFeatures is returned for a generator whose first layer is not a
-// transposed convolution or linear layer fed by the latent.
+// transposed convolution or linear layer fed by the latent (with its label
+// embeddings, for a conditional one).
 var errNoFeatures = errors.New("explorer: the generator's first layer is not one directions can be computed for")
 
-// firstLayer is the EMA generator's first block: an affine map of the latent
-// (weight as nz x features, bias or nil), an optional BatchNorm in inference
-// mode over channels of spatial features each, then ReLU.
+// firstLayer is the EMA generator's first block: an affine map of its
+// input (weight as in x features, bias or nil), an optional BatchNorm in
+// inference mode over channels of spatial features each, then ReLU. The
+// input is the latent (in = nz), or for a conditional generator the latent
+// with its label embeddings appended (gan.Model.GeneratorInput).
 type firstLayer struct {
-	nz, feat int
-	w        []float32 // nz x feat, row-major
-	bias     []float32 // feat or nil
-	scale    []float32 // BatchNorm folded: per channel; nil without BatchNorm
-	shift    []float32
-	spatial  int // features per channel
+	nz, in, feat int
+	w            []float32 // in x feat, row-major
+	bias         []float32 // feat or nil
+	scale        []float32 // BatchNorm folded: per channel; nil without BatchNorm
+	shift        []float32
+	spatial      int // features per channel
 }
 
 func readFirstLayer(m *gan.Model) (*firstLayer, error) {
-	if m.Config().Conditional() {
-		return nil, errNoFeatures // the first layer reads label embeddings too
-	}
+	cfg := m.Config()
 	layers, err := m.GeneratorLayers(false)
+	in := cfg.NZ
+	if cfg.Conditional() {
+		layers, err = m.CondGeneratorLayers(false)
+		in += len(cfg.Cond.Attrs) * cfg.Cond.Dim
+	}
 	if err != nil {
 		return nil, fmt.Errorf("explorer: %w", err)
 	}
-	nz := m.Config().NZ
-	if len(layers) == 0 || layers[0].Name != "main.0" || layers[0].In != nz {
+	if len(layers) == 0 || layers[0].Name != "main.0" || layers[0].In != in {
 		return nil, errNoFeatures
 	}
 	l := layers[0]
-	fl := &firstLayer{nz: nz}
+	fl := &firstLayer{nz: cfg.NZ, in: in}
 	switch l.Kind {
-	case gan.KindConvTranspose: // [nz, C, k, k] on a 1x1 input
-		fl.feat, fl.w = len(l.Weight)/nz, l.Weight
-	case gan.KindLinear: // [out, nz]
+	case gan.KindConvTranspose: // [in, C, k, k] on a 1x1 input
+		fl.feat, fl.w = len(l.Weight)/in, l.Weight
+	case gan.KindLinear: // [out, in]
 		fl.feat = l.Out
-		fl.w = make([]float32, nz*fl.feat)
+		fl.w = make([]float32, in*fl.feat)
 		for o := 0; o < fl.feat; o++ {
-			for i := 0; i < nz; i++ {
-				fl.w[i*fl.feat+o] = l.Weight[o*nz+i]
+			for i := 0; i < in; i++ {
+				fl.w[i*fl.feat+o] = l.Weight[o*in+i]
 			}
 		}
 		if len(l.Bias) == fl.feat {
@@ -101,10 +106,11 @@ func readFirstLayer(m *gan.Model) (*firstLayer, error) {
 	return fl, nil
 }
 
-// activations returns the first block's output for n latents (n x feat).
-func (fl *firstLayer) activations(z []float32, n int) []float32 {
+// activations returns the first block's output for n inputs of fl.in
+// values each (n x feat).
+func (fl *firstLayer) activations(x []float32, n int) []float32 {
 	h := make([]float32, n*fl.feat)
-	kernels.Sgemm(false, false, n, fl.feat, fl.nz, 1, z, fl.nz, fl.w, fl.feat, 0, h, fl.feat)
+	kernels.Sgemm(false, false, n, fl.feat, fl.in, 1, x, fl.in, fl.w, fl.feat, 0, h, fl.feat)
 	kernels.ParallelFor(n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			row := h[r*fl.feat : (r+1)*fl.feat]
@@ -131,6 +137,14 @@ func (fl *firstLayer) activations(z []float32, n int) []float32 {
 // Halko et al. 2011), and each component's coordinates regressed back onto
 // the latents, giving one latent direction per component, ordered by the
 // component's variance. The same model and options give the same result.
+//
+// A conditional generator's first layer reads the latent with the label
+// embeddings appended: each latent gets labels drawn from the training
+// frequencies (per latent, as sample draws them), the activations of
+// latent and embeddings go through the PCA, and the components are
+// regressed onto the latent alone. The embeddings are an offset of the
+// first layer's input that the latent's directions move around, so the
+// directions serve with any labels.
 func Directions(m *gan.Model, o DirectionOptions) ([]Direction, error) {
 	fl, err := readFirstLayer(m)
 	if err != nil {
@@ -143,7 +157,13 @@ func Directions(m *gan.Model, o DirectionOptions) ([]Direction, error) {
 		return nil, fmt.Errorf("explorer: %d first-layer features are too many for directions", fl.feat)
 	}
 	z := gan.SampleLatents(o.Seed, n, fl.nz)
-	x := fl.activations(z, n)
+	in := z
+	if m.Config().Conditional() {
+		if in, err = m.GeneratorInput(z, nil, n, false); err != nil {
+			return nil, fmt.Errorf("explorer: %w", err)
+		}
+	}
+	x := fl.activations(in, n)
 	centre(x, n, fl.feat)
 	return pcaDirections(x, z, n, fl.feat, fl.nz, k, cmpOr(o.Iters, 4), o.Seed)
 }

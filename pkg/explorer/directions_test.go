@@ -10,16 +10,14 @@ import (
 )
 
 // refActivations computes the first block by the book, independently of
-// firstLayer: ConvTranspose2d of a 1x1 input (out[c,y,x] = sum_i z_i
-// W[i,c,y,x]), BatchNorm (x - mean) / sqrt(var + 1e-5) * gamma + beta, ReLU.
-func refActivations(t *testing.T, m *gan.Model, z []float64, n int) *mat.Dense {
+// firstLayer: ConvTranspose2d of a 1x1 input x (n rows of the first layer's
+// in values; out[c,y,x] = sum_i x_i W[i,c,y,x]), BatchNorm (x - mean) /
+// sqrt(var + 1e-5) * gamma + beta, ReLU.
+func refActivations(t *testing.T, m *gan.Model, x []float64, n int) *mat.Dense {
 	t.Helper()
-	ts := map[string]safetensors.Tensor{}
-	for _, x := range m.State() {
-		ts[x.Name] = x
-	}
+	ts := stateOf(m)
 	w := ts["EMA.main.0.weight"]
-	nz, c, k := w.Shape[0], w.Shape[1], w.Shape[2]
+	in, c, k := w.Shape[0], w.Shape[1], w.Shape[2]
 	mean, vr := ts["EMA.main.1.running_mean"].Data, ts["EMA.main.1.running_var"].Data
 	g, b := ts["EMA.main.1.weight"].Data, ts["EMA.main.1.bias"].Data
 	out := mat.NewDense(n, c*k*k, nil)
@@ -27,8 +25,8 @@ func refActivations(t *testing.T, m *gan.Model, z []float64, n int) *mat.Dense {
 		for ch := range c {
 			for p := range k * k {
 				var s float64
-				for i := range nz {
-					s += z[r*nz+i] * float64(w.Data[(i*c+ch)*k*k+p])
+				for i := range in {
+					s += x[r*in+i] * float64(w.Data[(i*c+ch)*k*k+p])
 				}
 				s = (s-float64(mean[ch]))/math.Sqrt(float64(vr[ch])+1e-5)*float64(g[ch]) + float64(b[ch])
 				out.Set(r, ch*k*k+p, math.Max(s, 0))
@@ -38,11 +36,79 @@ func refActivations(t *testing.T, m *gan.Model, z []float64, n int) *mat.Dense {
 	return out
 }
 
+func stateOf(m *gan.Model) map[string]safetensors.Tensor {
+	ts := map[string]safetensors.Tensor{}
+	for _, x := range m.State() {
+		ts[x.Name] = x
+	}
+	return ts
+}
+
+// refInput is the first layer's input for the latents z (n x nz) in
+// float64: z itself, or for a conditional model each latent followed by
+// the EMA table's row of each attribute's label (labels drawn per latent
+// by gan.Model.ResolveLabels; each attribute's rows start with its unknown
+// row).
+func refInput(t *testing.T, m *gan.Model, zf []float32, n int) []float64 {
+	t.Helper()
+	cfg := m.Config()
+	if !cfg.Conditional() {
+		x := make([]float64, len(zf))
+		for i, v := range zf {
+			x[i] = float64(v)
+		}
+		return x
+	}
+	labels, err := m.ResolveLabels(zf, nil, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := stateOf(m)["EMA.cond.embed"].Data
+	A, dim := len(cfg.Cond.Attrs), cfg.Cond.Dim
+	var x []float64
+	for r := range n {
+		for _, v := range zf[r*cfg.NZ : (r+1)*cfg.NZ] {
+			x = append(x, float64(v))
+		}
+		off := 0
+		for a, ca := range cfg.Cond.Attrs {
+			row := off + int(labels[r*A+a])
+			for _, v := range table[row*dim : (row+1)*dim] {
+				x = append(x, float64(v))
+			}
+			off += len(ca.Values) + 1
+		}
+	}
+	return x
+}
+
+// condConfig is tinyConfig conditional on hair (3 values) and glasses (2),
+// as pkg/sampling's condModel.
+func condConfig(seed uint64) gan.Config {
+	cfg := tinyConfig(seed)
+	cfg.Cond = &gan.CondSpec{Dim: 4, Attrs: []gan.CondAttr{
+		{Name: "hair", Values: []string{"black", "red", "blue"}, Counts: []int{5, 3, 2}, Unknown: 1},
+		{Name: "glasses", Values: []string{"no", "yes"}, Counts: []int{8, 3}},
+	}}
+	return cfg
+}
+
 // TestDirectionsMatchExactPCA compares Directions with an exact PCA (SVD in
-// float64 of the reference activations) and the same regression done with
-// gonum: variances within 0.5% and directions parallel (|cos| > 0.999).
+// float64 of the reference activations) and the same regression onto the
+// latents done with gonum: variances within 0.5% and directions parallel
+// (|cos| > 0.999); for an unconditional generator and a conditional one
+// (its first layer reading the latent and the embeddings of labels drawn
+// per latent).
 func TestDirectionsMatchExactPCA(t *testing.T) {
-	cfg := tinyConfig(3)
+	for _, tc := range []struct {
+		name string
+		cfg  gan.Config
+	}{{"unconditional", tinyConfig(3)}, {"conditional", condConfig(3)}} {
+		t.Run(tc.name, func(t *testing.T) { checkExactPCA(t, tc.cfg) })
+	}
+}
+
+func checkExactPCA(t *testing.T, cfg gan.Config) {
 	m, err := gan.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +124,7 @@ func TestDirectionsMatchExactPCA(t *testing.T) {
 		t.Fatalf("%d directions", len(dirs))
 	}
 	zf := gan.SampleLatents(o.Seed, n, cfg.NZ)
-	z := make([]float64, len(zf))
-	for i, v := range zf {
-		z[i] = float64(v)
-	}
-	x := refActivations(t, m, z, n)
+	x := refActivations(t, m, refInput(t, m, zf, n), n)
 	_, d := x.Dims()
 	for j := range d { // centre
 		col := mat.Col(nil, j, x)
@@ -82,7 +144,12 @@ func TestDirectionsMatchExactPCA(t *testing.T) {
 	sv := svd.Values(nil)
 	var u mat.Dense
 	svd.UTo(&u)
-	zm := mat.NewDense(n, cfg.NZ, z)
+	zm := mat.NewDense(n, cfg.NZ, nil)
+	for r := range n {
+		for i := range cfg.NZ {
+			zm.Set(r, i, float64(zf[r*cfg.NZ+i]))
+		}
+	}
 	for j := range k {
 		want := sv[j] * sv[j] / float64(n-1)
 		if rel := math.Abs(dirs[j].Variance-want) / want; rel > 5e-3 {
@@ -119,30 +186,34 @@ func TestDirectionsMatchExactPCA(t *testing.T) {
 	}
 }
 
-// TestFirstLayerActivations checks firstLayer against the reference.
+// TestFirstLayerActivations checks firstLayer against the reference, for
+// an unconditional and a conditional generator.
 func TestFirstLayerActivations(t *testing.T) {
-	cfg := tinyConfig(2)
-	m, err := gan.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	fl, err := readFirstLayer(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 7
-	zf := gan.SampleLatents(9, n, cfg.NZ)
-	z := make([]float64, len(zf))
-	for i, v := range zf {
-		z[i] = float64(v)
-	}
-	got := fl.activations(zf, n)
-	want := refActivations(t, m, z, n)
-	for r := range n {
-		for f := range fl.feat {
-			if d := math.Abs(float64(got[r*fl.feat+f]) - want.At(r, f)); d > 1e-4 {
-				t.Fatalf("activation %d,%d: %g, want %g", r, f, got[r*fl.feat+f], want.At(r, f))
+	for _, cfg := range []gan.Config{tinyConfig(2), condConfig(2)} {
+		m, err := gan.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		fl, err := readFirstLayer(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 7
+		zf := gan.SampleLatents(9, n, cfg.NZ)
+		in := zf
+		if cfg.Conditional() {
+			if in, err = m.GeneratorInput(zf, nil, n, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := fl.activations(in, n)
+		want := refActivations(t, m, refInput(t, m, zf, n), n)
+		for r := range n {
+			for f := range fl.feat {
+				if d := math.Abs(float64(got[r*fl.feat+f]) - want.At(r, f)); d > 1e-4 {
+					t.Fatalf("conditional %v: activation %d,%d: %g, want %g", cfg.Conditional(), r, f, got[r*fl.feat+f], want.At(r, f))
+				}
 			}
 		}
 	}

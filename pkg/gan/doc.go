@@ -14,6 +14,7 @@
 //	objective.go          the losses (BCE, hinge) behind an interface
 //	graph.go, infer.go    graph plumbing; Generate and Discriminate
 //	export.go             GeneratorLayers: the generator Generate runs, for exporters (pkg/onnx)
+//	cond.go, condinfer.go conditional models (train --cond); D's logit with labels, G's first-layer input
 //
 // A newcomer reads step.go first: it is pytorch/examples' DCGAN loop body,
 // phase by phase.
