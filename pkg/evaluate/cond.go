@@ -98,8 +98,13 @@ func (e *evaluation) realLabels(cfg gan.Config) []byte {
 	if !cfg.Conditional() {
 		return nil
 	}
+	once := func(format string, a ...any) { // once for all checkpoints
+		if !slices.Contains(e.r.Warnings, fmt.Sprintf(format, a...)) {
+			e.warn(format, a...)
+		}
+	}
 	if e.held == nil || e.o.RealDir != "" {
-		e.warn("D scores the reals of %q with every label unknown: they have no labels", e.o.RealDir)
+		once("D scores the reals of %q with every label unknown: they have no labels", e.o.RealDir)
 		return nil
 	}
 	man, err := shard.Load(e.o.Data)
@@ -112,7 +117,7 @@ func (e *evaluation) realLabels(cfg gan.Config) []byte {
 		err = errors.New("the reals are not the holdout split's records")
 	}
 	if err != nil {
-		e.warn("D scores the held-out reals with every label unknown: %v", err)
+		once("D scores the held-out reals with every label unknown: %v", err)
 		return nil
 	}
 	out := make([]byte, 0, len(order)*len(idx))

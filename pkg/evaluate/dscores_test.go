@@ -2,8 +2,11 @@ package evaluate
 
 import (
 	"context"
+	"fmt"
+	"image"
 	"image/color"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -82,6 +85,7 @@ func TestCondDScores(t *testing.T) {
 	if len(e.r.Warnings) != 0 {
 		t.Errorf("warnings: %q", e.r.Warnings)
 	}
+	checkRealDirWarning(t, o, filepath.Join(dir, "reals"))
 	got := e.r.Sources[0].D.Logits
 	real, realLabels := heldReals(t, man, cfg)
 	if nr := len(real) / (3 * 32 * 32); nr > o.HoldoutCap || got.Real.N != nr {
@@ -151,4 +155,43 @@ func heldReals(t *testing.T, man *shard.Manifest, cfg gan.Config) ([]float32, []
 		}
 	}
 	return x, labels
+}
+
+// checkRealDirWarning: reals from --real-dir have no labels; eval of two
+// conditional checkpoints warns once that D sees them all unknown.
+func checkRealDirWarning(t *testing.T, o Options, reals string) {
+	t.Helper()
+	if err := os.MkdirAll(reals, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		img := image.NewNRGBA(image.Rect(0, 0, 32, 32))
+		for p := range img.Pix {
+			img.Pix[p] = uint8(40*i + p%7)
+		}
+		b, err := imgutil.EncodePNG(img)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(reals, fmt.Sprintf("r%d.png", i)), b, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.RealDir, o.Ckpts, o.N = reals, []string{o.Ckpts[0], o.Ckpts[0]}, 8
+	e := &evaluation{ctx: context.Background(), o: o, r: &report.Report{}}
+	defer e.close()
+	for _, phase := range []func() error{e.readCheckpoints, e.openData, e.imageSize, e.loadReals, e.scoreSources} {
+		if err := phase(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	for _, w := range e.r.Warnings {
+		if strings.Contains(w, "every label unknown") && strings.Contains(w, reals) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("--real-dir: %d warnings about unlabelled reals, want 1: %q", n, e.r.Warnings)
+	}
 }
