@@ -3,8 +3,6 @@ package kernels
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
-	"time"
 )
 
 // Workers reports how many goroutines ParallelFor spreads work over: the
@@ -16,18 +14,17 @@ func Workers() int { return runtime.GOMAXPROCS(0) }
 // calls fn(lo, hi) once per chunk, concurrently, returning when all are done.
 // The chunk boundaries depend only on n and Workers(). The calling goroutine
 // runs the first chunk; the others go to a persistent pool of workers (or to
-// a fresh goroutine when no pool worker is free, so nested calls cannot
+// a fresh goroutine when every pool worker is busy, so nested calls cannot
 // deadlock). fn must be safe to call concurrently on disjoint ranges.
 //
-// A training step is a chain of a few hundred such calls, each a
-// millisecond or less at small batches, so the hand-over matters: a pool
-// worker that sleeps has to be woken, and Go queues a woken goroutine on
-// the waker's own processor, from where an idle one takes it only after a
-// short sleep (tens of microseconds with Linux's timer slack), each call.
-// So a worker that has finished a chunk polls for the next one for a while
-// (poolSpin) before it blocks, and the caller polls for its chunks' end
-// (callerSpin) before it blocks; neither changes which chunks run or any
-// result.
+// A worker woken by the hand-over is queued on the caller's processor (Go
+// puts a goroutine it readies there), from where an idle processor takes
+// it only after a pause, a few microseconds asked, tens of them with
+// Linux's timer slack, on every call: a training step is a chain of a few
+// hundred calls, each a millisecond or less at small batches. So the
+// caller yields once the chunks are handed out: its processor runs the
+// first worker at once, and the processor the hand-over woke takes the
+// caller from the global queue, with no pause.
 func ParallelFor(n int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -38,23 +35,21 @@ func ParallelFor(n int, fn func(lo, hi int)) {
 		return
 	}
 	ensurePool(w - 1)
-	j := &join{}
-	j.pending.Store(int32(w - 1))
-	j.wg.Add(w - 1)
+	var wg sync.WaitGroup
+	wg.Add(w - 1)
 	q, r := n/w, n%w
 	bound := func(i int) int { return i*q + min(i, r) }
-	spin := true
 	for i := 1; i < w; i++ {
-		t := poolTask{fn: fn, lo: bound(i), hi: bound(i + 1), j: j}
-		if !submit(t) {
-			// A fresh goroutine queues on this processor: block at the end
-			// rather than poll, so that it can run here.
-			spin = false
+		t := poolTask{fn: fn, lo: bound(i), hi: bound(i + 1), wg: &wg}
+		select {
+		case poolTasks <- t:
+		default:
 			go t.run()
 		}
 	}
+	runtime.Gosched()
 	fn(0, bound(1))
-	j.wait(spin)
+	wg.Wait()
 }
 
 // ParallelForMin calls fn on contiguous chunks [lo, hi) covering [0, n), at
@@ -79,121 +74,33 @@ func ParallelForMin(n, minChunk int, fn func(lo, hi int)) {
 	})
 }
 
-// How long a pool worker polls for its next chunk, and a caller for the end
-// of its chunks, before blocking. A chunk handed to a polling worker starts
-// at once; one handed to a blocked worker waits for a wake-up.
-const (
-	poolSpin   = 200 * time.Microsecond
-	callerSpin = 200 * time.Microsecond
-)
-
-// join is one ParallelFor call's completion: pending counts the chunks
-// handed out that have not finished (polled by the caller); wg is the same
-// count for a caller that blocks, which sets parked first.
-type join struct {
-	pending atomic.Int32
-	parked  atomic.Bool
-	wg      sync.WaitGroup
-}
-
-// wait returns when every chunk handed out has finished; with spin it
-// polls for up to callerSpin first.
-func (j *join) wait(spin bool) {
-	if spin {
-		start := time.Now()
-		for j.pending.Load() != 0 {
-			if time.Since(start) > callerSpin {
-				spin = false
-				break
-			}
-		}
-	}
-	if !spin {
-		j.parked.Store(true)
-		j.wg.Wait()
-	}
-}
-
 type poolTask struct {
 	fn     func(lo, hi int)
 	lo, hi int
-	j      *join
+	wg     *sync.WaitGroup
 }
 
-// run computes the chunk and reports it done. It returns whether the
-// caller is blocked (parked) waiting for it: the caller is then woken onto
-// this goroutine's processor, so the worker should get out of its way.
-func (t poolTask) run() (parked bool) {
+func (t poolTask) run() {
+	defer t.wg.Done()
 	t.fn(t.lo, t.hi)
-	t.j.pending.Add(-1)
-	t.j.wg.Done()
-	return t.j.parked.Load() // set before it blocked, if it did
 }
 
 var (
-	// poolTasks holds chunks promised to idle workers: a chunk is only sent
-	// after reserving a worker (poolIdle), so every chunk sent is taken.
-	poolTasks = make(chan poolTask, poolMax)
-	// poolIdle counts the workers waiting for a chunk (polling or blocked)
-	// that no chunk has been promised to yet.
-	poolIdle    atomic.Int32
+	poolTasks   = make(chan poolTask)
 	poolMu      sync.Mutex
 	poolStarted int
 )
 
-// poolMax bounds the pool; further chunks get goroutines of their own.
-const poolMax = 256
-
-// submit hands t to an idle pool worker and reports whether there was one.
-func submit(t poolTask) bool {
-	for {
-		idle := poolIdle.Load()
-		if idle <= 0 {
-			return false
-		}
-		if poolIdle.CompareAndSwap(idle, idle-1) {
-			poolTasks <- t // never blocks: at most poolMax workers wait, one chunk each
-			return true
-		}
-	}
-}
-
-// ensurePool starts pool workers until at least n are running (at most
-// poolMax). Workers live for the life of the process.
+// ensurePool starts pool workers until at least n are running. Workers live
+// for the life of the process, idle on a channel receive.
 func ensurePool(n int) {
 	poolMu.Lock()
 	defer poolMu.Unlock()
-	for ; poolStarted < min(n, poolMax); poolStarted++ {
-		go poolWorker()
-	}
-}
-
-// poolWorker runs chunks forever: it offers itself (poolIdle), takes the
-// chunk promised to it, polling for up to poolSpin and then blocking, and
-// runs it.
-func poolWorker() {
-	block := false
-	for {
-		poolIdle.Add(1)
-		var t poolTask
-		if block || !poll(&t) {
-			t = <-poolTasks
-		}
-		block = t.run()
-	}
-}
-
-// poll waits up to poolSpin for a chunk, without blocking.
-func poll(t *poolTask) bool {
-	start := time.Now()
-	for {
-		select {
-		case *t = <-poolTasks:
-			return true
-		default:
-		}
-		if time.Since(start) > poolSpin {
-			return false
-		}
+	for ; poolStarted < n; poolStarted++ {
+		go func() {
+			for t := range poolTasks {
+				t.run()
+			}
+		}()
 	}
 }
