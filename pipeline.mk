@@ -38,7 +38,9 @@ RECIPE   ?=
 # -tags mpi (needs Open MPI: apt-get install libopenmpi-dev openmpi-bin)
 NP       ?=
 MPIRUN   ?= mpirun
-MPIRUN_FLAGS ?=
+# seconds Open MPI's mpirun waits after Ctrl-C before it sends the ranks
+# SIGTERM, and again before SIGKILL: the ranks need a step and a save
+MPIRUN_FLAGS ?= --mca odls_base_sigkill_timeout 5
 # ---- recipe comparison (make recipes) ------------------------------------------
 RECIPES        ?= classic toon
 RECIPE_MINUTES ?= 2 4 6

@@ -20,7 +20,12 @@
 #      process adds its N parts, not in MPI_Allreduce's order);
 #   4. exact resume under MPI: 10 steps, then --resume to 20, equals 20
 #      bit for bit;
-#   5. kill -9 of rank 1 mid-run: the job exits non-zero within 60 s with a
+#   5. Ctrl-C (SIGINT) to mpirun mid-run: the job ends within 60 s,
+#      every rank stopped at the same step N, latest.safetensors is step
+#      N's, and --resume from it to N+3 equals N+3 steps straight, bit for
+#      bit; mpirun's exit status is printed (1: Open MPI's for a job it was
+#      asked to abort, whatever the ranks return);
+#   6. kill -9 of rank 1 mid-run: the job exits non-zero within 60 s with a
 #      message naming rank 1, and latest.safetensors loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +77,27 @@ echo "== exact resume under MPI: 10 steps, --resume to 20, equals 20 straight"
 "${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps 10 --out "$tmp/part"
 "${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps 20 --out "$tmp/part" --resume
 "$tmp/ckptcmp" -rtol 0 "$(ck mpi20)" "$(ck part)"
+
+echo "== Ctrl-C (SIGINT) to mpirun mid-run"
+"${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps 1000000 --save-every 5 --out "$tmp/int" >"$tmp/int.log" 2>&1 &
+job=$!
+for _ in $(seq 600); do [ -e "$tmp/int/ckpt/step-000010.safetensors" ] && break; sleep 0.1; done
+[ -e "$tmp/int/ckpt/step-000010.safetensors" ] || { echo "mpi-check: FAIL: no step-10 checkpoint within 60 s"; cat "$tmp/int.log"; kill "$job"; exit 1; }
+t0=$SECONDS
+kill -INT "$job"
+for _ in $(seq 600); do kill -0 "$job" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$job" 2>/dev/null; then echo "mpi-check: FAIL: the job still runs 60 s after SIGINT"; kill -9 "$job"; exit 1; fi
+rc=0
+wait "$job" || rc=$?
+n=$(sed -n 's/.*interrupted at step \([0-9]*\); saved.*/\1/p' "$tmp/int.log" | sort -u)
+echo "mpi-check: job ended $((SECONDS - t0)) s after SIGINT to mpirun, exit status $rc (Open MPI's for a job it was asked to abort); ranks saying 'interrupted at step $n': $(grep -c 'interrupted at step' "$tmp/int.log")"
+[ "$(grep -c 'interrupted at step' "$tmp/int.log")" -eq 2 ] && [ -n "$n" ] && [ "$(echo "$n" | wc -l)" -eq 1 ] || { echo "mpi-check: FAIL: not every rank stopped at one step"; cat "$tmp/int.log"; exit 1; }
+[ -e "$tmp/int/ckpt/step-$(printf %06d "$n").safetensors" ] || { echo "mpi-check: FAIL: no checkpoint of step $n"; ls "$tmp/int/ckpt"; exit 1; }
+"$tmp/ckptcmp" -rtol 0 "$(ck int)" "$tmp/int/ckpt/step-$(printf %06d "$n").safetensors" >/dev/null || { echo "mpi-check: FAIL: latest.safetensors is not step $n's"; exit 1; }
+"${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps $((n + 3)) --out "$tmp/int" --resume
+"${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps $((n + 3)) --out "$tmp/straight"
+echo "mpi-check: step $n's checkpoint, resumed to step $((n + 3)), against $((n + 3)) steps straight:"
+"$tmp/ckptcmp" -rtol 0 "$(ck straight)" "$(ck int)"
 
 echo "== kill -9 of rank 1 mid-run"
 "${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps 1000000 --save-every 5 --out "$tmp/kill" >"$tmp/kill.log" 2>&1 &

@@ -49,12 +49,18 @@ func startDist(mode string, stderr io.Writer) (*trainer.Dist, func(error) error,
 	}
 	d := &trainer.Dist{Rank: mpi.Rank(), Size: mpi.Size(), Reducer: mpiReducer{}}
 	end := func(err error) error {
-		if err == nil || errors.Is(err, cliapp.ErrInterrupted) {
-			// Every rank stops at the same step, together.
-			if ferr := mpi.Finalize(); ferr != nil && err == nil {
-				err = ferr
-			}
+		if errors.Is(err, cliapp.ErrInterrupted) {
+			// Every rank stopped at the same step and rank 0 has saved
+			// it (the ranks agreed on both). No MPI_Finalize: when the
+			// signal came from mpirun's Ctrl-C teardown (SIGTERM to the
+			// ranks, SIGKILL a grace later), Finalize waits on the
+			// tearing-down launcher for seconds and the SIGKILL would
+			// find the ranks inside it; ending now gives status 130.
 			return err
+		}
+		if err == nil {
+			// Every rank stops at the same step, together.
+			return mpi.Finalize()
 		}
 		// A rank that fails alone ends the whole job: the others would
 		// wait for it in the next sum forever.

@@ -556,15 +556,23 @@ func (r *run) gridIf(due bool) error {
 }
 
 // finish writes the last grid and checkpoint (unless this step's exist)
-// and reports how the run ended.
+// and reports how the run ended. In a data-parallel job no rank returns
+// before rank 0 has written them: a launcher may end the whole job when
+// one rank exits (mpirun does when one exits non-zero, as an interrupted
+// rank does), which would cut rank 0's last checkpoint short.
 func (r *run) finish(interrupted bool) error {
-	if err := r.gridIf(true); err != nil {
-		return err
+	err := r.gridIf(true)
+	if err == nil && r.lastSaved != r.step {
+		err = r.save()
 	}
-	if r.lastSaved != r.step {
-		if err := r.save(); err != nil {
-			return err
-		}
+	all, aerr := r.opts.agree(err == nil)
+	switch {
+	case err != nil:
+		return err
+	case aerr != nil:
+		return aerr
+	case !all:
+		return fmt.Errorf("rank 0 could not write step %d's checkpoint (see its message)", r.step)
 	}
 	if interrupted {
 		return &InterruptedError{Step: r.step, Ckpt: r.lastCkpt}
