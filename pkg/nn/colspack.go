@@ -178,6 +178,10 @@ var packScratchPool = sync.Pool{New: func() any { return new(packScratch) }}
 
 // PackB implements kernels.BPacker.
 func (cp *colsPacker) PackB(dst []float32, p0, kb, j0, nb, nr int) {
+	if cp.g.oh == 1 && cp.g.ow == 1 {
+		cp.pack1x1(dst, p0, kb, j0, nb, nr)
+		return
+	}
 	ps := packScratchPool.Get().(*packScratch)
 	defer packScratchPool.Put(ps)
 	if cp.trans {
@@ -221,6 +225,52 @@ func (cp *colsPacker) PackB(dst []float32, p0, kb, j0, nb, nr int) {
 		}
 		start = end
 	}
+}
+
+// pack1x1 is PackB for a 1x1 grid (D's last layer), where every column of
+// the column matrix is a batch item of its own: each value is one strided
+// read, without PackB's runs (one per value here).
+func (cp *colsPacker) pack1x1(dst []float32, p0, kb, j0, nb, nr int) {
+	pl := cp.g.s * cp.g.s * cp.hp * cp.wp // one batch item of a phase-split plane
+	panels := (nb + nr - 1) / nr
+	if cp.trans {
+		// op(B)(p, j) = cols(j, p): row j of the column matrix, item p.
+		clear(dst[:panels*nr*kb])
+		for j := range nb {
+			ri := cp.rowInfo(j0 + j)
+			if !ri.inside1x1() {
+				continue
+			}
+			d := dst[j/nr*nr*kb+j%nr:]
+			src := cp.img[ri.base+p0*pl:]
+			for p := range kb {
+				d[p*nr] = src[p*pl]
+			}
+		}
+		return
+	}
+	for p := range kb {
+		ri := cp.rowInfo(p0 + p)
+		for t := range panels {
+			dp := dst[t*nr*kb+p*nr : t*nr*kb+(p+1)*nr]
+			cnt := min(nr, nb-t*nr)
+			if !ri.inside1x1() {
+				clear(dp)
+				continue
+			}
+			src := cp.img[ri.base+(j0+t*nr)*pl:]
+			for jj := range cnt {
+				dp[jj] = src[jj*pl]
+			}
+			clear(dp[cnt:])
+		}
+	}
+}
+
+// inside1x1 reports whether a row's image pixel for grid position (0, 0)
+// lies inside the image.
+func (ri rowInfo) inside1x1() bool {
+	return ri.ylo == 0 && ri.yhi > 0 && ri.xlo == 0 && ri.xhi > 0
 }
 
 // bufPool keeps a few large buffers for reuse across ops and steps (unlike

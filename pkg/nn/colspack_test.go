@@ -77,6 +77,8 @@ func TestColsPackerMatchesIm2col(t *testing.T) {
 		{c: 4, b: 2, h: 1, w: 1, k: 4, s: 1, p: 3}, // transposed conv from 1x1
 		{c: 2, b: 3, h: 9, w: 9, k: 5, s: 2, p: 2},
 		{c: 1, b: 5, h: 12, w: 10, k: 4, s: 3, p: 2},
+		{c: 3, b: 40, h: 2, w: 2, k: 4, s: 1, p: 1}, // 1x1 grid, padded
+		{c: 2, b: 35, h: 4, w: 4, k: 4, s: 2, p: 0}, // 1x1 grid, strided
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, g := range geoms {
