@@ -24,7 +24,8 @@
 #      every rank stopped at the same step N, latest.safetensors is step
 #      N's, and --resume from it to N+3 equals N+3 steps straight, bit for
 #      bit; mpirun's exit status is printed (1: Open MPI's for a job it was
-#      asked to abort, whatever the ranks return);
+#      asked to abort, whatever the ranks return). With mpirun's
+#      --mca odls_base_sigkill_timeout 5, as pipeline.mk runs it;
 #   6. kill -9 of rank 1 mid-run: the job exits non-zero within 60 s with a
 #      message naming rank 1, and latest.safetensors loads.
 set -euo pipefail
@@ -79,7 +80,9 @@ echo "== exact resume under MPI: 10 steps, --resume to 20, equals 20 straight"
 "$tmp/ckptcmp" -rtol 0 "$(ck mpi20)" "$(ck part)"
 
 echo "== Ctrl-C (SIGINT) to mpirun mid-run"
-"${MPIRUN[@]}" "$tmp/train-mpi" "${F[@]}" --steps 1000000 --save-every 5 --out "$tmp/int" >"$tmp/int.log" 2>&1 &
+# the grace pipeline.mk gives: SIGTERM to the ranks 5 s after the SIGINT,
+# SIGKILL 5 s later (Open MPI's default of 1 s is too short on a loaded machine)
+"${MPIRUN[@]}" --mca odls_base_sigkill_timeout 5 "$tmp/train-mpi" "${F[@]}" --steps 1000000 --save-every 5 --out "$tmp/int" >"$tmp/int.log" 2>&1 &
 job=$!
 for _ in $(seq 600); do [ -e "$tmp/int/ckpt/step-000010.safetensors" ] && break; sleep 0.1; done
 [ -e "$tmp/int/ckpt/step-000010.safetensors" ] || { echo "mpi-check: FAIL: no step-10 checkpoint within 60 s"; cat "$tmp/int.log"; kill "$job"; exit 1; }
