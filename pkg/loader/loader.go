@@ -76,6 +76,7 @@ type Loader struct {
 	recordBytes  int
 	sampleFloats int
 	attrs        int // label bytes per image delivered (0: no labels)
+	lo, n        int // of each batch, images lo..lo+n-1 are delivered (Slice)
 }
 
 // New makes a loader of batch-image batches of h x w x c images from src.
@@ -90,7 +91,7 @@ func New(src Source, h, w, c, batch int, seed uint64) (*Loader, error) {
 		return nil, fmt.Errorf("loader: %d images are fewer than one batch of %d", src.Len(), batch)
 	}
 	l := &Loader{src: src, h: h, w: w, c: c, batch: batch, seed: seed,
-		perEpoch: src.Len() / batch, recordBytes: h * w * c, sampleFloats: h * w * c}
+		perEpoch: src.Len() / batch, recordBytes: h * w * c, sampleFloats: h * w * c, n: batch}
 	for i := range l.lut {
 		l.lut[i] = imgutil.FromByte(uint8(i))
 	}
@@ -106,6 +107,20 @@ func (l *Loader) WithLabels() error {
 		return errors.New("loader: the dataset has no labels (prep --builtin, or prep --labels FILE.csv, records them)")
 	}
 	l.attrs = ls.Attrs()
+	return nil
+}
+
+// Slice makes the loader deliver, of every batch of the stream, only part
+// k of n: the images k*batch/n to (k+1)*batch/n - 1, the part a
+// data-parallel job's rank k of n trains on. The stream (the order, the
+// epochs, the positions) stays the one of whole batches; only the other
+// parts' images are neither read nor decoded. The batch must be a
+// multiple of n; call Slice before Stream.
+func (l *Loader) Slice(k, n int) error {
+	if n < 1 || k < 0 || k >= n || l.batch%n != 0 {
+		return fmt.Errorf("loader: part %d of %d of a batch of %d: want 0 <= part < parts, parts dividing the batch", k, n, l.batch)
+	}
+	l.lo, l.n = k*(l.batch/n), l.batch/n
 	return nil
 }
 
@@ -129,12 +144,13 @@ func (l *Loader) Next(p Pos) Pos {
 // Valid reports whether p is a position of this loader.
 func (l *Loader) Valid(p Pos) bool { return p.Epoch >= 0 && p.Batch >= 0 && p.Batch < l.perEpoch }
 
-// Fill writes the batch at p into dst (batch*c*h*w floats, NCHW in [-1, 1]),
-// using perm (Perm for p.Epoch) and rec (a record buffer) as scratch.
+// Fill writes the delivered images of the batch at p into dst (l.n*c*h*w
+// floats, NCHW in [-1, 1]), using perm (Perm for p.Epoch) and rec (a
+// record buffer) as scratch.
 func (l *Loader) fill(dst []float32, labels []byte, perm []int, p Pos, rec []byte) error {
 	hw := l.h * l.w
-	for k := 0; k < l.batch; k++ {
-		idx := perm[p.Batch*l.batch+k]
+	for k := 0; k < l.n; k++ {
+		idx := perm[p.Batch*l.batch+l.lo+k]
 		if err := l.src.Read(idx, rec); err != nil {
 			return fmt.Errorf("read image %d (epoch %d batch %d): %w", idx, p.Epoch, p.Batch, err)
 		}
@@ -158,9 +174,9 @@ func (l *Loader) fill(dst []float32, labels []byte, perm []int, p Pos, rec []byt
 
 // Batch is one delivered batch.
 type Batch struct {
-	Data []float32 // batch images, NCHW float32 in [-1, 1]
-	// Labels holds, after Loader.WithLabels, each image's label bytes
-	// (batch x Attrs, image-major); nil otherwise.
+	Data []float32 // batch images (after Loader.Slice, its part's), NCHW float32 in [-1, 1]
+	// Labels holds, after Loader.WithLabels, each delivered image's label
+	// bytes (images x Attrs, image-major); nil otherwise.
 	Labels []byte
 	Pos    Pos // where this batch is in the stream
 	Next   Pos // the position to resume from once this batch is consumed
@@ -205,7 +221,7 @@ func (l *Loader) Stream(from Pos, prefetch int) (*Stream, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Stream{out: make(chan result, prefetch), free: make(chan []float32, prefetch+2), cancel: cancel}
 	for range prefetch + 2 {
-		s.free <- make([]float32, l.batch*l.sampleFloats)
+		s.free <- make([]float32, l.n*l.sampleFloats)
 	}
 	s.wg.Add(1)
 	go func() {
@@ -225,7 +241,7 @@ func (l *Loader) Stream(from Pos, prefetch int) (*Stream, error) {
 			}
 			r := result{b: &Batch{Data: buf, Pos: p, Next: l.Next(p), s: s}}
 			if l.attrs > 0 {
-				r.b.Labels = make([]byte, l.batch*l.attrs)
+				r.b.Labels = make([]byte, l.n*l.attrs)
 			}
 			if err := l.fill(buf, r.b.Labels, perm, p, rec); err != nil {
 				r = result{err: err}

@@ -275,3 +275,88 @@ func TestLabels(t *testing.T) {
 		t.Errorf("WithLabels on a source without labels: %v", err)
 	}
 }
+
+// countSource is labelSource counting its reads.
+type countSource struct {
+	labelSource
+	reads int
+}
+
+func (s *countSource) Read(i int, dst []byte) error {
+	s.reads++
+	return s.labelSource.Read(i, dst)
+}
+
+// TestSlice: the n parts of every batch (images and labels), laid end to
+// end, are the whole batch, across an epoch boundary and from a resumed
+// position; each part reads only its own images. Bad parts are refused.
+func TestSlice(t *testing.T) {
+	const h, w, c, batch, batches = 2, 2, 3, 4, 7
+	src := func() *countSource {
+		return &countSource{labelSource: labelSource{memSource{n: 10, h: h, w: w, c: c, failAt: -1}}}
+	}
+	for _, n := range []int{1, 2, 4} {
+		for _, from := range []Pos{{}, {Epoch: 1, Batch: 1}} {
+			whole, _ := New(src(), h, w, c, batch, 9)
+			if err := whole.WithLabels(); err != nil {
+				t.Fatal(err)
+			}
+			want := readBatches(t, whole, from, batches)
+			var got []*Batch
+			for k := range n {
+				s := src()
+				l, _ := New(s, h, w, c, batch, 9)
+				if err := l.WithLabels(); err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Slice(k, n); err != nil {
+					t.Fatal(err)
+				}
+				part := readBatches(t, l, from, batches)
+				s.reads = 0
+				if err := l.fill(make([]float32, batch/n*h*w*c), make([]byte, batch/n*3), Perm(9, 0, 10), Pos{}, make([]byte, h*w*c)); err != nil || s.reads != batch/n {
+					t.Errorf("%d parts: part %d read %d images for one batch, want %d (%v)", n, k, s.reads, batch/n, err)
+				}
+				if k == 0 {
+					got = part
+					continue
+				}
+				for i := range got {
+					got[i].Data = append(got[i].Data, part[i].Data...)
+					got[i].Labels = append(got[i].Labels, part[i].Labels...)
+				}
+			}
+			for i := range want {
+				if !slices.Equal(got[i].Data, want[i].Data) || !slices.Equal(got[i].Labels, want[i].Labels) || got[i].Pos != want[i].Pos || got[i].Next != want[i].Next {
+					t.Fatalf("%d parts from %v: batch %d differs from the whole batch", n, from, i)
+				}
+			}
+		}
+	}
+	l, _ := New(src(), h, w, c, batch, 9)
+	for _, kn := range [][2]int{{0, 3}, {-1, 2}, {2, 2}, {0, 0}} {
+		if err := l.Slice(kn[0], kn[1]); err == nil || !strings.Contains(err.Error(), "part") {
+			t.Errorf("Slice(%d, %d): %v, want an error", kn[0], kn[1], err)
+		}
+	}
+}
+
+// readBatches returns copies of the first n batches of l's stream from p.
+func readBatches(t *testing.T, l *Loader, p Pos, n int) []*Batch {
+	t.Helper()
+	s, err := l.Stream(p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out := make([]*Batch, n)
+	for i := range out {
+		b, err := s.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = &Batch{Data: slices.Clone(b.Data), Labels: slices.Clone(b.Labels), Pos: b.Pos, Next: b.Next}
+		b.Release()
+	}
+	return out
+}

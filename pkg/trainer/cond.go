@@ -139,7 +139,7 @@ func (r *run) startCond(ld *loader.Loader) error {
 // conditional run.
 func (r *run) stepModel(b *loader.Batch) (gan.Stats, error) {
 	if r.condIdx == nil {
-		return r.model.Step(r.part(b.Data))
+		return r.model.Step(b.Data) // a rank's part of the batch in a data-parallel job (startData)
 	}
 	A, per := len(r.condIdx), r.ld.Attrs()
 	if len(b.Labels) != r.cfg.Batch*per {

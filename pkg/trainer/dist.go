@@ -94,16 +94,6 @@ func (r *run) startAll() error {
 	return nil
 }
 
-// part returns this rank's slice of a global batch's images.
-func (r *run) part(data []float32) []float32 {
-	d := r.opts.Dist
-	if d == nil || d.Size == 1 {
-		return data
-	}
-	n := len(data) / d.Size
-	return data[d.Rank*n : (d.Rank+1)*n]
-}
-
 // stopNow reports whether the run stops before the next step, and whether
 // because it was interrupted (ctx): in a data-parallel job, a rank
 // interrupted or out of time stops every rank at the same step.

@@ -331,6 +331,12 @@ func (r *run) startData() error {
 	if err != nil {
 		return fmt.Errorf("%q: %w", r.opts.Data, err)
 	}
+	if d := r.opts.Dist; d != nil && d.Size > 1 {
+		// each rank reads and decodes only its part of every batch
+		if err := ld.Slice(d.Rank, d.Size); err != nil {
+			return fmt.Errorf("%q: %w", r.opts.Data, err)
+		}
+	}
 	if !ld.Valid(r.pos) {
 		return fmt.Errorf("%q: data position epoch %d batch %d does not fit %d batches per epoch", r.lastCkpt, r.pos.Epoch, r.pos.Batch, ld.BatchesPerEpoch())
 	}
