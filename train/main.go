@@ -99,6 +99,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "cond", Usage: "conditional training on the dataset's labels: `LIST` of attributes (e.g. hair,glasses) or all; sample --attr then draws what is asked (kept by --resume)", EnvVars: ev("cond")},
 		&cli.IntFlag{Name: "cond-dim", Usage: fmt.Sprintf("with --cond: size of each attribute's embedding in the generator's input, 1..%d (default %d)", gan.MaxCondDim, gan.DefaultCondDim), EnvVars: ev("cond-dim")},
 		&cli.StringFlag{Name: "cond-d", Usage: "with --cond: how the discriminator is conditioned, `MODE` projection (its logit gets the labels' embeddings times its features; default) or acgan (an auxiliary classifier of the attributes)", EnvVars: ev("cond-d")},
+		&cli.StringFlag{Name: "cond-g", Usage: "with --cond: how the generator is conditioned, `MODE` concat (the labels' embeddings appended to the latent; default) or cbn (that, and conditional BatchNorm: each BatchNorm's gain and bias offset per label)", EnvVars: ev("cond-g")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end; default: 32,000 images' worth, 500 steps at batch 64); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
@@ -136,7 +137,7 @@ func action(c *cli.Context) error {
 		Config: cfg, Explicit: explicit, Resume: c.Bool("resume"), Force: c.Bool("force"),
 		SaveEvery: everyImages(c, "save-every", cfg.Batch), Keep: c.Int("keep"), SampleEvery: everyImages(c, "sample-every", cfg.Batch),
 		LogEvery: c.Int("log-every"), Quiet: c.Bool("quiet"),
-		Cond: condList(c.String("cond")), CondDim: c.Int("cond-dim"), CondD: c.String("cond-d"),
+		Cond: condList(c.String("cond")), CondDim: c.Int("cond-dim"), CondD: c.String("cond-d"), CondG: c.String("cond-g"),
 	}
 	if err := checkFlags(c, opts); err != nil {
 		return err
@@ -185,6 +186,9 @@ func checkFlags(c *cli.Context, o trainer.Options) error {
 	}
 	if d := o.CondD; c.IsSet("cond-d") && (d != gan.CondProjection && d != gan.CondACGAN || len(o.Cond) == 0 || o.Resume) {
 		return cliapp.UsageErrorf("--cond-d %q: want projection or acgan, with --cond on a new run", d)
+	}
+	if g := o.CondG; c.IsSet("cond-g") && (g != gan.CondConcat && g != gan.CondCBN || len(o.Cond) == 0 || o.Resume) {
+		return cliapp.UsageErrorf("--cond-g %q: want concat or cbn, with --cond on a new run", g)
 	}
 	if o.Force && !o.Resume {
 		return cliapp.UsageErrorf("--force only applies with --resume")

@@ -61,6 +61,8 @@ func TestHelpAndUsage(t *testing.T) {
 		{[]string{"--data", "x", "--out", "y", "--cond-dim", "4"}, 2, "--cond-dim 4: want 1..256, with --cond on a new run"},
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-dim", "999"}, 2, "--cond-dim 999"},
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-d", "wgan"}, 2, `--cond-d "wgan": want projection or acgan`},
+		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-g", "film"}, 2, `--cond-g "film": want concat or cbn`},
+		{[]string{"--data", "x", "--out", "y", "--cond-g", "cbn"}, 2, `--cond-g "cbn": want concat or cbn, with --cond`},
 		{[]string{"--data", filepath.Join(t.TempDir(), "none"), "--out", t.TempDir()}, 1, "manifest"},
 		{[]string{"--data", "x", "--out", "y", "--dist", "bogus"}, 2, `--dist "bogus": want auto, mpi or none`},
 	}

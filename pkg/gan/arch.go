@@ -19,6 +19,7 @@ const (
 	kLinear                  // fully connected: weight [out, in], bias [out]
 	kMBStd                   // minibatch standard deviation: one more channel, no parameters
 	kEmbed                   // conditioning table "cond.embed" [in rows, out dims] (cond.go); skipped by forward
+	kCBN                     // conditional BatchNorm tables of BatchNorm main.<of> [in rows, out channels] (cond.go); skipped by forward
 )
 
 // layer is one module of a PyTorch nn.Sequential called "main": its index in
@@ -29,6 +30,7 @@ type layer struct {
 	in, out              int // channels (features for kLinear); BN: out only
 	k, stride, pad, opad int
 	sn                   bool // kConv: spectrally normalised weight (weight_u, weight_v buffers)
+	of                   int  // kCBN: the index of the BatchNorm layer it conditions
 }
 
 // prefix is the state_dict prefix of the layer inside its network.
@@ -159,6 +161,7 @@ type paramSpec struct {
 	name   string // e.g. "main.1.running_mean"
 	shape  []int
 	buffer bool // running statistic: saved, not trained
+	zero   bool // trainable, initialised to zero (no draw from the init stream)
 }
 
 // specs lists the named tensors of one layer in state_dict order.
@@ -189,6 +192,11 @@ func (l layer) specs() []paramSpec {
 		}
 	case kEmbed:
 		return []paramSpec{{name: condEmbedName, shape: []int{l.in, l.out}}}
+	case kCBN:
+		return []paramSpec{
+			{name: condBNName(l.of, "weight"), shape: []int{l.in, l.out}, zero: true},
+			{name: condBNName(l.of, "bias"), shape: []int{l.in, l.out}, zero: true},
+		}
 	}
 	return nil
 }

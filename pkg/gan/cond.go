@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/toongan/toongan/pkg/nn"
@@ -36,6 +37,16 @@ import (
 // with C the last convolution's input channels; an unknown label adds
 // nothing (masked). In training, a fake batch gets the real batch's labels,
 // so the labels fed to G follow the training frequencies exactly.
+//
+// With CondSpec.G CondCBN the generator keeps that input and its
+// BatchNorm layers are conditional too (nn.CondBatchNorm; Miyato & Koyama
+// 2018's generator, BigGAN): each BatchNorm layer main.<i> gets two
+// tables, "cond.bn.<i>.weight" and "cond.bn.<i>.bias", [sum of
+// len(Values), C] (D's row layout: no unknown rows), and a sample's gain
+// and bias on channel c are gamma[c] and beta[c] plus its labels' rows
+// (an unknown label adds nothing). The tables start at zero, so a new
+// model starts as the concat model of the same seed; G's other layers are
+// the same.
 
 // CondSpec is a conditional model's attributes and embedding size.
 type CondSpec struct {
@@ -44,7 +55,24 @@ type CondSpec struct {
 	// D is how the discriminator is conditioned: CondProjection ("" too)
 	// or CondACGAN.
 	D string `json:"d,omitempty"`
+	// G is how the generator is conditioned: CondConcat ("" too) or
+	// CondCBN.
+	G string `json:"g,omitempty"`
 }
+
+// Generator conditionings (CondSpec.G).
+const (
+	// CondConcat appends the labels' embeddings to the latent.
+	CondConcat = "concat"
+	// CondCBN appends them too, and makes every BatchNorm of G
+	// conditional: per-sample gains and biases offset by the labels'
+	// rows of learned tables (nn.CondBatchNorm).
+	CondCBN = "cbn"
+)
+
+// condBN reports whether the configuration's generator has conditional
+// BatchNorm layers.
+func (cfg Config) condBN() bool { return cfg.Cond != nil && cfg.Cond.G == CondCBN }
 
 // Discriminator conditionings (CondSpec.D).
 const (
@@ -106,6 +134,9 @@ func (cfg Config) validateCond() error {
 	}
 	if d := cfg.Cond.D; d != "" && d != CondProjection && d != CondACGAN {
 		return &FieldError{Field: "cond.d", Value: fmt.Sprintf("%q", d), Want: "projection or acgan"}
+	}
+	if g := cfg.Cond.G; g != "" && g != CondConcat && g != CondCBN {
+		return &FieldError{Field: "cond.g", Value: fmt.Sprintf("%q", g), Want: "concat or cbn"}
 	}
 	if cfg.Cond.Dim < 1 || cfg.Cond.Dim > MaxCondDim {
 		return &FieldError{Field: "cond.dim", Value: cfg.Cond.Dim, Want: fmt.Sprintf("1..%d", MaxCondDim)}
@@ -171,7 +202,20 @@ func condLayers(cfg Config, a arch) arch {
 	last := a.d[len(a.d)-1]
 	a.g = append(a.g, layer{kind: kEmbed, index: -1, in: rowsG, out: cfg.Cond.Dim})
 	a.d = append(a.d, layer{kind: kEmbed, index: -1, in: rowsD, out: last.in})
+	if cfg.condBN() {
+		for _, l := range a.g {
+			if l.kind == kBN {
+				a.g = append(a.g, layer{kind: kCBN, index: -1, of: l.index, in: rowsD, out: l.out})
+			}
+		}
+	}
 	return a
+}
+
+// condBNName is the name of the gain ("weight") or bias table of
+// conditional BatchNorm layer main.<of>.
+func condBNName(of int, what string) string {
+	return "cond.bn." + strconv.Itoa(of) + "." + what
 }
 
 // condEmbedName is the name of a network's conditioning table.
@@ -184,6 +228,7 @@ type condState struct {
 	trainD     *nn.EmbedRows // the same for D's table
 	ready      bool          // StepLabels has filled the rows for this step
 	cum        [][]float64   // per attribute: cumulative frequencies of unknown, then each value
+	bnMap      []int32       // G's table rows to the conditional BatchNorm tables' (-1: unknown); CondCBN only
 }
 
 // initCond sets a conditional model's state up and draws G's embeddings
@@ -198,6 +243,12 @@ func (m *Model) initCond() {
 	og, od := 0, 0
 	for _, a := range m.cfg.Cond.Attrs {
 		cs.offG, cs.offD = append(cs.offG, og), append(cs.offD, od)
+		if m.cfg.condBN() {
+			cs.bnMap = append(cs.bnMap, -1)
+			for k := range a.Values {
+				cs.bnMap = append(cs.bnMap, int32(od+k))
+			}
+		}
 		og += len(a.Values) + 1
 		od += len(a.Values)
 		cum := make([]float64, len(a.Values)+1)
@@ -231,6 +282,9 @@ func (m *Model) forwardCond(b *bound, x *gorgonia.Node, training bool, rows *nn.
 		in, err := nn.EmbedConcat(x, b.nodes[condEmbedName], rows)
 		if err != nil {
 			return nil, fmt.Errorf("gan: conditioning %sinput: %w", b.n.prefix, err)
+		}
+		if m.cfg.condBN() {
+			b.cbn = &nn.CondBN{Rows: rows, Map: m.cond.bnMap}
 		}
 		return b.forward(in, training)
 	}

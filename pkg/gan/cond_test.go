@@ -18,6 +18,13 @@ func condTiny(cfg Config) Config {
 	return cfg
 }
 
+// condCBN is condTiny with conditional BatchNorm in G.
+func condCBN(cfg Config) Config {
+	cfg = condTiny(cfg)
+	cfg.Cond.G = CondCBN
+	return cfg
+}
+
 // condLabels returns labels for n images: colour cycles unknown, a, b;
 // glasses alternates.
 func condLabels(n int) []byte {
@@ -52,6 +59,9 @@ func TestCondShapesAndEncoding(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("missing tensors %v", want)
 	}
+	if b, _ := json.Marshal(cfg); strings.Contains(string(b), `"g"`) {
+		t.Errorf("a concat config encodes a g field: %s", b)
+	}
 	b, err := json.Marshal(tiny("dcgan", 32, 4))
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +86,7 @@ func TestCondValidate(t *testing.T) {
 		{"no attributes", func(c *Config) { c.Cond.Attrs = nil }, "1..64 attributes"},
 		{"dim 0", func(c *Config) { c.Cond.Dim = 0 }, "cond.dim"},
 		{"d", func(c *Config) { c.Cond.D = "wgan" }, "projection or acgan"},
+		{"g", func(c *Config) { c.Cond.G = "film" }, "concat or cbn"},
 		{"twice", func(c *Config) { c.Cond.Attrs[1].Name = "colour" }, "twice"},
 		{"no values", func(c *Config) { c.Cond.Attrs[0].Values, c.Cond.Attrs[0].Counts = nil, nil }, "values"},
 		{"counts", func(c *Config) { c.Cond.Attrs[0].Counts = []int{1} }, "values"},
@@ -100,7 +111,9 @@ func TestCondValidate(t *testing.T) {
 func TestCondResume(t *testing.T) {
 	acgan := condTiny(allIngredients(tiny("dcgan", 32, 4)))
 	acgan.Cond.D, acgan.Recipe = CondACGAN, "acgan"
-	for _, cfg := range []Config{condTiny(tiny("dcgan", 32, 4)), condTiny(allIngredients(tiny("dcgan", 32, 4))), acgan} {
+	cbn := condCBN(allIngredients(tiny("dcgan", 32, 4)))
+	cbn.Recipe = "cbn"
+	for _, cfg := range []Config{condTiny(tiny("dcgan", 32, 4)), condTiny(allIngredients(tiny("dcgan", 32, 4))), acgan, cbn} {
 		t.Run(cmp.Or(cfg.Recipe, "classic"), func(t *testing.T) {
 			labels := condLabels(cfg.Batch)
 			step := func(m *Model, from, to int) {
@@ -135,8 +148,15 @@ func TestCondResume(t *testing.T) {
 					t.Errorf("tensor %s differs after resume", sa[i].Name)
 				}
 			}
-			if bitsEqual(stateMap(sa)["G.cond.embed"], stateMap(mustNew(t, cfg).State())["G.cond.embed"]) {
-				t.Error("training did not change G's embeddings")
+			names := []string{"G.cond.embed"}
+			if cfg.condBN() {
+				names = append(names, "G.cond.bn.1.weight", "G.cond.bn.4.bias", "EMA.cond.bn.1.weight", "EMA.cond.bn.4.bias")
+			}
+			fresh := stateMap(mustNew(t, cfg).State())
+			for _, name := range names {
+				if bitsEqual(stateMap(sa)[name], fresh[name]) {
+					t.Errorf("training did not change %s", name)
+				}
 			}
 		})
 	}
@@ -299,5 +319,115 @@ func TestGenerateMix(t *testing.T) {
 	}
 	if _, err := m.GenerateMix(zz, from, to[:2], []float32{0, 0.5, 1}, n, false); err == nil {
 		t.Error("accepted short labels")
+	}
+}
+
+// TestCondBNShapesAndStart: a CondCBN model has one gain and one bias
+// table per BatchNorm of G (D's row layout), in G, the EMA generator and
+// G's Adam state; they start at zero and every other tensor is the concat
+// model's of the same seed, so it first draws the concat model's images.
+func TestCondBNShapesAndStart(t *testing.T) {
+	cfg := condCBN(tiny("dcgan", 32, 4))
+	cc := condTiny(tiny("dcgan", 32, 4))
+	shapes, err := StateShapes(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]int{
+		"G.cond.bn.1.weight":      {4, 4 * cfg.NGF},
+		"G.cond.bn.4.bias":        {4, 2 * cfg.NGF},
+		"EMA.cond.bn.7.weight":    {4, cfg.NGF},
+		"optG.cond.bn.7.bias.v":   {4, cfg.NGF},
+		"optG.cond.bn.1.weight.m": {4, 4 * cfg.NGF},
+	}
+	for _, s := range shapes {
+		if strings.HasPrefix(s.Name, "D.cond.bn") || strings.HasPrefix(s.Name, "optD.cond.bn") {
+			t.Errorf("D has a conditional BatchNorm table %s", s.Name)
+		}
+		if w, ok := want[s.Name]; ok {
+			if !slices.Equal(s.Shape, w) {
+				t.Errorf("%s: shape %v, want %v", s.Name, s.Shape, w)
+			}
+			delete(want, s.Name)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("missing tensors %v", want)
+	}
+	b, _ := json.Marshal(cfg)
+	var back Config
+	if err := json.Unmarshal(b, &back); err != nil || back.Cond.G != CondCBN {
+		t.Errorf("cbn config does not round-trip: %s (%v)", b, err)
+	}
+	m, c := mustNew(t, cfg), mustNew(t, cc)
+	mc := stateMap(c.State())
+	for _, ts := range m.State() {
+		if strings.Contains(ts.Name, "cond.bn.") {
+			if slices.ContainsFunc(ts.Data, func(v float32) bool { return v != 0 }) {
+				t.Errorf("%s does not start at zero", ts.Name)
+			}
+			continue
+		}
+		if !bitsEqual(ts.Data, mc[ts.Name]) {
+			t.Errorf("%s differs from the concat model's", ts.Name)
+		}
+	}
+	const n = 6
+	z := SampleLatents(3, n, cfg.NZ)
+	a, err := m.GenerateLabels(z, condLabels(n), n, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want2, _ := c.GenerateLabels(z, condLabels(n), n, true)
+	if d := maxDiff(a, want2); d > 1e-5 {
+		t.Errorf("a new cbn model differs from the concat model by %g", d)
+	}
+}
+
+// TestCondBNStepAndGenerate: a cbn model trains, draws one latent alone as
+// in a batch, its labels change its images through the tables alone (G's
+// input embeddings zeroed), and the mix path ends at the two labellings.
+func TestCondBNStepAndGenerate(t *testing.T) {
+	cfg := condCBN(tiny("dcgan", 32, 4))
+	cfg.EMABN = EMABNStanding
+	m := mustNew(t, cfg)
+	for i := range 3 {
+		if _, err := m.StepLabels(tanhBatch(uint64(i), cfg), condLabels(cfg.Batch)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clear(m.g.get(condEmbedName).data)
+	clear(m.ema.get(condEmbedName).data)
+	m.emaStale = true
+	const n = 5
+	z := SampleLatents(3, n, cfg.NZ)
+	for _, raw := range []bool{true, false} {
+		a, err := m.GenerateLabels(z, condLabels(n), n, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := m.imageLen()
+		one, _ := m.GenerateLabels(z[cfg.NZ:2*cfg.NZ], condLabels(n)[2:4], 1, raw)
+		if d := maxDiff(one, a[per:2*per]); d > 1e-5 {
+			t.Errorf("raw %v: image 1 alone differs from its batch's by %g", raw, d)
+		}
+		other := condLabels(n)
+		for j := range n {
+			other[2*j+1] = 3 - other[2*j+1]
+		}
+		b, _ := m.GenerateLabels(z, other, n, raw)
+		if maxDiff(a, b) < 1e-6 {
+			t.Errorf("raw %v: labels change nothing through the BatchNorm tables", raw)
+		}
+		x, err := m.GenerateMix(z, condLabels(n), other, []float32{0, 1, 0, 1, 0.5}, n, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range []int{0, 1} {
+			ref := [][]float32{a, b}[j]
+			if d := maxDiff(x[j*per:(j+1)*per], ref[j*per:(j+1)*per]); d > 1e-5 {
+				t.Errorf("raw %v: mix end %d differs by %g", raw, j, d)
+			}
+		}
 	}
 }

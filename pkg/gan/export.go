@@ -90,7 +90,7 @@ func (m *Model) exportLayers(raw bool) ([]ExportLayer, error) {
 	}
 	out := make([]ExportLayer, 0, len(src.layers))
 	for _, l := range src.layers {
-		if l.kind == kEmbed {
+		if l.kind == kEmbed || l.kind == kCBN {
 			continue
 		}
 		p := l.prefix()

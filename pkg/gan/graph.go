@@ -23,6 +23,7 @@ type bound struct {
 	nodes map[string]*gorgonia.Node
 	bn    map[int]*nn.BNState
 	sn    map[int]*nn.SNState
+	cbn   *nn.CondBN // a generator's conditional BatchNorm rows (cond.go); nil: plain BatchNorm
 }
 
 // bind adds n's trainable tensors to g as input nodes sharing their values.
@@ -94,6 +95,12 @@ func (b *bound) forward(x *gorgonia.Node, training bool) (*gorgonia.Node, error)
 func (b *bound) batchNorm(x *gorgonia.Node, l layer, next layerKind, training bool) (*gorgonia.Node, error) {
 	p := l.prefix()
 	gamma, beta, st := b.nodes[p+".weight"], b.nodes[p+".bias"], b.bn[l.index]
+	if gain := b.nodes[condBNName(l.index, "weight")]; gain != nil && b.cbn != nil {
+		if next == kLReLU {
+			return nil, fmt.Errorf("conditional BatchNorm followed by LeakyReLU")
+		}
+		return nn.CondBatchNorm(x, gamma, beta, gain, b.nodes[condBNName(l.index, "bias")], st, training, *b.cbn, next == kReLU)
+	}
 	switch next {
 	case kReLU:
 		return nn.BatchNormReLU(x, gamma, beta, st, training)
@@ -126,7 +133,7 @@ func (b *bound) layer(x *gorgonia.Node, l layer, training bool) (*gorgonia.Node,
 		return nn.LeakyReLU(x, leakySlope)
 	case kTanh:
 		return nn.Tanh(x)
-	case kEmbed: // a conditioning table, used by forwardCond (cond.go)
+	case kEmbed, kCBN: // conditioning tables, used by forwardCond and batchNorm (cond.go)
 		return x, nil
 	case kLinear:
 		if x, err = gorgonia.Mul(b.nodes[p+".weight"], x); err != nil {

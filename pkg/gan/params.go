@@ -20,6 +20,7 @@ type param struct {
 	t      *tensor.Dense
 	data   []float32 // t's backing array
 	buffer bool      // BatchNorm running statistic (not trained)
+	zero   bool      // initialised to zero without a draw (paramSpec.zero)
 
 	grad []float32 // this step's gradient: a view of a graph value (trainable only)
 	m, v []float32 // Adam moments (trainable only, not for EMA)
@@ -52,6 +53,7 @@ func newNet(prefix string, layers []layer, withOpt bool) *net {
 				t:      tensor.New(tensor.WithShape(s.shape...), tensor.WithBacking(data)),
 				data:   data,
 				buffer: s.buffer,
+				zero:   s.zero,
 			}
 			if withOpt && !s.buffer {
 				p.m = make([]float32, size)
@@ -75,7 +77,7 @@ func (n *net) init(r *rand.Rand) {
 		switch {
 		case p.buffer && hasSuffix(p.name, ".running_var"):
 			fill(p.data, 1)
-		case p.buffer:
+		case p.buffer || p.zero:
 			fill(p.data, 0)
 		case hasSuffix(p.name, ".bias"):
 			fill(p.data, 0)

@@ -56,7 +56,7 @@ func attrNames(l *shard.Labels) string {
 }
 
 // condSpec builds the conditioning of a fresh run from the dataset's labels.
-func condSpec(names []string, dim int, d string, labels *shard.Labels, data string) (*gan.CondSpec, error) {
+func condSpec(names []string, dim int, d, g string, labels *shard.Labels, data string) (*gan.CondSpec, error) {
 	if labels == nil {
 		return nil, fmt.Errorf("%q has no labels: conditional training (--cond) needs a labelled dataset (prep --builtin N, or prep --labels FILE.csv)", data)
 	}
@@ -66,7 +66,7 @@ func condSpec(names []string, dim int, d string, labels *shard.Labels, data stri
 			names = append(names, a.Name)
 		}
 	}
-	spec := &gan.CondSpec{Dim: cmp.Or(dim, gan.DefaultCondDim), D: d}
+	spec := &gan.CondSpec{Dim: cmp.Or(dim, gan.DefaultCondDim), D: d, G: g}
 	for _, n := range names {
 		i := slices.IndexFunc(labels.Attributes, func(a shard.Attribute) bool { return a.Name == n })
 		if i < 0 {

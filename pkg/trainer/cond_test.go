@@ -32,18 +32,22 @@ func labelledDataset(t *testing.T, n int) string {
 func TestCondResumeRealModel(t *testing.T) {
 	data := labelledDataset(t, 24)
 	cfgs := recipeConfigs(t)
-	for _, name := range []string{"toon", "every-ingredient", "toon-acgan"} {
-		cfg := cfgs[strings.TrimSuffix(name, "-acgan")]
-		condD := ""
-		if strings.HasSuffix(name, "-acgan") {
-			condD = "acgan"
+	for _, name := range []string{"toon", "every-ingredient", "toon-acgan", "toon-cbn"} {
+		base, variant, _ := strings.Cut(name, "-")
+		cfg := cfgs[name]
+		condD, condG := "", ""
+		switch variant {
+		case "acgan":
+			cfg, condD = cfgs[base], "acgan"
+		case "cbn":
+			cfg, condG = cfgs[base], "cbn"
 		}
 		t.Run(name, func(t *testing.T) {
 			run := func(out string, steps int, resume bool, cond ...string) {
 				t.Helper()
 				o := Options{Data: data, Out: out, Config: cfg, Quiet: true, Steps: steps, Resume: resume, Cond: cond, CondDim: 4}
 				if !resume {
-					o.CondD = condD
+					o.CondD, o.CondG = condD, condG
 				}
 				if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
 					t.Fatal(err)
@@ -67,7 +71,7 @@ func TestCondResumeRealModel(t *testing.T) {
 				t.Error("resumed weights differ from the uninterrupted run")
 			}
 			c := meta.Config.Cond
-			if c == nil || c.Dim != 4 || c.D != condD || len(c.Attrs) != 2 || c.Attrs[0].Name != "hair" || c.Attrs[1].Name != "glasses" ||
+			if c == nil || c.Dim != 4 || c.D != condD || c.G != condG || len(c.Attrs) != 2 || c.Attrs[0].Name != "hair" || c.Attrs[1].Name != "glasses" ||
 				!reflect.DeepEqual(c.Attrs[1].Values, []string{"no", "yes"}) {
 				t.Errorf("checkpoint's cond %+v", c)
 			}

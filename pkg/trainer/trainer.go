@@ -65,6 +65,7 @@ type Options struct {
 	Cond    []string
 	CondDim int
 	CondD   string // how D is conditioned: gan.CondProjection ("" too) or gan.CondACGAN
+	CondG   string // how G is conditioned: gan.CondConcat ("" too) or gan.CondCBN
 
 	Resume bool // continue from Out/ckpt/latest.safetensors
 	Force  bool // resume even if the data set's hash differs from the checkpoint's
@@ -287,7 +288,7 @@ func (r *run) startModel() error {
 		r.cfg.Size, r.cfg.Channels = r.ds.Size, r.ds.Channels
 		var err error
 		if len(opts.Cond) > 0 {
-			if r.cfg.Cond, err = condSpec(opts.Cond, opts.CondDim, opts.CondD, r.ds.Labels, opts.Data); err != nil {
+			if r.cfg.Cond, err = condSpec(opts.Cond, opts.CondDim, opts.CondD, opts.CondG, r.ds.Labels, opts.Data); err != nil {
 				return err
 			}
 		}
