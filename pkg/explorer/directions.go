@@ -54,6 +54,10 @@ type firstLayer struct {
 	scale        []float32 // BatchNorm folded: per channel; nil without BatchNorm
 	shift        []float32
 	spatial      int // features per channel
+	// A generator with conditional BatchNorm (gan.CondCBN): the
+	// BatchNorm's gamma, beta, mean and 1/sqrt(var+eps), with which
+	// each input's offsets of gamma and beta are folded.
+	gamma, beta, mean, invstd []float32
 }
 
 func readFirstLayer(m *gan.Model) (*firstLayer, error) {
@@ -96,10 +100,12 @@ func readFirstLayer(m *gan.Model) (*firstLayer, error) {
 			return nil, errNoFeatures
 		}
 		fl.spatial = fl.feat / c
-		fl.scale, fl.shift = make([]float32, c), make([]float32, c)
+		fl.scale, fl.shift, fl.invstd = make([]float32, c), make([]float32, c), make([]float32, c)
+		fl.gamma, fl.beta, fl.mean = bn.Weight, bn.Bias, bn.Mean
 		for i := range c {
-			s := float64(bn.Weight[i]) / math.Sqrt(float64(bn.Var[i])+bn.Eps)
-			fl.scale[i] = float32(s)
+			inv := 1 / math.Sqrt(float64(bn.Var[i])+bn.Eps)
+			s := float64(bn.Weight[i]) * inv
+			fl.scale[i], fl.invstd[i] = float32(s), float32(inv)
 			fl.shift[i] = float32(float64(bn.Bias[i]) - float64(bn.Mean[i])*s)
 		}
 	}
@@ -109,6 +115,13 @@ func readFirstLayer(m *gan.Model) (*firstLayer, error) {
 // activations returns the first block's output for n inputs of fl.in
 // values each (n x feat).
 func (fl *firstLayer) activations(x []float32, n int) []float32 {
+	return fl.condActivations(x, n, nil, nil)
+}
+
+// condActivations is activations for a first BatchNorm with conditional
+// gains and biases: input r's gamma and beta are offset by gain and bias
+// (n x channels each; nil: no offsets).
+func (fl *firstLayer) condActivations(x []float32, n int, gain, bias []float32) []float32 {
 	h := make([]float32, n*fl.feat)
 	kernels.Sgemm(false, false, n, fl.feat, fl.in, 1, x, fl.in, fl.w, fl.feat, 0, h, fl.feat)
 	kernels.ParallelFor(n, func(lo, hi int) {
@@ -121,7 +134,13 @@ func (fl *firstLayer) activations(x []float32, n int) []float32 {
 				}
 				if fl.scale != nil {
 					c := f / fl.spatial
-					v = v*fl.scale[c] + fl.shift[c]
+					scale, shift := fl.scale[c], fl.shift[c]
+					if gain != nil {
+						nc := len(fl.scale)
+						scale = (fl.gamma[c] + gain[r*nc+c]) * fl.invstd[c]
+						shift = fl.beta[c] + bias[r*nc+c] - fl.mean[c]*scale
+					}
+					v = v*scale + shift
 				}
 				row[f] = max(v, 0)
 			}
@@ -144,7 +163,9 @@ func (fl *firstLayer) activations(x []float32, n int) []float32 {
 // latent and embeddings go through the PCA, and the components are
 // regressed onto the latent alone. The embeddings are an offset of the
 // first layer's input that the latent's directions move around, so the
-// directions serve with any labels.
+// directions serve with any labels. With conditional BatchNorm
+// (gan.CondCBN) the labels also offset the first BatchNorm's gain and
+// bias per latent: the activations include that too.
 func Directions(m *gan.Model, o DirectionOptions) ([]Direction, error) {
 	fl, err := readFirstLayer(m)
 	if err != nil {
@@ -157,15 +178,36 @@ func Directions(m *gan.Model, o DirectionOptions) ([]Direction, error) {
 		return nil, fmt.Errorf("explorer: %d first-layer features are too many for directions", fl.feat)
 	}
 	z := gan.SampleLatents(o.Seed, n, fl.nz)
-	in := z
-	if m.Config().Conditional() {
-		if in, err = m.GeneratorInput(z, nil, n, false); err != nil {
+	x, err := fl.latentActivations(m, z, n)
+	if err != nil {
+		return nil, err
+	}
+	centre(x, n, fl.feat)
+	return pcaDirections(x, z, n, fl.feat, fl.nz, k, cmpOr(o.Iters, 4), o.Seed)
+}
+
+// latentActivations is the first block's output for n latents z: with
+// the embeddings of labels drawn per latent appended, and the first
+// BatchNorm's offsets for those labels, for a conditional generator.
+func (fl *firstLayer) latentActivations(m *gan.Model, z []float32, n int) ([]float32, error) {
+	if !m.Config().Conditional() {
+		return fl.activations(z, n), nil
+	}
+	labels, err := m.ResolveLabels(z, nil, n)
+	if err != nil {
+		return nil, fmt.Errorf("explorer: %w", err)
+	}
+	in, err := m.GeneratorInput(z, labels, n, false)
+	if err != nil {
+		return nil, fmt.Errorf("explorer: %w", err)
+	}
+	var gain, bias []float32
+	if fl.scale != nil {
+		if gain, bias, err = m.CondBNOffsets(z, labels, n, "main.1", false); err != nil {
 			return nil, fmt.Errorf("explorer: %w", err)
 		}
 	}
-	x := fl.activations(in, n)
-	centre(x, n, fl.feat)
-	return pcaDirections(x, z, n, fl.feat, fl.nz, k, cmpOr(o.Iters, 4), o.Seed)
+	return fl.condActivations(in, n, gain, bias), nil
 }
 
 func cmpOr(v, def int) int {

@@ -2,6 +2,8 @@ package explorer
 
 import (
 	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/toongan/toongan/pkg/gan"
@@ -12,10 +14,38 @@ import (
 // refActivations computes the first block by the book, independently of
 // firstLayer: ConvTranspose2d of a 1x1 input x (n rows of the first layer's
 // in values; out[c,y,x] = sum_i x_i W[i,c,y,x]), BatchNorm (x - mean) /
-// sqrt(var + 1e-5) * gamma + beta, ReLU.
-func refActivations(t *testing.T, m *gan.Model, x []float64, n int) *mat.Dense {
+// sqrt(var + 1e-5) * gamma + beta, ReLU. With conditional BatchNorm,
+// gamma and beta of latent r get the rows of its labels (labels, as drawn
+// for zf) in "EMA.cond.bn.1.weight" and ".bias" added: each attribute's
+// values in turn, no row for unknown.
+func refActivations(t *testing.T, m *gan.Model, x []float64, zf []float32, n int) *mat.Dense {
 	t.Helper()
 	ts := stateOf(m)
+	cfg := m.Config()
+	gainT, cbn := ts["EMA.cond.bn.1.weight"]
+	var labels []byte
+	if cbn {
+		var err error
+		if labels, err = m.ResolveLabels(zf, nil, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offsets := func(r, ch int) (float64, float64) {
+		if !cbn {
+			return 0, 0
+		}
+		var dg, db float64
+		off, A := 0, len(cfg.Cond.Attrs)
+		for a, ca := range cfg.Cond.Attrs {
+			if l := int(labels[r*A+a]); l > 0 {
+				row := off + l - 1
+				dg += float64(gainT.Data[row*gainT.Shape[1]+ch])
+				db += float64(ts["EMA.cond.bn.1.bias"].Data[row*gainT.Shape[1]+ch])
+			}
+			off += len(ca.Values)
+		}
+		return dg, db
+	}
 	w := ts["EMA.main.0.weight"]
 	in, c, k := w.Shape[0], w.Shape[1], w.Shape[2]
 	mean, vr := ts["EMA.main.1.running_mean"].Data, ts["EMA.main.1.running_var"].Data
@@ -28,7 +58,8 @@ func refActivations(t *testing.T, m *gan.Model, x []float64, n int) *mat.Dense {
 				for i := range in {
 					s += x[r*in+i] * float64(w.Data[(i*c+ch)*k*k+p])
 				}
-				s = (s-float64(mean[ch]))/math.Sqrt(float64(vr[ch])+1e-5)*float64(g[ch]) + float64(b[ch])
+				dg, db := offsets(r, ch)
+				s = (s-float64(mean[ch]))/math.Sqrt(float64(vr[ch])+1e-5)*(float64(g[ch])+dg) + float64(b[ch]) + db
 				out.Set(r, ch*k*k+p, math.Max(s, 0))
 			}
 		}
@@ -93,6 +124,36 @@ func condConfig(seed uint64) gan.Config {
 	return cfg
 }
 
+// cbnConfig is condConfig with conditional BatchNorm in G.
+func cbnConfig(seed uint64) gan.Config {
+	cfg := condConfig(seed)
+	cfg.Cond.G = gan.CondCBN
+	return cfg
+}
+
+// newWithTables is gan.New, with random conditional BatchNorm tables
+// (they start at zero, which would test nothing).
+func newWithTables(t *testing.T, cfg gan.Config) *gan.Model {
+	t.Helper()
+	m, err := gan.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := m.State()
+	r := rand.New(rand.NewPCG(cfg.Seed, 1))
+	for _, x := range ts {
+		if strings.Contains(x.Name, "cond.bn.") && !strings.HasPrefix(x.Name, "opt") {
+			for i := range x.Data {
+				x.Data[i] = float32(0.3 * r.NormFloat64())
+			}
+		}
+	}
+	if err := m.SetState(ts); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // TestDirectionsMatchExactPCA compares Directions with an exact PCA (SVD in
 // float64 of the reference activations) and the same regression onto the
 // latents done with gonum: variances within 0.5% and directions parallel
@@ -103,16 +164,13 @@ func TestDirectionsMatchExactPCA(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cfg  gan.Config
-	}{{"unconditional", tinyConfig(3)}, {"conditional", condConfig(3)}} {
+	}{{"unconditional", tinyConfig(3)}, {"conditional", condConfig(3)}, {"conditional BatchNorm", cbnConfig(3)}} {
 		t.Run(tc.name, func(t *testing.T) { checkExactPCA(t, tc.cfg) })
 	}
 }
 
 func checkExactPCA(t *testing.T, cfg gan.Config) {
-	m, err := gan.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := newWithTables(t, cfg)
 	defer m.Close()
 	const n, k = 300, 6
 	o := DirectionOptions{K: k, Samples: n, Seed: 5, Iters: 40}
@@ -124,7 +182,7 @@ func checkExactPCA(t *testing.T, cfg gan.Config) {
 		t.Fatalf("%d directions", len(dirs))
 	}
 	zf := gan.SampleLatents(o.Seed, n, cfg.NZ)
-	x := refActivations(t, m, refInput(t, m, zf, n), n)
+	x := refActivations(t, m, refInput(t, m, zf, n), zf, n)
 	_, d := x.Dims()
 	for j := range d { // centre
 		col := mat.Col(nil, j, x)
@@ -189,11 +247,8 @@ func checkExactPCA(t *testing.T, cfg gan.Config) {
 // TestFirstLayerActivations checks firstLayer against the reference, for
 // an unconditional and a conditional generator.
 func TestFirstLayerActivations(t *testing.T) {
-	for _, cfg := range []gan.Config{tinyConfig(2), condConfig(2)} {
-		m, err := gan.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, cfg := range []gan.Config{tinyConfig(2), condConfig(2), cbnConfig(2)} {
+		m := newWithTables(t, cfg)
 		defer m.Close()
 		fl, err := readFirstLayer(m)
 		if err != nil {
@@ -201,14 +256,11 @@ func TestFirstLayerActivations(t *testing.T) {
 		}
 		const n = 7
 		zf := gan.SampleLatents(9, n, cfg.NZ)
-		in := zf
-		if cfg.Conditional() {
-			if in, err = m.GeneratorInput(zf, nil, n, false); err != nil {
-				t.Fatal(err)
-			}
+		got, err := fl.latentActivations(m, zf, n)
+		if err != nil {
+			t.Fatal(err)
 		}
-		got := fl.activations(in, n)
-		want := refActivations(t, m, refInput(t, m, zf, n), n)
+		want := refActivations(t, m, refInput(t, m, zf, n), zf, n)
 		for r := range n {
 			for f := range fl.feat {
 				if d := math.Abs(float64(got[r*fl.feat+f]) - want.At(r, f)); d > 1e-4 {

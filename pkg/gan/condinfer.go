@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/toongan/toongan/pkg/nn"
 )
@@ -92,4 +93,49 @@ func (m *Model) GeneratorInput(z []float32, labels []byte, n int, raw bool) ([]f
 		}
 	}
 	return out, nil
+}
+
+// CondBNOffsets returns what the labels of n images (as for
+// GenerateLabels, LabelDraw drawn for each image's latent in z) add to the
+// gain and the bias of G's BatchNorm layer name (e.g. "main.1") with
+// conditional BatchNorm (CondSpec.G CondCBN): n*C values each, image-major,
+// from the EMA generator's tables (G's with raw). A layer's per-image
+// gain is its weight plus the offset, its bias likewise (an unknown label
+// adds nothing). For a concat generator, whose BatchNorm layers are
+// plain, the offsets are nil.
+func (m *Model) CondBNOffsets(z []float32, labels []byte, n int, name string, raw bool) (gain, bias []float32, err error) {
+	res, err := m.ResolveLabels(z, labels, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !m.cfg.condBN() {
+		return nil, nil, nil
+	}
+	src := m.g
+	if !raw {
+		src = m.ema
+	}
+	var of int
+	if _, err := fmt.Sscanf(name, "main.%d", &of); err != nil || src.get(condBNName(of, "weight")) == nil || name != "main."+strconv.Itoa(of) {
+		return nil, nil, fmt.Errorf("gan: %q is not a conditional BatchNorm layer of the generator", name)
+	}
+	gt, bt := src.get(condBNName(of, "weight")), src.get(condBNName(of, "bias"))
+	c := gt.shape[1]
+	A := len(m.cfg.Cond.Attrs)
+	rows := nn.NewEmbedRows(A, n)
+	m.setRows(rows, res, n, true)
+	gain, bias = make([]float32, n*c), make([]float32, n*c)
+	for j := range n {
+		for a := range A {
+			r := int(rows.Rows[j*A+a])
+			if r < 0 {
+				continue
+			}
+			for ch := range c {
+				gain[j*c+ch] += gt.data[r*c+ch]
+				bias[j*c+ch] += bt.data[r*c+ch]
+			}
+		}
+	}
+	return gain, bias, nil
 }
