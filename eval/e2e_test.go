@@ -224,6 +224,41 @@ func TestLabelledFolderPipeline(t *testing.T) {
 		rep.Conditioning[0].Reals == 0 || rep.Conditioning[0].Generated == 0 {
 		t.Errorf("report's conditioning %+v", rep.Conditioning)
 	}
+	cbnPipeline(t, bin, dir, data, hair[0])
+}
+
+// cbnPipeline trains the same folder with conditional BatchNorm in G
+// (train --cond-g cbn) and runs what reads a conditional generator on it:
+// sample --attr-grid, sample --interp --attr-to, eval's conditioning.
+func cbnPipeline(t *testing.T, bin, dir, data, hair string) {
+	t.Helper()
+	runDir := filepath.Join(dir, "run-cbn")
+	code, stderr := runBin(t, filepath.Join(bin, "train"), "--data", data, "--out", runDir, "--cond", "all", "--cond-g", "cbn",
+		"--steps", "3", "--batch", "8", "--ngf", "8", "--ndf", "8", "--nz", "16", "--quiet")
+	if code != 0 {
+		t.Fatalf("train --cond-g cbn: exit %d: %s", code, stderr)
+	}
+	ck := filepath.Join(runDir, "ckpt", "latest.safetensors")
+	if _, meta, err := checkpoint.Load(ck); err != nil || meta.Config.Cond == nil || meta.Config.Cond.G != "cbn" {
+		t.Fatalf("cbn checkpoint: %v", err)
+	}
+	for _, args := range [][]string{
+		{"--attr-grid", "hair", "--n", "2", "--out", filepath.Join(dir, "grid.png")},
+		{"--interp", "2", "--attr", "hair=" + hair, "--attr-to", "glasses=yes", "--out", filepath.Join(dir, "dye.gif")},
+	} {
+		code, stderr = runBin(t, filepath.Join(bin, "sample"), append([]string{"--ckpt", ck, "--quiet"}, args...)...)
+		if _, err := os.Stat(args[len(args)-1]); code != 0 || err != nil {
+			t.Errorf("sample %v: exit %d, %v: %s", args, code, err, stderr)
+		}
+	}
+	ev := filepath.Join(dir, "eval-cbn")
+	code, _, stderr = run("--ckpt", ck, "--data", data, "--out", ev, "--n", "16", "--quiet")
+	if code != 0 {
+		t.Fatalf("eval of the cbn checkpoint: exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(ev, "report.json")); err != nil || !strings.Contains(string(b), `"conditioning"`) {
+		t.Errorf("eval of the cbn checkpoint: no conditioning in report.json (%v)", err)
+	}
 }
 
 // checkSplitLabels checks that every record of both splits is one of the

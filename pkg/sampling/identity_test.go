@@ -99,16 +99,23 @@ func readFaces(t *testing.T, dir string, n int) []*image.NRGBA {
 // outside: at most 0.05); the untrained generator (its label embeddings
 // random) is logged as the control. Training (500 steps at 32 px, measured 4.5x; 1000 steps 4.3x; the
 // untrained generator 1.1x) takes about 8 s on 2 cores, so it is skipped
-// in -short.
+// in -short. It runs for both generator conditionings (train --cond-g
+// concat and cbn).
 func TestAttrGridKeepsIdentity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("training run")
 	}
+	for _, g := range []string{gan.CondConcat, gan.CondCBN} {
+		t.Run(g, func(t *testing.T) { attrGridKeepsIdentity(t, g) })
+	}
+}
+
+func attrGridKeepsIdentity(t *testing.T, condG string) {
 	const size, steps = 32, 500
 	region := hairRegion(400, size)
 	attrs := toon.Attributes()
 	hair := attrs[0]
-	cond := &gan.CondSpec{Dim: 16}
+	cond := &gan.CondSpec{Dim: 16, G: condG}
 	for _, a := range attrs {
 		cond.Attrs = append(cond.Attrs, gan.CondAttr{Name: a.Name, Values: a.Values, Counts: make([]int, len(a.Values))})
 	}

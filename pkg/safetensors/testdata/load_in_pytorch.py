@@ -18,6 +18,15 @@ i+1: its value values[i]) is row offset_a + k of the generator's
 offset_a is the sum of len(values)+1 over the attributes before a. --attr
 fixes values; the others are drawn from the training frequencies recorded
 in the config (unknown included).
+
+With conditional BatchNorm (train --cond-g cbn; "g": "cbn" in the config's
+"cond") each BatchNorm main.<i> of the generator also has two tables,
+"cond.bn.<i>.weight" and "cond.bn.<i>.bias", [sum over attributes of
+len(values), C]: a sample's gamma and beta on channel c are the BatchNorm's
+weight and bias plus, for each attribute whose label k is known (k > 0), row
+off_a + k - 1 of the tables (off_a: the sum of len(values) over the
+attributes before a; an unknown label adds nothing). The script wraps those
+BatchNorm layers in CondBatchNorm2d, which adds the offsets.
 """
 import argparse
 import json
@@ -26,6 +35,7 @@ import struct
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from PIL import Image
 
 DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64,
@@ -61,8 +71,70 @@ class Generator(nn.Module):  # pytorch/examples dcgan/main.py, verbatim layout
         return self.main(z)
 
 
+class CondBatchNorm2d(nn.Module):
+    """A BatchNorm2d (inference mode) whose gamma and beta get per-sample
+    offsets: the rows `rows` ([n, A], -1: unknown) of the gain and bias
+    tables, summed over the attributes."""
+
+    def __init__(self, bn, gain, bias):
+        super().__init__()
+        self.bn, self.gain, self.bias, self.rows = bn, gain, bias, None
+
+    def forward(self, x):
+        known = (self.rows >= 0).to(x.dtype).unsqueeze(2)  # [n, A, 1]
+        idx = self.rows.clamp(min=0)
+        dg = (self.gain[idx] * known).sum(1)  # [n, C]
+        db = (self.bias[idx] * known).sum(1)
+        bn = self.bn
+        xhat = F.batch_norm(x, bn.running_mean, bn.running_var, None, None, False, 0.0, bn.eps)
+        gamma = (bn.weight.unsqueeze(0) + dg)[:, :, None, None]
+        beta = (bn.bias.unsqueeze(0) + db)[:, :, None, None]
+        return gamma * xhat + beta
+
+
+def condition_batchnorms(g, sd, cond):
+    """Wraps each BatchNorm of g that has conditional BatchNorm tables in
+    sd (removing them from sd); returns the wrappers."""
+    if cond.get("g") != "cbn":
+        return []
+    wrapped = []
+    for i, m in enumerate(g.main):
+        gain, bias = sd.pop(f"cond.bn.{i}.weight", None), sd.pop(f"cond.bn.{i}.bias", None)
+        if isinstance(m, nn.BatchNorm2d):
+            if gain is None or bias is None:
+                raise SystemExit(f"the config asks for conditional BatchNorm but main.{i} has no cond.bn.{i} tables")
+            g.main[i] = CondBatchNorm2d(m, gain, bias)
+            wrapped.append(g.main[i])
+    rest = [k for k in sd if k.startswith("cond.bn.")]
+    if rest:
+        raise SystemExit(f"conditional BatchNorm tables of no BatchNorm layer: {rest}")
+    return wrapped
+
+
+def bn_key(g, k):
+    """The state_dict key of k in g: main.<i>.X becomes main.<i>.bn.X where
+    main.<i> is a CondBatchNorm2d."""
+    parts = k.split(".", 2)
+    if len(parts) == 3 and parts[0] == "main" and parts[1].isdigit() and int(parts[1]) < len(g.main) \
+            and isinstance(g.main[int(parts[1])], CondBatchNorm2d):
+        return f"main.{parts[1]}.bn.{parts[2]}"
+    return k
+
+
+def bn_rows(cond, labels):
+    """Rows of the conditional BatchNorm tables for labels ([n, A], 0:
+    unknown, k: value k-1): off_a + k - 1, or -1 for unknown."""
+    rows, off = [], 0
+    for a, c in enumerate(cond["attributes"]):
+        k = labels[:, a]
+        rows.append(np.where(k > 0, off + k - 1, -1))
+        off += len(c["values"])
+    return torch.from_numpy(np.stack(rows, 1).astype(np.int64))
+
+
 def conditional_input(cond, table, attr, n, seed):
-    """The [n, A*dim, 1, 1] embeddings appended to the latent."""
+    """The [n, A*dim, 1, 1] embeddings appended to the latent, and the
+    labels ([n, A]: 0 unknown, k the value k-1)."""
     want = {}
     for item in filter(None, (attr or "").split(",")):
         name, _, value = item.partition("=")
@@ -72,7 +144,7 @@ def conditional_input(cond, table, attr, n, seed):
         if name not in names:
             raise SystemExit(f"--attr: the checkpoint knows no attribute {name!r}; it knows {', '.join(names)}")
     rng = np.random.default_rng(seed)
-    rows, off = [], 0
+    rows, labels, off = [], [], 0
     for c in cond["attributes"]:
         freq = np.array([c["unknown"]] + c["counts"], np.float64)
         k = rng.choice(len(freq), size=n, p=freq / freq.sum())
@@ -81,11 +153,12 @@ def conditional_input(cond, table, attr, n, seed):
                 raise SystemExit(f"--attr: {c['name']} has no value {want[c['name']]!r}; its values: {', '.join(c['values'])}")
             k[:] = c["values"].index(want[c["name"]]) + 1
         rows.append(off + k)
+        labels.append(k)
         off += len(c["values"]) + 1
     if off != table.shape[0]:
         raise SystemExit(f"cond.embed has {table.shape[0]} rows, the config's attributes {off}")
     emb = table[torch.from_numpy(np.stack(rows, 1))]  # [n, A, dim]
-    return emb.reshape(n, -1, 1, 1)
+    return emb.reshape(n, -1, 1, 1), np.stack(labels, 1)
 
 
 def main():
@@ -115,6 +188,10 @@ def main():
     print(f"{prefix[:-1]} generator: nz={nz} ngf={ngf} nc={nc}, {len(sd)} tensors")
 
     g = Generator(nz, ngf, nc)
+    cbns = condition_batchnorms(g, sd, cond) if cond else []
+    if cbns:
+        print("conditional BatchNorm on", ", ".join(f"main.{i}" for i, m in enumerate(g.main) if m in cbns))
+    sd = {bn_key(g, k): v for k, v in sd.items()}
     res = g.load_state_dict(sd, strict=False)
     print("missing keys:", res.missing_keys)
     print("unexpected keys:", res.unexpected_keys)
@@ -123,7 +200,9 @@ def main():
     torch.manual_seed(a.seed)
     with torch.no_grad():
         if cond:
-            extra = conditional_input(cond, table, a.attr, a.n, a.seed)
+            extra, labels = conditional_input(cond, table, a.attr, a.n, a.seed)
+            for m in cbns:
+                m.rows = bn_rows(cond, labels)
             z = torch.randn(a.n, nz - extra.shape[1], 1, 1)
             x = g(torch.cat([z, extra], 1))
         else:
