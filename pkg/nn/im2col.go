@@ -155,12 +155,20 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 			} else {
 				kernels.SgemmOn(inner, true, false, rows, ncols, kdim, 1, a, rows, x[b0*plane:], g.cols(), 0, buf[:rows*ncols], ncols)
 			}
-			for ch := 0; ch < g.c; ch++ {
-				for bi := b0; bi < b1; bi++ {
-					t := ch*g.b + bi
-					col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], buf, ncols, (bi-b0)*plane, ch, g, ys, xs)
+			sum := func(c0, c1 int) {
+				for ch := c0; ch < c1; ch++ {
+					for bi := b0; bi < b1; bi++ {
+						t := ch*g.b + bi
+						col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], buf, ncols, (bi-b0)*plane, ch, g, ys, xs)
+					}
 				}
 			}
+			if inner == 1 {
+				sum(0, g.c)
+				continue
+			}
+			// One chunk for several workers: its planes are spread too.
+			kernels.ParallelForMin(g.c, max(1, col2imMinChunk/max((b1-b0)*g.h*g.w, 1)), sum)
 		}
 	})
 }
@@ -180,3 +188,8 @@ const (
 	colsMin       = 64
 	colsMaxFloats = 512 << 10
 )
+
+// col2imMinChunk is about the fewest image values a worker sums when one
+// chunk's planes are spread over the workers (a batch too small for a
+// chunk per worker).
+const col2imMinChunk = 1 << 15
