@@ -230,16 +230,16 @@ func TestCondLearns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("training run")
 	}
-	for _, d := range []string{CondProjection, CondACGAN} {
-		t.Run(d, func(t *testing.T) { condLearns(t, d) })
+	for _, tc := range []struct{ d, g string }{{CondProjection, ""}, {CondACGAN, ""}, {CondProjection, CondCBN}} {
+		t.Run(tc.d+"/"+cmp.Or(tc.g, CondConcat), func(t *testing.T) { condLearns(t, tc.d, tc.g) })
 	}
 }
 
-func condLearns(t *testing.T, d string) {
+func condLearns(t *testing.T, d, g string) {
 	colours := [2][3]float32{{0.8, -0.6, -0.6}, {-0.6, -0.2, 0.8}}
 	cfg := Config{Arch: "dcgan", Size: 32, Channels: 3, NZ: 16, NGF: 8, NDF: 8, Kernel: 4, Batch: 16, LR: 1e-3,
 		Beta1: 0.5, Beta2: 0.999, DSteps: 1, EMADecay: 0.9, Seed: 3,
-		Cond: &CondSpec{Dim: 4, D: d, Attrs: []CondAttr{{Name: "colour", Values: []string{"red", "blue"}, Counts: []int{1, 1}}}}}
+		Cond: &CondSpec{Dim: 4, D: d, G: g, Attrs: []CondAttr{{Name: "colour", Values: []string{"red", "blue"}, Counts: []int{1, 1}}}}}
 	const n = 64
 	z := SampleLatents(9, n, cfg.NZ)
 	accuracy := func(m *Model) float64 {
