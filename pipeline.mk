@@ -48,6 +48,7 @@ RECIPE_SEEDS   ?= 1
 # ---- conditional vs unconditional (make condcheck; seeds: RECIPE_SEEDS) -------
 COND           ?= all
 COND_MINUTES   ?= 2 4 6
+COND_G         ?= concat
 # ---- sampling / eval ----------------------------------------------------------
 SAMPLES  ?= 64
 EVAL_N   ?= 500
@@ -103,7 +104,7 @@ help:
 	@echo "  onnx-check sample --export-onnx run by onnxruntime-node (npm) against sample's own images"
 	@echo "  browser-test  sample serve (the explorer) driven in headless Chromium; screenshots in BROWSER_OUT"
 	@echo "  recipes    RECIPES trained side by side on data/NAME, evaluated at RECIPE_MINUTES -> runs/NAME-recipes/"
-	@echo "  condcheck  --cond COND vs unconditional side by side on data/NAME, COND_MINUTES -> runs/NAME-condcheck/"
+	@echo "  condcheck  --cond COND (--cond-g COND_G) vs unconditional side by side on data/NAME, COND_MINUTES -> runs/NAME-condcheck/"
 	@echo "  clean      remove $(BIN)/;  distclean: also data/ and runs/"
 	@echo
 	@echo "variables (current value):"
@@ -222,7 +223,7 @@ recipes: build $(MANIFEST)
 # wall time, with the conditioning scores (scripts/condcheck.sh; issue 11's
 # acceptance: make -f pipeline.mk condcheck COND_MINUTES="10 20 30").
 condcheck: build $(MANIFEST)
-	bash scripts/condcheck.sh -d $(DATADIR) -o runs/$(NAME)-condcheck -m "$(COND_MINUTES)" -c "$(COND)" \
+	bash scripts/condcheck.sh -d $(DATADIR) -o runs/$(NAME)-condcheck -m "$(COND_MINUTES)" -c "$(COND)" -g "$(COND_G)" \
 		-s "$(RECIPE_SEEDS)" -n $(EVAL_N) -b $(BIN)
 
 # A whole pipeline run on a tiny budget, with every output checked (used by .ci/run).
