@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 data=data/builtin-lab out=runs/condcheck minutes="10 20 30" seeds=1 n=1000 bin=bin cond=all condg="" extra=""
 usage() {
-	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 	echo "options: -d DATA -o OUT -m MINUTES -s SEEDS -n N -c COND -g concat|cbn (the conditional run's --cond-g) -b BIN -x 'extra train flags'"
 }
 while getopts "d:o:m:s:n:c:g:b:x:h" opt; do
