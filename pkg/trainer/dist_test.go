@@ -3,6 +3,7 @@ package trainer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -105,5 +106,39 @@ func TestDistributedRun(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad", CkptDir)); err == nil {
 		t.Error("a job that could not start wrote checkpoints")
+	}
+}
+
+// TestDistributedInterrupt: one rank interrupted (its context cancelled,
+// as by SIGTERM) stops every rank at the same step; each returns an
+// *InterruptedError naming that step, after rank 0 has saved it.
+func TestDistributedInterrupt(t *testing.T) {
+	data := dataset(t, 40, 3)
+	out := filepath.Join(t.TempDir(), "job")
+	opts := Options{Data: data, Config: tinyConfig(), Quiet: true, Out: out, Steps: 5}
+	ps := mpitest.Peers(2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for k := range 2 {
+		o := opts
+		o.Dist = &Dist{Rank: k, Size: 2, Reducer: ps[k]}
+		ctx, cancel := context.WithCancel(context.Background())
+		if k == 1 {
+			cancel()
+		}
+		wg.Go(func() {
+			defer cancel()
+			errs[k] = Run(ctx, o, &bytes.Buffer{})
+		})
+	}
+	wg.Wait()
+	for k, err := range errs {
+		var ie *InterruptedError
+		if !errors.As(err, &ie) || ie.Step != 0 {
+			t.Fatalf("rank %d: %v, want interrupted at step 0", k, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, CkptDir, "step-000000.safetensors")); err != nil {
+		t.Errorf("rank 0 did not save the step the job stopped at: %v", err)
 	}
 }
