@@ -54,7 +54,9 @@ func (m *Model) ResolveLabels(z []float32, labels []byte, n int) ([]byte, error)
 
 // CondGeneratorLayers is GeneratorLayers for a conditional model: the same
 // list, whose first layer reads GeneratorInput's NZ + len(Cond)*Cond.Dim
-// values per image instead of the latent alone.
+// values per image instead of the latent alone. With conditional BatchNorm
+// (CondSpec.G CondCBN) each BatchNorm's weight and bias are further offset
+// per image by its labels (CondBNOffsets), which the list leaves out.
 func (m *Model) CondGeneratorLayers(raw bool) ([]ExportLayer, error) {
 	if m.cond == nil {
 		return nil, errors.New("gan: the generator is unconditional (see GeneratorLayers)")
