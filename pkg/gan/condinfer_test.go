@@ -212,3 +212,44 @@ func TestGeneratorInput(t *testing.T) {
 		t.Error("CondGeneratorLayers of an unconditional model")
 	}
 }
+
+// TestCondBNOffsets: a cbn model's offsets are its tables' rows of each
+// image's known labels (an unknown label adds nothing); a concat model has
+// none; a layer without tables is refused.
+func TestCondBNOffsets(t *testing.T) {
+	cfg := condCBN(tiny("dcgan", 32, 4))
+	m := mustNew(t, cfg)
+	gt, bt := m.g.get("cond.bn.4.weight"), m.g.get("cond.bn.4.bias")
+	for i := range gt.data {
+		gt.data[i], bt.data[i] = float32(i), float32(-2*i)
+	}
+	const n = 3
+	z := SampleLatents(1, n, cfg.NZ)
+	labels := []byte{0, 2, 1, 1, 2, 0} // colour unknown/a/b, glasses yes/no/unknown
+	gain, bias, err := m.CondBNOffsets(z, labels, n, "main.4", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := gt.shape[1]
+	// D's row layout: colour a, b are rows 0, 1; glasses no, yes rows 2, 3.
+	rows := [][]int{{3}, {0, 2}, {1}}
+	for j, rs := range rows {
+		for ch := range c {
+			var want float32
+			for _, r := range rs {
+				want += float32(r*c + ch)
+			}
+			if gain[j*c+ch] != want || bias[j*c+ch] != -2*want {
+				t.Fatalf("image %d channel %d: offsets %g, %g, want %g, %g", j, ch, gain[j*c+ch], bias[j*c+ch], want, -2*want)
+			}
+		}
+	}
+	for _, name := range []string{"main.2", "main.4x", "main.40", "cond.embed"} {
+		if _, _, err := m.CondBNOffsets(z, labels, n, name, true); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if g, b, err := mustNew(t, condTiny(tiny("dcgan", 32, 4))).CondBNOffsets(z, labels, n, "main.1", false); g != nil || b != nil || err != nil {
+		t.Errorf("concat model: %v, %v, %v", g, b, err)
+	}
+}
