@@ -17,14 +17,14 @@ func Workers() int { return runtime.GOMAXPROCS(0) }
 // a fresh goroutine when every pool worker is busy, so nested calls cannot
 // deadlock). fn must be safe to call concurrently on disjoint ranges.
 //
-// A worker woken by the hand-over is queued on the caller's processor (Go
-// puts a goroutine it readies there), from where an idle processor takes
-// it only after a pause, a few microseconds asked, tens of them with
-// Linux's timer slack, on every call: a training step is a chain of a few
-// hundred calls, each a millisecond or less at small batches. So the
-// caller yields once the chunks are handed out: its processor runs the
-// first worker at once, and the processor the hand-over woke takes the
-// caller from the global queue, with no pause.
+// Go queues a goroutine woken by the hand-over on the caller's own
+// processor, and an idle processor steals it from there only after a
+// pause (the scheduler's usleep(3), about 50µs under Linux's default timer
+// slack), on every call; a training step is a chain of a few hundred
+// calls of a millisecond or less at small batches. So once the chunks are
+// handed out the caller yields: its processor runs the woken worker at
+// once, and the processor the hand-over woke takes the caller from the
+// global queue, without the pause.
 func ParallelFor(n int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
