@@ -24,9 +24,6 @@ const parallelMinWork = 1 << 18
 // rather than once in each; smaller ones are packed by each worker.
 const prepackMinA = 1 << 16
 
-// packedAs holds the PackedA buffers of products split along N.
-var packedAs = sync.Pool{New: func() any { return new(PackedA) }}
-
 // workspace holds one goroutine's packing buffers.
 type workspace struct {
 	a, b, tile []float32
@@ -107,8 +104,8 @@ func (g *gemmArgs) do(workers int) {
 		// Every worker needs all of op(A): pack it once, split among the
 		// workers, instead of once by each.
 		if g.pa == nil && m*k >= prepackMinA {
-			pa := packedAs.Get().(*PackedA)
-			defer packedAs.Put(pa)
+			pa := GetPackedA()
+			defer PutPackedA(pa)
 			pa.pack(kern, g.transA, m, k, g.a, g.lda)
 			g.pa = pa
 		}

@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // PackedA is the A operand of SGEMM packed once for several products that
 // share it (SgemmOnPackedA): a layer's weights multiplied with a batch a
@@ -80,4 +83,48 @@ func SgemmOnPackedA(workers int, pa *PackedA, transB bool, n int, alpha float32,
 	g := &gemmArgs{kern: pa.kern, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		lda: max(1, k), b: b, ldb: ldb, c: c, ldc: ldc, pa: pa}
 	g.do(max(workers, 1))
+}
+
+// packedFree keeps a few PackedA buffers for reuse. It is a list under a
+// lock rather than a sync.Pool: a caller that moved to another processor
+// (ParallelFor yields) puts a buffer back into that processor's private
+// slot, out of reach of the next Get elsewhere, so a sync.Pool kept
+// allocating buffers the size of the largest weights (a classic step's peak
+// RSS grew by about 90 MiB).
+var packedFree struct {
+	mu   sync.Mutex
+	list []*PackedA
+}
+
+// packedFreeMax is how many buffers packedFree keeps.
+const packedFreeMax = 2
+
+// GetPackedA returns a PackedA for Pack, reusing a buffer handed back with
+// PutPackedA when there is one.
+func GetPackedA() *PackedA {
+	packedFree.mu.Lock()
+	defer packedFree.mu.Unlock()
+	n := len(packedFree.list)
+	if n == 0 {
+		return new(PackedA)
+	}
+	p := packedFree.list[n-1]
+	packedFree.list = packedFree.list[:n-1]
+	return p
+}
+
+// PutPackedA hands p back for reuse; p must not be used afterwards.
+func PutPackedA(p *PackedA) {
+	packedFree.mu.Lock()
+	defer packedFree.mu.Unlock()
+	packedFree.list = append(packedFree.list, p)
+	if len(packedFree.list) > packedFreeMax {
+		small := 0
+		for i, q := range packedFree.list {
+			if cap(q.data) < cap(packedFree.list[small].data) {
+				small = i
+			}
+		}
+		packedFree.list = append(packedFree.list[:small], packedFree.list[small+1:]...)
+	}
 }

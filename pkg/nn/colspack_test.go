@@ -149,7 +149,7 @@ func TestGemmCol2imMatchesWhole(t *testing.T) {
 		{c: 16, b: 7, h: 4, w: 4, k: 4, s: 1, p: 0}, // from a 1x1 grid
 		{c: 2, b: 3, h: 9, w: 9, k: 5, s: 2, p: 2},
 		{c: 64, b: 9, h: 16, w: 16, k: 4, s: 2, p: 1},
-		{c: 300, b: 4, h: 8, w: 8, k: 4, s: 2, p: 1}, // chunks capped by size
+		{c: 300, b: 4, h: 8, w: 8, k: 4, s: 2, p: 1},  // chunks capped by size
 		{c: 1100, b: 4, h: 4, w: 4, k: 4, s: 1, p: 0}, // one chunk, its planes spread
 	}
 	rng := rand.New(rand.NewPCG(3, 4))

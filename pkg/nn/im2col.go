@@ -138,8 +138,8 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 	// (the packed values are those each product would pack).
 	var pa *kernels.PackedA
 	if chunks > 1 {
-		pa = packedAPool.Get().(*kernels.PackedA)
-		defer packedAPool.Put(pa)
+		pa = kernels.GetPackedA()
+		defer kernels.PutPackedA(pa)
 		pa.Pack(true, rows, kdim, a, rows)
 	}
 	kernels.ParallelFor(chunks, func(lo, hi int) {
@@ -173,12 +173,8 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 	})
 }
 
-// chunkPool holds gemmCol2im's column buffers, one per worker at a time;
-// packedAPool its packed weights.
-var (
-	chunkPool   = sync.Pool{New: func() any { return new([]float32) }}
-	packedAPool = sync.Pool{New: func() any { return new(kernels.PackedA) }}
-)
+// chunkPool holds gemmCol2im's column buffers, one per worker at a time.
+var chunkPool = sync.Pool{New: func() any { return new([]float32) }}
 
 // Chunk sizes for gemmCol2im: the column buffer aims at colsTarget columns
 // and stays under colsMaxFloats values (2 MiB, about one core's L2) unless
