@@ -104,7 +104,7 @@ func (g *gemmArgs) do(workers int) {
 		// Every worker needs all of op(A): pack it once, split among the
 		// workers, instead of once by each.
 		if g.pa == nil && m*k >= prepackMinA {
-			pa := GetPackedA()
+			pa := GetPackedA(m, k)
 			defer PutPackedA(pa)
 			pa.pack(kern, g.transA, m, k, g.a, g.lda)
 			g.pa = pa

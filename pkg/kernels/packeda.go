@@ -96,24 +96,41 @@ var packedFree struct {
 	list []*PackedA
 }
 
-// packedFreeMax is how many buffers packedFree keeps.
-const packedFreeMax = 2
+// packedFreeMax is how many buffers packedFree keeps: a step packs
+// weights of a few sizes.
+const packedFreeMax = 4
 
-// GetPackedA returns a PackedA for Pack, reusing a buffer handed back with
-// PutPackedA when there is one.
-func GetPackedA() *PackedA {
+// GetPackedA returns a PackedA for an m×k op(A), reusing the smallest
+// buffer handed back with PutPackedA that holds it (or else the largest).
+func GetPackedA(m, k int) *PackedA {
+	need := roundUp(m, activeKernel.mr) * k
 	packedFree.mu.Lock()
 	defer packedFree.mu.Unlock()
-	n := len(packedFree.list)
-	if n == 0 {
+	best := -1
+	for i, q := range packedFree.list {
+		c, b := cap(q.data), 0
+		if best >= 0 {
+			b = cap(packedFree.list[best].data)
+		}
+		switch {
+		case best < 0:
+			best = i
+		case c >= need && (b < need || c < b):
+			best = i
+		case b < need && c > b:
+			best = i
+		}
+	}
+	if best < 0 {
 		return new(PackedA)
 	}
-	p := packedFree.list[n-1]
-	packedFree.list = packedFree.list[:n-1]
+	p := packedFree.list[best]
+	packedFree.list = append(packedFree.list[:best], packedFree.list[best+1:]...)
 	return p
 }
 
-// PutPackedA hands p back for reuse; p must not be used afterwards.
+// PutPackedA hands p back for reuse, dropping the smallest kept buffer
+// when full; p must not be used afterwards.
 func PutPackedA(p *PackedA) {
 	packedFree.mu.Lock()
 	defer packedFree.mu.Unlock()

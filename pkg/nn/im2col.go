@@ -138,7 +138,7 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 	// (the packed values are those each product would pack).
 	var pa *kernels.PackedA
 	if chunks > 1 {
-		pa = kernels.GetPackedA()
+		pa = kernels.GetPackedA(rows, kdim)
 		defer kernels.PutPackedA(pa)
 		pa.Pack(true, rows, kdim, a, rows)
 	}
