@@ -82,14 +82,21 @@ func (r *run) startAll() error {
 	if err == nil {
 		err = r.startData()
 	}
-	all, aerr := r.opts.agree(err == nil)
+	return r.opts.agreeOn(err, "another rank of the data-parallel job could not start (see its message)")
+}
+
+// agreeOn tells the other ranks whether this one succeeded (err == nil)
+// and learns whether all did: this rank's own error first, then a failed
+// agreement, then, when another rank failed, an error saying others.
+func (o *Options) agreeOn(err error, others string) error {
+	all, aerr := o.agree(err == nil)
 	switch {
 	case err != nil:
 		return err
 	case aerr != nil:
 		return aerr
 	case !all:
-		return errors.New("another rank of the data-parallel job could not start (see its message)")
+		return errors.New(others)
 	}
 	return nil
 }

@@ -572,14 +572,8 @@ func (r *run) finish(interrupted bool) error {
 	if err == nil && r.lastSaved != r.step {
 		err = r.save()
 	}
-	all, aerr := r.opts.agree(err == nil)
-	switch {
-	case err != nil:
+	if err := r.opts.agreeOn(err, fmt.Sprintf("rank 0 could not write step %d's checkpoint (see its message)", r.step)); err != nil {
 		return err
-	case aerr != nil:
-		return aerr
-	case !all:
-		return fmt.Errorf("rank 0 could not write step %d's checkpoint (see its message)", r.step)
 	}
 	if interrupted {
 		return &InterruptedError{Step: r.step, Ckpt: r.lastCkpt}
