@@ -24,21 +24,10 @@ import (
 // HTML report); an unconditional one on the same data gets none.
 func TestConditioning(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "faces")
-	opt := imageset.Options{Size: 32, Crop: imageset.CropCenter, Background: color.NRGBA{255, 255, 255, 255}, MaxPixels: imageset.DefaultMaxPixels}
-	sum, err := imageset.Prepare(context.Background(), imageset.Config{Builtin: 160, Out: data, Options: opt, Seed: 1,
-		Holdout: 0.25, ShardSize: 50, Labels: imageset.BuiltinLabeling()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	man := sum.Manifest
-	cfg := gan.DefaultConfig(32)
-	cfg.NGF, cfg.NDF, cfg.NZ, cfg.Batch = 8, 8, 16, 8
+	data, man := labelledFaces(t, dir, 160, 0.25)
+	cfg := tinyCond(man.Labels.Attributes)
 	plain := cfg
-	cfg.Cond = &gan.CondSpec{Dim: 4}
-	for _, a := range man.Labels.Attributes {
-		cfg.Cond.Attrs = append(cfg.Cond.Attrs, gan.CondAttr{Name: a.Name, Values: a.Values, Counts: a.Counts, Unknown: a.Unknown})
-	}
+	plain.Cond = nil
 	for _, tc := range []struct {
 		name string
 		cfg  gan.Config
@@ -144,25 +133,14 @@ func checkCondSWDAndGrids(t *testing.T, man *shard.Manifest, c []report.CondScor
 // with the same scores, and retrains over a stale or damaged cache.
 func TestClassifierCache(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "faces")
-	opt := imageset.Options{Size: 32, Crop: imageset.CropCenter, Background: color.NRGBA{255, 255, 255, 255}, MaxPixels: imageset.DefaultMaxPixels}
-	sum, err := imageset.Prepare(context.Background(), imageset.Config{Builtin: 120, Out: data, Options: opt, Seed: 1,
-		Holdout: 0.25, ShardSize: 50, Labels: imageset.BuiltinLabeling()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, man := labelledFaces(t, dir, 120, 0.25)
 	before, _ := os.ReadDir(data)
-	cfg := gan.DefaultConfig(32)
-	cfg.NGF, cfg.NDF, cfg.NZ, cfg.Batch = 8, 8, 16, 8
-	cfg.Cond = &gan.CondSpec{Dim: 4}
-	for _, a := range sum.Manifest.Labels.Attributes[7:9] { // hat, glasses
-		cfg.Cond.Attrs = append(cfg.Cond.Attrs, gan.CondAttr{Name: a.Name, Values: a.Values, Counts: a.Counts, Unknown: a.Unknown})
-	}
+	cfg := tinyCond(man.Labels.Attributes[7:9]) // hat, glasses
 	m, err := gan.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ck, err := checkpoint.Save(filepath.Join(dir, "ckpt"), 1, 0, m, checkpoint.Meta{Config: cfg, ImageSize: 32, Channels: 3, DatasetHash: sum.Manifest.ContentHash})
+	ck, err := checkpoint.Save(filepath.Join(dir, "ckpt"), 1, 0, m, checkpoint.Meta{Config: cfg, ImageSize: 32, Channels: 3, DatasetHash: man.ContentHash})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,4 +189,30 @@ func TestClassifierCache(t *testing.T) {
 	if again := eval("e5"); again.CondClassifier != "loaded from "+cache {
 		t.Errorf("after the rewrite: %q", again.CondClassifier)
 	}
+}
+
+// labelledFaces preps n labelled built-in faces at 32 px into dir/faces
+// (holdout as given, shards of 50) and returns the folder and its manifest.
+func labelledFaces(t *testing.T, dir string, n int, holdout float64) (string, *shard.Manifest) {
+	t.Helper()
+	data := filepath.Join(dir, "faces")
+	opt := imageset.Options{Size: 32, Crop: imageset.CropCenter, Background: color.NRGBA{255, 255, 255, 255}, MaxPixels: imageset.DefaultMaxPixels}
+	sum, err := imageset.Prepare(context.Background(), imageset.Config{Builtin: n, Out: data, Options: opt, Seed: 1,
+		Holdout: holdout, ShardSize: 50, Labels: imageset.BuiltinLabeling()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, sum.Manifest
+}
+
+// tinyCond is a 32 px conditional configuration small enough for tests,
+// conditioned on attrs.
+func tinyCond(attrs []shard.Attribute) gan.Config {
+	cfg := gan.DefaultConfig(32)
+	cfg.NGF, cfg.NDF, cfg.NZ, cfg.Batch = 8, 8, 16, 8
+	cfg.Cond = &gan.CondSpec{Dim: 4}
+	for _, a := range attrs {
+		cfg.Cond.Attrs = append(cfg.Cond.Attrs, gan.CondAttr{Name: a.Name, Values: a.Values, Counts: a.Counts, Unknown: a.Unknown})
+	}
+	return cfg
 }

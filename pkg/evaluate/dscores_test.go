@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/color"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/gan"
-	"github.com/toongan/toongan/pkg/imageset"
 	"github.com/toongan/toongan/pkg/imgutil"
 	"github.com/toongan/toongan/pkg/metrics"
 	"github.com/toongan/toongan/pkg/report"
@@ -32,20 +30,10 @@ import (
 // unconditional head's.
 func TestCondDScores(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "faces")
-	opt := imageset.Options{Size: 32, Crop: imageset.CropCenter, Background: color.NRGBA{255, 255, 255, 255}, MaxPixels: imageset.DefaultMaxPixels}
-	sum, err := imageset.Prepare(context.Background(), imageset.Config{Builtin: 120, Out: data, Options: opt, Seed: 1,
-		Holdout: 0.3, ShardSize: 50, Labels: imageset.BuiltinLabeling()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	man := sum.Manifest
-	cfg := gan.DefaultConfig(32)
-	cfg.NGF, cfg.NDF, cfg.NZ, cfg.Batch = 8, 8, 16, 8
-	cfg.Cond = &gan.CondSpec{Dim: 4}
-	for _, a := range slices.Backward(man.Labels.Attributes[:4]) { // another order than the dataset's
-		cfg.Cond.Attrs = append(cfg.Cond.Attrs, gan.CondAttr{Name: a.Name, Values: a.Values, Counts: a.Counts, Unknown: a.Unknown})
-	}
+	data, man := labelledFaces(t, dir, 120, 0.3)
+	attrs := slices.Clone(man.Labels.Attributes[:4])
+	slices.Reverse(attrs) // another order than the dataset's
+	cfg := tinyCond(attrs)
 	m, err := gan.New(cfg)
 	if err != nil {
 		t.Fatal(err)
