@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/toongan/toongan/pkg/safetensors"
 )
 
 // condTiny is tiny with two attributes: colour (2 values, some unknown)
@@ -48,17 +50,7 @@ func TestCondShapesAndEncoding(t *testing.T) {
 		"D.cond.embed":      {2 + 2, 4 * cfg.NDF},
 		"optD.cond.embed.m": {2 + 2, 4 * cfg.NDF},
 	}
-	for _, s := range shapes {
-		if w, ok := want[s.Name]; ok {
-			if !slices.Equal(s.Shape, w) {
-				t.Errorf("%s: shape %v, want %v", s.Name, s.Shape, w)
-			}
-			delete(want, s.Name)
-		}
-	}
-	if len(want) != 0 {
-		t.Errorf("missing tensors %v", want)
-	}
+	checkShapes(t, shapes, want)
 	if b, _ := json.Marshal(cfg); strings.Contains(string(b), `"g"`) {
 		t.Errorf("a concat config encodes a g field: %s", b)
 	}
@@ -344,16 +336,8 @@ func TestCondBNShapesAndStart(t *testing.T) {
 		if strings.HasPrefix(s.Name, "D.cond.bn") || strings.HasPrefix(s.Name, "optD.cond.bn") {
 			t.Errorf("D has a conditional BatchNorm table %s", s.Name)
 		}
-		if w, ok := want[s.Name]; ok {
-			if !slices.Equal(s.Shape, w) {
-				t.Errorf("%s: shape %v, want %v", s.Name, s.Shape, w)
-			}
-			delete(want, s.Name)
-		}
 	}
-	if len(want) != 0 {
-		t.Errorf("missing tensors %v", want)
-	}
+	checkShapes(t, shapes, want)
 	b, _ := json.Marshal(cfg)
 	var back Config
 	if err := json.Unmarshal(b, &back); err != nil || back.Cond.G != CondCBN {
@@ -429,5 +413,22 @@ func TestCondBNStepAndGenerate(t *testing.T) {
 				t.Errorf("raw %v: mix end %d differs by %g", raw, j, d)
 			}
 		}
+	}
+}
+
+// checkShapes checks that every tensor named in want is among shapes with
+// that shape.
+func checkShapes(t *testing.T, shapes []safetensors.Tensor, want map[string][]int) {
+	t.Helper()
+	for _, s := range shapes {
+		if w, ok := want[s.Name]; ok {
+			if !slices.Equal(s.Shape, w) {
+				t.Errorf("%s: shape %v, want %v", s.Name, s.Shape, w)
+			}
+			delete(want, s.Name)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("missing tensors %v", want)
 	}
 }
