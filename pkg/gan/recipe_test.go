@@ -45,6 +45,27 @@ func TestClassicConfigEncoding(t *testing.T) {
 	}
 }
 
+// TestToonSettings pins what toon changes in a classic config, and that
+// an explicit setting (a flag) applied after the recipe wins.
+func TestToonSettings(t *testing.T) {
+	cfg := DefaultConfig(64)
+	if err := ApplyRecipe(&cfg, RecipeToon); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Batch != 16 || cfg.EMABN != EMABNStanding || cfg.EMADecay != 0.98 {
+		t.Errorf("toon: batch %d, ema_bn %q, ema_decay %g; want 16, standing, 0.98", cfg.Batch, cfg.EMABN, cfg.EMADecay)
+	}
+	classic := DefaultConfig(64)
+	if err := ApplyRecipe(&classic, RecipeClassic); err != nil {
+		t.Fatal(err)
+	}
+	// Everything else is classic's.
+	cfg.Batch, cfg.EMABN, cfg.EMADecay, cfg.Recipe = classic.Batch, classic.EMABN, classic.EMADecay, classic.Recipe
+	if cfg != classic {
+		t.Errorf("toon changes more than batch, ema_bn and ema_decay:\n%+v\nclassic:\n%+v", cfg, classic)
+	}
+}
+
 func TestRecipeValidate(t *testing.T) {
 	base := tiny("dcgan", 32, 4)
 	for _, tc := range []struct {
