@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // PackedA is the A operand of SGEMM packed once for several products that
 // share it (SgemmOnPackedA): a layer's weights multiplied with a batch a
@@ -85,63 +82,18 @@ func SgemmOnPackedA(workers int, pa *PackedA, transB bool, n int, alpha float32,
 	g.do(max(workers, 1))
 }
 
-// packedFree keeps a few PackedA buffers for reuse. It is a list under a
-// lock rather than a sync.Pool: a caller that moved to another processor
-// (ParallelFor yields) puts a buffer back into that processor's private
-// slot, out of reach of the next Get elsewhere, so a sync.Pool kept
-// allocating buffers the size of the largest weights (a classic step's peak
-// RSS grew by about 90 MiB).
-var packedFree struct {
-	mu   sync.Mutex
-	list []*PackedA
-}
+// packedBufs holds the memory of the PackedA values GetPackedA hands out.
+var packedBufs BufPool
 
-// packedFreeMax is how many buffers packedFree keeps: a step packs
-// weights of a few sizes.
-const packedFreeMax = 4
-
-// GetPackedA returns a PackedA for an m×k op(A), reusing the smallest
-// buffer handed back with PutPackedA that holds it (or else the largest).
+// GetPackedA returns a PackedA whose memory, from a pool shared by the
+// products, holds an m×k op(A); hand it back with PutPackedA.
 func GetPackedA(m, k int) *PackedA {
-	need := roundUp(m, activeKernel.mr) * k
-	packedFree.mu.Lock()
-	defer packedFree.mu.Unlock()
-	best := -1
-	for i, q := range packedFree.list {
-		c, b := cap(q.data), 0
-		if best >= 0 {
-			b = cap(packedFree.list[best].data)
-		}
-		switch {
-		case best < 0:
-			best = i
-		case c >= need && (b < need || c < b):
-			best = i
-		case b < need && c > b:
-			best = i
-		}
-	}
-	if best < 0 {
-		return new(PackedA)
-	}
-	p := packedFree.list[best]
-	packedFree.list = append(packedFree.list[:best], packedFree.list[best+1:]...)
-	return p
+	return &PackedA{data: packedBufs.Get(roundUp(m, activeKernel.mr) * k)}
 }
 
-// PutPackedA hands p back for reuse, dropping the smallest kept buffer
-// when full; p must not be used afterwards.
+// PutPackedA hands p's memory back for reuse; p must not be used
+// afterwards.
 func PutPackedA(p *PackedA) {
-	packedFree.mu.Lock()
-	defer packedFree.mu.Unlock()
-	packedFree.list = append(packedFree.list, p)
-	if len(packedFree.list) > packedFreeMax {
-		small := 0
-		for i, q := range packedFree.list {
-			if cap(q.data) < cap(packedFree.list[small].data) {
-				small = i
-			}
-		}
-		packedFree.list = append(packedFree.list[:small], packedFree.list[small+1:]...)
-	}
+	packedBufs.Put(p.data)
+	p.data = nil
 }

@@ -31,7 +31,7 @@ func newColsPacker(img []float32, g geom, trans bool) *colsPacker {
 	cp := &colsPacker{img: img, g: g, trans: trans, ys: ys, xs: xs, hp: g.h, wp: g.w}
 	if g.s > 1 {
 		cp.hp, cp.wp = (g.h+g.s-1)/g.s, (g.w+g.s-1)/g.s
-		cp.owned = phaseBufs.get(g.c * g.b * g.s * g.s * cp.hp * cp.wp)
+		cp.owned = phaseBufs.Get(g.c * g.b * g.s * g.s * cp.hp * cp.wp)
 		splitPhases(cp.owned, img, g, cp.hp, cp.wp)
 		cp.img = cp.owned
 	}
@@ -41,7 +41,7 @@ func newColsPacker(img []float32, g geom, trans bool) *colsPacker {
 // release hands the phase buffer back; the packer is not used afterwards.
 func (cp *colsPacker) release() {
 	if cp.owned != nil {
-		phaseBufs.put(cp.owned)
+		phaseBufs.Put(cp.owned)
 		cp.owned, cp.img = nil, nil
 	}
 }
@@ -273,47 +273,6 @@ func (ri rowInfo) inside1x1() bool {
 	return ri.ylo == 0 && ri.yhi > 0 && ri.xlo == 0 && ri.xhi > 0
 }
 
-// bufPool keeps a few large buffers for reuse across ops and steps (unlike
-// sync.Pool, a collection does not empty it).
-type bufPool struct {
-	mu   sync.Mutex
-	free [][]float32
-}
-
-const bufPoolMax = 4
-
-var phaseBufs bufPool
-
-// get returns a buffer of n values (contents undefined).
-func (p *bufPool) get(n int) []float32 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	best := -1
-	for i, b := range p.free {
-		if cap(b) >= n && (best < 0 || cap(b) < cap(p.free[best])) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return make([]float32, n)
-	}
-	b := p.free[best]
-	p.free = append(p.free[:best], p.free[best+1:]...)
-	return b[:n]
-}
-
-// put hands b back, dropping the smallest kept buffer when full.
-func (p *bufPool) put(b []float32) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.free = append(p.free, b)
-	if len(p.free) > bufPoolMax {
-		small := 0
-		for i, f := range p.free {
-			if cap(f) < cap(p.free[small]) {
-				small = i
-			}
-		}
-		p.free = append(p.free[:small], p.free[small+1:]...)
-	}
-}
+// phaseBufs keeps the phase-split images (colsPacker.owned) for reuse
+// across ops and steps.
+var phaseBufs kernels.BufPool

@@ -76,15 +76,27 @@ func scan(out, decayList string, paths []string) error {
 		snaps = append(snaps, snap{p, meta.Step})
 	}
 	sort.Slice(snaps, func(i, j int) bool { return snaps[i].step < snaps[j].step })
+	emas, err := replay(snaps, ds)
+	if err != nil {
+		return err
+	}
+	last := snaps[len(snaps)-1]
+	fmt.Printf("replayed %d checkpoints, steps %d..%d\n", len(snaps), snaps[0].step, last.step)
+	return write(out, last.path, ds, emas)
+}
+
+// replay returns, for each decay, the averaged generator tensors after the
+// last of snaps (sorted by step).
+func replay(snaps []snap, ds []float64) ([]map[string][]float32, error) {
 	emas := make([]map[string][]float32, len(ds))
 	prev := 0
 	for i, s := range snaps {
 		ts, err := safetensors.Load(s.path)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for di, d := range ds {
-			if i == 0 {
+			if i == 0 { // every average starts at the first raw generator
 				emas[di] = map[string][]float32{}
 				for _, t := range ts.Tensors {
 					if averaged(t.Name) {
@@ -108,13 +120,20 @@ func scan(out, decayList string, paths []string) error {
 		}
 		prev = s.step
 	}
-	last := snaps[len(snaps)-1]
-	fmt.Printf("replayed %d checkpoints, steps %d..%d\n", len(snaps), snaps[0].step, last.step)
+	return emas, nil
+}
+
+// write saves the checkpoint at path once per decay, with that decay's
+// average as its EMA weights, under out/ema-D/ckpt. One model takes each
+// average in turn: SetState replaces every averaged EMA tensor, and Save
+// measures the standing statistics of the average it holds.
+func write(out, path string, ds []float64, emas []map[string][]float32) error {
+	m, meta, err := checkpoint.Load(path)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
 	for di, d := range ds {
-		m, meta, err := checkpoint.Load(last.path)
-		if err != nil {
-			return err
-		}
 		var set []safetensors.Tensor
 		for _, t := range m.State() {
 			if e, ok := emas[di][t.Name]; ok {
@@ -129,7 +148,6 @@ func scan(out, decayList string, paths []string) error {
 			return err
 		}
 		p, err := checkpoint.Save(dir, meta.Step, 0, m, meta)
-		m.Close()
 		if err != nil {
 			return fmt.Errorf("decay %g: %w", d, err)
 		}
