@@ -60,7 +60,7 @@ var fieldFlags = map[string]string{
 	"lr": "lr", "beta1": "beta1", "beta2": "beta2", "label_smooth": "label-smooth", "d_steps": "d-steps",
 	"ema_decay": "ema", "seed": "seed", "recipe": "recipe", "loss": "loss", "lr_d": "lr-d", "lr_g": "lr-g",
 	"augment": "augment", "spectral_norm": "spectral-norm", "mbstd": "mbstd", "ema_bn": "ema-bn",
-	"reduce_split": "reduce-split",
+	"reduce_split": "reduce-split", "cond_mismatch": "cond-mismatch",
 }
 
 func flags() []cli.Flag {
@@ -100,6 +100,7 @@ func flags() []cli.Flag {
 		&cli.IntFlag{Name: "cond-dim", Usage: fmt.Sprintf("with --cond: size of each attribute's embedding in the generator's input, 1..%d (default %d)", gan.MaxCondDim, gan.DefaultCondDim), EnvVars: ev("cond-dim")},
 		&cli.StringFlag{Name: "cond-d", Usage: "with --cond: how the discriminator is conditioned, `MODE` projection (its logit gets the labels' embeddings times its features; default) or acgan (an auxiliary classifier of the attributes)", EnvVars: ev("cond-d")},
 		&cli.StringFlag{Name: "cond-g", Usage: "with --cond: how the generator is conditioned, `MODE` concat (the labels' embeddings appended to the latent; default) or cbn (that, and conditional BatchNorm: each BatchNorm's gain and bias offset per label)", EnvVars: ev("cond-g")},
+		&cli.Float64Flag{Name: "cond-mismatch", Usage: fmt.Sprintf("with --cond: weight `W` of a matching-aware term: D also sees real faces with another face's labels as fakes (Reed et al. 2016); 0 off, at most %d; projection D only (kept by --resume)", gan.MaxCondMismatch), EnvVars: ev("cond-mismatch")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end; default: 32,000 images' worth, 500 steps at batch 64); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
@@ -138,6 +139,7 @@ func action(c *cli.Context) error {
 		SaveEvery: everyImages(c, "save-every", cfg.Batch), Keep: c.Int("keep"), SampleEvery: everyImages(c, "sample-every", cfg.Batch),
 		LogEvery: c.Int("log-every"), Quiet: c.Bool("quiet"),
 		Cond: condList(c.String("cond")), CondDim: c.Int("cond-dim"), CondD: c.String("cond-d"), CondG: c.String("cond-g"),
+		CondMismatch: c.Float64("cond-mismatch"),
 	}
 	if err := checkFlags(c, opts); err != nil {
 		return err
@@ -189,6 +191,9 @@ func checkFlags(c *cli.Context, o trainer.Options) error {
 	}
 	if g := o.CondG; c.IsSet("cond-g") && (g != gan.CondConcat && g != gan.CondCBN || len(o.Cond) == 0 || o.Resume) {
 		return cliapp.UsageErrorf("--cond-g %q: want concat or cbn, with --cond on a new run", g)
+	}
+	if w := o.CondMismatch; c.IsSet("cond-mismatch") && (!(w >= 0 && w <= gan.MaxCondMismatch) || len(o.Cond) == 0 && !o.Resume || o.CondD == gan.CondACGAN && w > 0) {
+		return cliapp.UsageErrorf("--cond-mismatch %v: want 0..%d, with --cond and the projection D (on --resume: the checkpoint's value)", w, gan.MaxCondMismatch)
 	}
 	if o.Force && !o.Resume {
 		return cliapp.UsageErrorf("--force only applies with --resume")

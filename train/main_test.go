@@ -30,7 +30,7 @@ func TestHelpAndUsage(t *testing.T) {
 	if code := cliapp.Run(a, []string{"train", "--help"}, &stderr); code != 0 {
 		t.Fatalf("--help exited %d: %s", code, stderr.String())
 	}
-	for _, want := range []string{"EXAMPLES", "--resume", "last partial batch", "--epochs 25", "TOONGAN_TRAIN_BATCH"} {
+	for _, want := range []string{"EXAMPLES", "--resume", "last partial batch", "--epochs 25", "TOONGAN_TRAIN_BATCH", "--cond-mismatch W", "real faces with another face's labels as fakes"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--help lacks %q", want)
 		}
@@ -63,6 +63,10 @@ func TestHelpAndUsage(t *testing.T) {
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-d", "wgan"}, 2, `--cond-d "wgan": want projection or acgan`},
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-g", "film"}, 2, `--cond-g "film": want concat or cbn`},
 		{[]string{"--data", "x", "--out", "y", "--cond-g", "cbn"}, 2, `--cond-g "cbn": want concat or cbn, with --cond`},
+		{[]string{"--data", "x", "--out", "y", "--cond-mismatch", "1"}, 2, "--cond-mismatch 1: want 0..10, with --cond"},
+		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-mismatch", "-1"}, 2, "--cond-mismatch -1: want 0..10"},
+		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-mismatch", "11"}, 2, "--cond-mismatch 11: want 0..10"},
+		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-d", "acgan", "--cond-mismatch", "1"}, 2, "with --cond and the projection D"},
 		{[]string{"--data", filepath.Join(t.TempDir(), "none"), "--out", t.TempDir()}, 1, "manifest"},
 		{[]string{"--data", "x", "--out", "y", "--dist", "bogus"}, 2, `--dist "bogus": want auto, mpi or none`},
 	}

@@ -38,6 +38,13 @@ import (
 // nothing (masked). In training, a fake batch gets the real batch's labels,
 // so the labels fed to G follow the training frequencies exactly.
 //
+// With CondSpec.Mismatch w > 0, D's loss on the real batch gets a
+// matching-aware term (Reed et al. 2016): w times its loss, against the
+// fake label, on the same real images with the labels of the next image
+// of the batch (cyclically; the batch is shuffled, so nothing is drawn).
+// The term reuses the real pass's features: one more projection, no
+// third pass through D. G's loss is unchanged.
+//
 // With CondSpec.G CondCBN the generator keeps that input and its
 // BatchNorm layers are conditional too (nn.CondBatchNorm; Miyato & Koyama
 // 2018's generator, BigGAN): each BatchNorm layer main.<i> gets two
@@ -58,6 +65,24 @@ type CondSpec struct {
 	// G is how the generator is conditioned: CondConcat ("" too) or
 	// CondCBN.
 	G string `json:"g,omitempty"`
+	// Mismatch is the weight of a matching-aware term in D's loss (Reed
+	// et al. 2016, GAN-INT-CLS): on the real pass D also scores the real
+	// batch with the labels of another image of the batch (image i gets
+	// image i+1's, cyclically; the batch is shuffled) and is trained to
+	// call it fake, Mismatch times its loss on fakes. 0: off. Projection
+	// D only; 0..MaxCondMismatch.
+	Mismatch float64 `json:"mismatch,omitempty"`
+}
+
+// MaxCondMismatch is the largest CondSpec.Mismatch.
+const MaxCondMismatch = 10
+
+// mismatch is the weight of the matching-aware term (0: none).
+func (cfg Config) mismatch() float64 {
+	if cfg.Cond == nil {
+		return 0
+	}
+	return cfg.Cond.Mismatch
 }
 
 // Generator conditionings (CondSpec.G).
@@ -138,6 +163,9 @@ func (cfg Config) validateCond() error {
 	if g := cfg.Cond.G; g != "" && g != CondConcat && g != CondCBN {
 		return &FieldError{Field: "cond.g", Value: fmt.Sprintf("%q", g), Want: "concat or cbn"}
 	}
+	if err := cfg.validateMismatch(); err != nil {
+		return err
+	}
 	if cfg.Cond.Dim < 1 || cfg.Cond.Dim > MaxCondDim {
 		return &FieldError{Field: "cond.dim", Value: cfg.Cond.Dim, Want: fmt.Sprintf("1..%d", MaxCondDim)}
 	}
@@ -150,6 +178,22 @@ func (cfg Config) validateCond() error {
 			return &FieldError{Field: "cond", Value: fmt.Sprintf("attribute %q twice", a.Name), Want: "each attribute once"}
 		}
 		names[a.Name] = true
+	}
+	return nil
+}
+
+// validateMismatch checks Cond.Mismatch: in range, with the projection
+// discriminator and a batch of at least two images (whose labels can be
+// swapped).
+func (cfg Config) validateMismatch() error {
+	w := cfg.Cond.Mismatch
+	switch {
+	case !(w >= 0 && w <= MaxCondMismatch):
+		return &FieldError{Field: "cond.mismatch", Value: w, Want: fmt.Sprintf("0..%d", MaxCondMismatch)}
+	case w > 0 && cfg.Cond.D == CondACGAN:
+		return &FieldError{Field: "cond.mismatch", Value: fmt.Sprintf("%g with d acgan", w), Want: "0 unless D is the projection discriminator"}
+	case w > 0 && cfg.Batch < 2:
+		return &FieldError{Field: "cond.mismatch", Value: fmt.Sprintf("%g with batch %d", w, cfg.Batch), Want: "0 unless the batch has 2 images or more"}
 	}
 	return nil
 }
@@ -226,6 +270,7 @@ type condState struct {
 	offG, offD []int         // first table row of each attribute
 	trainG     *nn.EmbedRows // the training batch's rows, G's table
 	trainD     *nn.EmbedRows // the same for D's table
+	trainMis   *nn.EmbedRows // trainD shifted by one image (CondSpec.Mismatch > 0; nil otherwise)
 	ready      bool          // StepLabels has filled the rows for this step
 	cum        [][]float64   // per attribute: cumulative frequencies of unknown, then each value
 	bnMap      []int32       // G's table rows to the conditional BatchNorm tables' (-1: unknown); CondCBN only
@@ -240,6 +285,9 @@ func (m *Model) initCond() {
 	}
 	A := len(m.cfg.Cond.Attrs)
 	cs := &condState{trainG: nn.NewEmbedRows(A, m.cfg.Batch), trainD: nn.NewEmbedRows(A, m.cfg.Batch)}
+	if m.cfg.mismatch() > 0 {
+		cs.trainMis = nn.NewEmbedRows(A, m.cfg.Batch)
+	}
 	og, od := 0, 0
 	for _, a := range m.cfg.Cond.Attrs {
 		cs.offG, cs.offD = append(cs.offG, og), append(cs.offD, od)
@@ -295,9 +343,17 @@ func (m *Model) forwardCond(b *bound, x *gorgonia.Node, training bool, rows *nn.
 // forwardD is a conditional D on x: its logit, and with CondACGAN its
 // auxiliary classifier's loss for the labels in rows (nil otherwise).
 func (m *Model) forwardD(b *bound, x *gorgonia.Node, training bool, rows *nn.EmbedRows) (logit, aux *gorgonia.Node, err error) {
+	logit, aux, _, err = m.forwardDMis(b, x, training, rows, nil)
+	return logit, aux, err
+}
+
+// forwardDMis is forwardD that, given mis rows (projection D only), also
+// returns the logit of the same features with the labels of mis:
+// the unconditional logit plus their projection term (nil without mis).
+func (m *Model) forwardDMis(b *bound, x *gorgonia.Node, training bool, rows, mis *nn.EmbedRows) (logit, aux, logitMis *gorgonia.Node, err error) {
 	if m.cond == nil {
 		logit, err = b.forward(x, training)
-		return logit, nil, err
+		return logit, nil, nil, err
 	}
 	table := b.nodes[condEmbedName]
 	// The layers up to the last convolution give the features, the last
@@ -312,10 +368,11 @@ func (m *Model) forwardD(b *bound, x *gorgonia.Node, training bool, rows *nn.Emb
 	body.n = &bn
 	h, err := body.forward(x, training)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if logit, err = b.layer(h, layers[k], training); err != nil {
-		return nil, nil, fmt.Errorf("gan: building %s%s: %w", b.n.prefix, layers[k].prefix(), err)
+	uncond, err := b.layer(h, layers[k], training)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("gan: building %s%s: %w", b.n.prefix, layers[k].prefix(), err)
 	}
 	if m.cfg.Cond.D == CondACGAN {
 		var sizes []int
@@ -323,18 +380,33 @@ func (m *Model) forwardD(b *bound, x *gorgonia.Node, training bool, rows *nn.Emb
 			sizes = append(sizes, len(a.Values))
 		}
 		if aux, err = nn.AuxCE(h, table, rows, sizes); err != nil {
-			return nil, nil, fmt.Errorf("gan: auxiliary classifier: %w", err)
+			return nil, nil, nil, fmt.Errorf("gan: auxiliary classifier: %w", err)
 		}
-		return logit, aux, nil
+		return uncond, aux, nil, nil
 	}
+	if logit, err = projectLogit(uncond, h, table, rows); err != nil {
+		return nil, nil, nil, err
+	}
+	if mis != nil {
+		if logitMis, err = projectLogit(uncond, h, table, mis); err != nil {
+			return nil, nil, nil, fmt.Errorf("gan: matching-aware term: %w", err)
+		}
+	}
+	return logit, nil, logitMis, nil
+}
+
+// projectLogit is the projection discriminator's logit: the unconditional
+// logit plus the projection of features h on the rows' embeddings.
+func projectLogit(uncond, h, table *gorgonia.Node, rows *nn.EmbedRows) (*gorgonia.Node, error) {
 	proj, err := nn.ProjEmbed(h, table, rows)
 	if err != nil {
-		return nil, nil, fmt.Errorf("gan: projection head: %w", err)
+		return nil, fmt.Errorf("gan: projection head: %w", err)
 	}
-	if logit, err = gorgonia.Add(logit, proj); err != nil {
-		return nil, nil, fmt.Errorf("gan: projection head: %w", err)
+	logit, err := gorgonia.Add(uncond, proj)
+	if err != nil {
+		return nil, fmt.Errorf("gan: projection head: %w", err)
 	}
-	return logit, nil, nil
+	return logit, nil
 }
 
 // withAux adds an auxiliary classifier's loss (nil: none) to a GAN loss.
@@ -411,11 +483,31 @@ func (m *Model) StepLabels(real []float32, labels []byte) (Stats, error) {
 	if err := m.checkLabels(labels, m.cfg.Batch, false); err != nil {
 		return Stats{}, fmt.Errorf("gan: step: %w", err)
 	}
-	m.setRows(m.cond.trainG, labels, m.cfg.Batch, false)
-	m.setRows(m.cond.trainD, labels, m.cfg.Batch, true)
+	m.setTrainRows(labels)
 	m.cond.ready = true
 	defer func() { m.cond.ready = false }()
 	return m.Step(real)
+}
+
+// setTrainRows writes the training batch's rows for labels (Batch images,
+// checked): G's, D's and, with the matching-aware term, D's shifted.
+func (m *Model) setTrainRows(labels []byte) {
+	cs := m.cond
+	m.setRows(cs.trainG, labels, m.cfg.Batch, false)
+	m.setRows(cs.trainD, labels, m.cfg.Batch, true)
+	if cs.trainMis != nil {
+		shiftRows(cs.trainMis, cs.trainD, len(m.cfg.Cond.Attrs))
+	}
+}
+
+// shiftRows sets dst's rows of sample i to src's of sample i+1, the last
+// sample's to the first's (attrs rows per sample): each image gets another
+// image's labels without drawing from the training RNG.
+func shiftRows(dst, src *nn.EmbedRows, attrs int) {
+	n := len(src.Rows)
+	for i := range dst.Rows {
+		dst.Rows[i] = src.Rows[(i+attrs)%n]
+	}
 }
 
 // checkStepLabels is Step's check that a conditional model got its labels.

@@ -3,6 +3,7 @@ package gan
 import (
 	"cmp"
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -86,6 +87,11 @@ func TestCondValidate(t *testing.T) {
 		{"comma", func(c *Config) { c.Cond.Attrs[0].Name = "a,b" }, "name"},
 		{"negative", func(c *Config) { c.Cond.Attrs[0].Counts[0] = -1 }, "counts"},
 		{"empty", func(c *Config) { c.Cond.Attrs[1].Counts = []int{0, 0} }, "at least one"},
+		{"mismatch negative", func(c *Config) { c.Cond.Mismatch = -0.5 }, "cond.mismatch"},
+		{"mismatch over 10", func(c *Config) { c.Cond.Mismatch = 10.5 }, "0..10"},
+		{"mismatch NaN", func(c *Config) { c.Cond.Mismatch = math.NaN() }, "0..10"},
+		{"mismatch acgan", func(c *Config) { c.Cond.Mismatch, c.Cond.D = 1, CondACGAN }, "projection discriminator"},
+		{"mismatch batch 1", func(c *Config) { c.Cond.Mismatch, c.Batch = 1, 1 }, "2 images or more"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := condTiny(tiny("dcgan", 32, 4))
@@ -105,7 +111,11 @@ func TestCondResume(t *testing.T) {
 	acgan.Cond.D, acgan.Recipe = CondACGAN, "acgan"
 	cbn := condCBN(allIngredients(tiny("dcgan", 32, 4)))
 	cbn.Recipe = "cbn"
-	for _, cfg := range []Config{condTiny(tiny("dcgan", 32, 4)), condTiny(allIngredients(tiny("dcgan", 32, 4))), acgan, cbn} {
+	mis := condMismatch(tiny("dcgan", 32, 4), 1)
+	mis.Recipe = "mismatch"
+	misAll := condMismatch(allIngredients(tiny("dcgan", 32, 4)), 0.5)
+	misAll.Recipe = "-all-mismatch"
+	for _, cfg := range []Config{condTiny(tiny("dcgan", 32, 4)), condTiny(allIngredients(tiny("dcgan", 32, 4))), acgan, cbn, mis, misAll} {
 		t.Run(cmp.Or(cfg.Recipe, "classic"), func(t *testing.T) {
 			labels := condLabels(cfg.Batch)
 			step := func(m *Model, from, to int) {

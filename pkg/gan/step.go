@@ -119,6 +119,7 @@ func (m *Model) generateFake() (*tensor.Dense, error) {
 func (m *Model) updateD(fake *tensor.Dense) error {
 	t := m.train
 	dg := t.d
+	dg.setMismatch(m.cfg.mismatch())
 	lossReal, scoreReal, err := m.dPass(dg.realT, t.obj.realLabel())
 	if err != nil {
 		return fmt.Errorf("update of D on real: %w", err)
@@ -126,6 +127,7 @@ func (m *Model) updateD(fake *tensor.Dense) error {
 	if err := dg.keepReal(); err != nil {
 		return fmt.Errorf("update of D on real: %w", err)
 	}
+	dg.setMismatch(0) // real images only
 	lossFake, scoreFake, err := m.dPass(fake, t.obj.fakeLabel())
 	if err != nil {
 		return fmt.Errorf("update of D on fake: %w", err)
@@ -143,6 +145,14 @@ func (m *Model) updateD(fake *tensor.Dense) error {
 	t.stats.DReal = scoreReal
 	t.stats.DFake = scoreFake
 	return nil
+}
+
+// setMismatch sets the weight of the matching-aware term for the next
+// pass (a no-op without the term).
+func (dg *dGraph) setMismatch(w float64) {
+	if dg.misW != nil {
+		dg.misW[0] = float32(w)
+	}
 }
 
 // dPass runs D's graph on x with the given label for every sample; it

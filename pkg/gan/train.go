@@ -70,6 +70,10 @@ type dGraph struct {
 	// accumulates it before the ranks' gradients are summed.
 	accParts [][][]float32
 	aug      *nn.Augment // DiffAugment's draws (nil: none), drawn before each pass
+	// misW is the weight of the matching-aware term (CondSpec.Mismatch),
+	// set before each pass: the weight on the real pass, 0 on the fake
+	// one. nil without the term.
+	misW []float32
 }
 
 func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
@@ -83,8 +87,8 @@ func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
 		return nil, err
 	}
 	dg.aug = aug
-	var aux *gorgonia.Node
-	if dg.logits, aux, err = m.forwardD(bd, in, true, m.trainRows(true)); err != nil {
+	var aux, logitMis *gorgonia.Node
+	if dg.logits, aux, logitMis, err = m.forwardDMis(bd, in, true, m.trainRows(true), m.misRows()); err != nil {
 		return nil, err
 	}
 	label, labelData := newInput(g, "target", dg.logits.Shape())
@@ -93,6 +97,9 @@ func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
 		return nil, err
 	}
 	if dg.loss, err = withAux(dg.loss, aux); err != nil {
+		return nil, err
+	}
+	if dg.loss, dg.misW, err = withMismatch(g, obj, dg.loss, logitMis); err != nil {
 		return nil, err
 	}
 	ps := bd.params()
@@ -116,6 +123,41 @@ func (m *Model) newDGraph(obj objective, bufs *nn.Buffers) (*dGraph, error) {
 		return nil, err
 	}
 	return dg, nil
+}
+
+// misRows are the training batch's mismatched rows for D's table
+// (CondSpec.Mismatch), nil without the matching-aware term.
+func (m *Model) misRows() *nn.EmbedRows {
+	if m.cond == nil {
+		return nil
+	}
+	return m.cond.trainMis
+}
+
+// withMismatch adds the matching-aware term w * D's loss on logitMis
+// against the fake label to loss, w an input it returns (a one-value
+// slice, 0 until set); logitMis nil adds nothing.
+func withMismatch(g *gorgonia.ExprGraph, obj objective, loss, logitMis *gorgonia.Node) (*gorgonia.Node, []float32, error) {
+	if logitMis == nil {
+		return loss, nil, nil
+	}
+	fake, fakeData := newInput(g, "mismatch_target", logitMis.Shape())
+	fill(fakeData, obj.fakeLabel())
+	term, err := obj.discriminator(logitMis, fake)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gan: matching-aware term: %w", err)
+	}
+	w, wData := newInput(g, "mismatch_w", []int{1})
+	if term, err = gorgonia.Mul(term, w); err != nil {
+		return nil, nil, fmt.Errorf("gan: matching-aware term: %w", err)
+	}
+	if term, err = gorgonia.Sum(term); err != nil {
+		return nil, nil, fmt.Errorf("gan: matching-aware term: %w", err)
+	}
+	if loss, err = gorgonia.Add(loss, term); err != nil {
+		return nil, nil, fmt.Errorf("gan: matching-aware term: %w", err)
+	}
+	return loss, wData, nil
 }
 
 // gLossGraph computes G's loss on D's logits for a fake batch and its

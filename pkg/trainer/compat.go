@@ -38,6 +38,12 @@ var configFields = []struct {
 	{"mbstd", func(c gan.Config) string { return strconv.FormatBool(c.MBStd) }},
 	{"ema_bn", func(c gan.Config) string { return cmp.Or(c.EMABN, gan.EMABNCopy) }},
 	{"reduce_split", func(c gan.Config) string { return strconv.Itoa(max(c.ReduceSplit, 1)) }},
+	{"cond_mismatch", func(c gan.Config) string {
+		if c.Cond == nil {
+			return "0"
+		}
+		return fmtFloat(c.Cond.Mismatch)
+	}},
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -100,11 +106,14 @@ func checkResume(path string, meta checkpoint.Meta, opts Options, ds *Dataset) e
 	for _, f := range opts.Explicit {
 		explicit[f] = true
 	}
+	// The conditioning settings are Options' fields, not Config's.
+	req := opts.Config
+	req.Cond = &gan.CondSpec{Mismatch: opts.CondMismatch}
 	for _, f := range configFields {
 		if !explicit[f.field] {
 			continue
 		}
-		if have, want := f.get(meta.Config), f.get(opts.Config); have != want {
+		if have, want := f.get(meta.Config), f.get(req); have != want {
 			e.Diffs = append(e.Diffs, FieldDiff{Field: f.field, Want: want, Have: have})
 		}
 	}

@@ -55,8 +55,10 @@ func attrNames(l *shard.Labels) string {
 	return strings.Join(names, ", ")
 }
 
-// condSpec builds the conditioning of a fresh run from the dataset's labels.
-func condSpec(names []string, dim int, d, g string, labels *shard.Labels, data string) (*gan.CondSpec, error) {
+// condSpec builds the conditioning of a fresh run (opts.Cond and the
+// settings beside it) from the dataset's labels.
+func condSpec(opts Options, labels *shard.Labels) (*gan.CondSpec, error) {
+	names, data := opts.Cond, opts.Data
 	if labels == nil {
 		return nil, fmt.Errorf("%q has no labels: conditional training (--cond) needs a labelled dataset (prep --builtin N, or prep --labels FILE.csv)", data)
 	}
@@ -66,7 +68,7 @@ func condSpec(names []string, dim int, d, g string, labels *shard.Labels, data s
 			names = append(names, a.Name)
 		}
 	}
-	spec := &gan.CondSpec{Dim: cmp.Or(dim, gan.DefaultCondDim), D: d, G: g}
+	spec := &gan.CondSpec{Dim: cmp.Or(opts.CondDim, gan.DefaultCondDim), D: opts.CondD, G: opts.CondG, Mismatch: opts.CondMismatch}
 	for _, n := range names {
 		i := slices.IndexFunc(labels.Attributes, func(a shard.Attribute) bool { return a.Name == n })
 		if i < 0 {

@@ -32,22 +32,24 @@ func labelledDataset(t *testing.T, n int) string {
 func TestCondResumeRealModel(t *testing.T) {
 	data := labelledDataset(t, 24)
 	cfgs := recipeConfigs(t)
-	for _, name := range []string{"toon", "every-ingredient", "toon-acgan", "toon-cbn"} {
+	for _, name := range []string{"toon", "every-ingredient", "toon-acgan", "toon-cbn", "toon-mismatch"} {
 		base, variant, _ := strings.Cut(name, "-")
 		cfg := cfgs[name]
-		condD, condG := "", ""
+		condD, condG, mismatch := "", "", 0.0
 		switch variant {
 		case "acgan":
 			cfg, condD = cfgs[base], "acgan"
 		case "cbn":
 			cfg, condG = cfgs[base], "cbn"
+		case "mismatch":
+			cfg, mismatch = cfgs[base], 0.5
 		}
 		t.Run(name, func(t *testing.T) {
 			run := func(out string, steps int, resume bool, cond ...string) {
 				t.Helper()
 				o := Options{Data: data, Out: out, Config: cfg, Quiet: true, Steps: steps, Resume: resume, Cond: cond, CondDim: 4}
 				if !resume {
-					o.CondD, o.CondG = condD, condG
+					o.CondD, o.CondG, o.CondMismatch = condD, condG, mismatch
 				}
 				if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
 					t.Fatal(err)
@@ -71,7 +73,7 @@ func TestCondResumeRealModel(t *testing.T) {
 				t.Error("resumed weights differ from the uninterrupted run")
 			}
 			c := meta.Config.Cond
-			if c == nil || c.Dim != 4 || c.D != condD || c.G != condG || len(c.Attrs) != 2 || c.Attrs[0].Name != "hair" || c.Attrs[1].Name != "glasses" ||
+			if c == nil || c.Dim != 4 || c.D != condD || c.G != condG || c.Mismatch != mismatch || len(c.Attrs) != 2 || c.Attrs[0].Name != "hair" || c.Attrs[1].Name != "glasses" ||
 				!reflect.DeepEqual(c.Attrs[1].Values, []string{"no", "yes"}) {
 				t.Errorf("checkpoint's cond %+v", c)
 			}
@@ -97,6 +99,10 @@ func TestCondErrors(t *testing.T) {
 		{"twice", Options{Data: labelled, Cond: []string{"hair", "hair"}}, `"hair" twice`},
 		{"resume other cond", Options{Data: labelled, Out: out, Resume: true, Cond: []string{"glasses"}}, "--cond glasses differs from the checkpoint's hair"},
 		{"resume on unlabelled", Options{Data: plain, Out: out, Resume: true, Force: true}, "has no labels, and the checkpoint is conditional"},
+		{"mismatch without cond", Options{Data: labelled, CondMismatch: 1}, "cond_mismatch 1 without cond"},
+		{"mismatch out of range", Options{Data: labelled, Cond: []string{"hair"}, CondMismatch: 11}, "cond_mismatch 11 out of range 0..10"},
+		{"mismatch with acgan", Options{Data: labelled, Cond: []string{"hair"}, CondD: "acgan", CondMismatch: 1}, "0 unless D is the projection discriminator"},
+		{"resume other mismatch", Options{Data: labelled, Out: out, Resume: true, CondMismatch: 2, Explicit: []string{"cond_mismatch"}}, "cond_mismatch 2 differs from the checkpoint's 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.o

@@ -66,6 +66,10 @@ type Options struct {
 	CondDim int
 	CondD   string // how D is conditioned: gan.CondProjection ("" too) or gan.CondACGAN
 	CondG   string // how G is conditioned: gan.CondConcat ("" too) or gan.CondCBN
+	// CondMismatch is the weight of the matching-aware term of a fresh
+	// conditional run (gan.CondSpec.Mismatch; 0: off). On resume the
+	// checkpoint's is kept; naming "cond_mismatch" in Explicit checks it.
+	CondMismatch float64
 
 	Resume bool // continue from Out/ckpt/latest.safetensors
 	Force  bool // resume even if the data set's hash differs from the checkpoint's
@@ -180,6 +184,12 @@ func (o *Options) Validate() error {
 	if o.CondDim < 0 || o.CondDim > gan.MaxCondDim {
 		return fmt.Errorf("trainer: cond_dim %d out of range 0..%d", o.CondDim, gan.MaxCondDim)
 	}
+	if w := o.CondMismatch; !(w >= 0 && w <= gan.MaxCondMismatch) {
+		return fmt.Errorf("trainer: cond_mismatch %v out of range 0..%d", w, gan.MaxCondMismatch)
+	}
+	if o.CondMismatch > 0 && !o.Resume && len(o.Cond) == 0 {
+		return fmt.Errorf("trainer: cond_mismatch %v without cond: the matching-aware term needs a conditional run", o.CondMismatch)
+	}
 	if !o.Resume {
 		if err := o.Config.ValidateHyper(); err != nil {
 			return err
@@ -288,7 +298,7 @@ func (r *run) startModel() error {
 		r.cfg.Size, r.cfg.Channels = r.ds.Size, r.ds.Channels
 		var err error
 		if len(opts.Cond) > 0 {
-			if r.cfg.Cond, err = condSpec(opts.Cond, opts.CondDim, opts.CondD, opts.CondG, r.ds.Labels, opts.Data); err != nil {
+			if r.cfg.Cond, err = condSpec(opts, r.ds.Labels); err != nil {
 				return err
 			}
 		}
