@@ -100,7 +100,7 @@ func flags() []cli.Flag {
 		&cli.IntFlag{Name: "cond-dim", Usage: fmt.Sprintf("with --cond: size of each attribute's embedding in the generator's input, 1..%d (default %d)", gan.MaxCondDim, gan.DefaultCondDim), EnvVars: ev("cond-dim")},
 		&cli.StringFlag{Name: "cond-d", Usage: "with --cond: how the discriminator is conditioned, `MODE` projection (its logit gets the labels' embeddings times its features; default) or acgan (an auxiliary classifier of the attributes)", EnvVars: ev("cond-d")},
 		&cli.StringFlag{Name: "cond-g", Usage: "with --cond: how the generator is conditioned, `MODE` concat (the labels' embeddings appended to the latent; default) or cbn (that, and conditional BatchNorm: each BatchNorm's gain and bias offset per label)", EnvVars: ev("cond-g")},
-		&cli.Float64Flag{Name: "cond-mismatch", Usage: fmt.Sprintf("with --cond: weight `W` of a matching-aware term: D also sees real faces with another face's labels as fakes (Reed et al. 2016); 0 off, at most %d; projection D only (kept by --resume)", gan.MaxCondMismatch), EnvVars: ev("cond-mismatch")},
+		&cli.Float64Flag{Name: "cond-mismatch", Usage: fmt.Sprintf("with --cond: weight `W` of a matching-aware term: D also sees real faces with another face's labels as fakes (Reed et al. 2016); 0 off, at most %d; projection D only (default %d with it; kept by --resume)", gan.MaxCondMismatch, gan.DefaultCondMismatch), EnvVars: ev("cond-mismatch")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end; default: 32,000 images' worth, 500 steps at batch 64); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
@@ -139,7 +139,7 @@ func action(c *cli.Context) error {
 		SaveEvery: everyImages(c, "save-every", cfg.Batch), Keep: c.Int("keep"), SampleEvery: everyImages(c, "sample-every", cfg.Batch),
 		LogEvery: c.Int("log-every"), Quiet: c.Bool("quiet"),
 		Cond: condList(c.String("cond")), CondDim: c.Int("cond-dim"), CondD: c.String("cond-d"), CondG: c.String("cond-g"),
-		CondMismatch: c.Float64("cond-mismatch"),
+		CondMismatch: condMismatch(c),
 	}
 	if err := checkFlags(c, opts); err != nil {
 		return err
@@ -241,4 +241,18 @@ func explain(err error, o trainer.Options) error {
 		return fmt.Errorf("%w (add --force to continue on the new data)", err)
 	}
 	return err
+}
+
+// condMismatch is --cond-mismatch: the flag's value when given, else
+// gan.DefaultCondMismatch for a new conditional run with the projection D
+// and a batch that can pair each face with another's labels, else 0 (on
+// --resume the checkpoint's value counts).
+func condMismatch(c *cli.Context) float64 {
+	if c.IsSet("cond-mismatch") {
+		return c.Float64("cond-mismatch")
+	}
+	if c.String("cond") == "" || c.Bool("resume") || c.String("cond-d") == gan.CondACGAN || c.IsSet("batch") && c.Int("batch") < 2 {
+		return 0
+	}
+	return gan.DefaultCondMismatch
 }

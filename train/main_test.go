@@ -14,9 +14,11 @@ import (
 
 	"github.com/toongan/toongan/pkg/checkpoint"
 	"github.com/toongan/toongan/pkg/cliapp"
+	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/mpi"
 	"github.com/toongan/toongan/pkg/safetensors"
 	"github.com/toongan/toongan/pkg/trainer/trainertest"
+	"github.com/urfave/cli/v2"
 )
 
 // tiny are model flags small enough for the real model in CI.
@@ -233,5 +235,32 @@ func killAndResume(t *testing.T, bin string, flags []string) {
 	step := checkLatest(t, out)
 	if !strings.Contains(stderr.String(), "at step "+strconv.Itoa(step)) {
 		t.Errorf("message names another step than the saved %d: %q", step, stderr.String())
+	}
+}
+
+// TestCondMismatchDefault pins --cond-mismatch's default: 1 for a new
+// conditional run with the projection D, 0 otherwise (and on --resume,
+// where the checkpoint's value counts); an explicit value wins.
+func TestCondMismatchDefault(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want float64
+	}{
+		{nil, 0},
+		{[]string{"--cond", "all"}, gan.DefaultCondMismatch},
+		{[]string{"--cond", "hair", "--cond-mismatch", "0"}, 0},
+		{[]string{"--cond", "hair", "--cond-mismatch", "2.5"}, 2.5},
+		{[]string{"--cond", "hair", "--cond-d", "acgan"}, 0},
+		{[]string{"--cond", "hair", "--batch", "1"}, 0},
+		{[]string{"--cond", "hair", "--resume"}, 0},
+	} {
+		var got float64
+		a := &cli.App{Flags: flags(), Action: func(c *cli.Context) error { got = condMismatch(c); return nil }}
+		if err := a.Run(append([]string{"train"}, tc.args...)); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got != tc.want {
+			t.Errorf("%v: --cond-mismatch %g, want %g", tc.args, got, tc.want)
+		}
 	}
 }
