@@ -17,7 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-data=data/builtin-lab out=runs/condcheck minutes="10 20 30" seeds=1 n=1000 bin=bin cond=all condg="" mismatch="" extra=""
+data=data/builtin-lab out=runs/condcheck minutes="10 20 30" seeds=1 n=1000 bin=bin cond=all extra=""
+condnew="" # the conditional run's settings, given when it starts (kept by --resume)
 usage() {
 	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 	echo "options: -d DATA -o OUT -m MINUTES -s SEEDS -n N -c COND -g concat|cbn (the conditional run's --cond-g) -y W (its --cond-mismatch) -b BIN -x 'extra train flags'"
@@ -25,7 +26,9 @@ usage() {
 while getopts "d:o:m:s:n:c:g:y:b:x:h" opt; do
 	case $opt in
 	d) data=$OPTARG ;; o) out=$OPTARG ;; m) minutes=$OPTARG ;; s) seeds=$OPTARG ;;
-	n) n=$OPTARG ;; c) cond=$OPTARG ;; g) condg=$OPTARG ;; y) mismatch=$OPTARG ;; b) bin=$OPTARG ;; x) extra=$OPTARG ;;
+	n) n=$OPTARG ;; c) cond=$OPTARG ;; g) [ -z "$OPTARG" ] || condnew="$condnew --cond-g $OPTARG" ;;
+	y) [ -z "$OPTARG" ] || condnew="$condnew --cond-mismatch $OPTARG" ;;
+	b) bin=$OPTARG ;; x) extra=$OPTARG ;;
 	h) usage; exit 0 ;; *) usage >&2; exit 2 ;;
 	esac
 done
@@ -49,8 +52,7 @@ for m in $minutes; do
 			run="$out/$kind-s$seed" flags="" resume=""
 			[ "$kind" = uncond ] || flags="--cond $cond"
 			[ "$prev" = 0 ] || resume="--resume"
-			[ "$kind" = uncond ] || [ -z "$condg" ] || [ "$prev" != 0 ] || flags="$flags --cond-g $condg"
-			[ "$kind" = uncond ] || [ -z "$mismatch" ] || [ "$prev" != 0 ] || flags="$flags --cond-mismatch $mismatch"
+			[ "$kind" = uncond ] || [ "$prev" != 0 ] || flags="$flags$condnew"
 			echo "== $(date -u +%H:%M:%S) $kind, seed $seed: training to $m minutes"
 			# shellcheck disable=SC2086
 			"$bin/train" --data "$data" --out "$run" --seed "$seed" $flags $resume $extra \

@@ -139,7 +139,7 @@ func action(c *cli.Context) error {
 		SaveEvery: everyImages(c, "save-every", cfg.Batch), Keep: c.Int("keep"), SampleEvery: everyImages(c, "sample-every", cfg.Batch),
 		LogEvery: c.Int("log-every"), Quiet: c.Bool("quiet"),
 		Cond: condList(c.String("cond")), CondDim: c.Int("cond-dim"), CondD: c.String("cond-d"), CondG: c.String("cond-g"),
-		CondMismatch: condMismatch(c),
+		CondMismatch: condMismatch(c, cfg.Batch),
 	}
 	if err := checkFlags(c, opts); err != nil {
 		return err
@@ -245,13 +245,13 @@ func explain(err error, o trainer.Options) error {
 
 // condMismatch is --cond-mismatch: the flag's value when given, else
 // gan.DefaultCondMismatch for a new conditional run with the projection D
-// and a batch that can pair each face with another's labels, else 0 (on
-// --resume the checkpoint's value counts).
-func condMismatch(c *cli.Context) float64 {
+// and a batch (the run's, recipe or flag) that can pair each face with
+// another's labels, else 0 (on --resume the checkpoint's value counts).
+func condMismatch(c *cli.Context, batch int) float64 {
 	if c.IsSet("cond-mismatch") {
 		return c.Float64("cond-mismatch")
 	}
-	if c.String("cond") == "" || c.Bool("resume") || c.String("cond-d") == gan.CondACGAN || c.IsSet("batch") && c.Int("batch") < 2 {
+	if c.String("cond") == "" || c.Bool("resume") || c.String("cond-d") == gan.CondACGAN || batch < 2 {
 		return 0
 	}
 	return gan.DefaultCondMismatch

@@ -255,7 +255,11 @@ func TestCondMismatchDefault(t *testing.T) {
 		{[]string{"--cond", "hair", "--resume"}, 0},
 	} {
 		var got float64
-		a := &cli.App{Flags: flags(), Action: func(c *cli.Context) error { got = condMismatch(c); return nil }}
+		a := &cli.App{Flags: flags(), Action: func(c *cli.Context) error {
+			cfg, err := configFromFlags(c)
+			got = condMismatch(c, cfg.Batch)
+			return err
+		}}
 		if err := a.Run(append([]string{"train"}, tc.args...)); err != nil {
 			t.Fatalf("%v: %v", tc.args, err)
 		}

@@ -140,15 +140,22 @@ func (a *adam) step(n *net) {
 	}
 }
 
+// EMAStepDecay is the decay the generator's moving average uses at G's
+// step t for a configured decay: min(decay, (1+t)/(10+t)), so that the
+// average is useful early in training (TensorFlow's
+// ExponentialMovingAverage with num_updates).
+func EMAStepDecay(decay float64, t int) float64 {
+	return min(decay, float64(1+t)/float64(10+t))
+}
+
 // emaUpdate moves the EMA generator towards G: ema = d*ema + (1-d)*g for
-// trainable tensors, with d = min(decay, (1+t)/(10+t)) so that the average
-// is useful early in training (t is G's step count, as in TensorFlow's
-// ExponentialMovingAverage with num_updates). BatchNorm running statistics
+// trainable tensors, with d = EMAStepDecay(decay, t) (t is G's step
+// count). BatchNorm running statistics
 // are copied from G (the EMA generator normalises with G's statistics), or
 // averaged like the weights when avgStats is set (Config.EMABN "ema").
 // decay 0 makes the EMA generator an exact copy of G.
 func emaUpdate(ema, g *net, decay float64, t int, avgStats bool) {
-	d := min(decay, float64(1+t)/float64(10+t))
+	d := EMAStepDecay(decay, t)
 	df, of := float32(d), float32(1-d)
 	for i, p := range ema.params {
 		src := g.params[i].data

@@ -88,8 +88,9 @@ const (
 // Recomputed on the recipes run's own trajectories (training does not
 // depend on the average), 0.98 scored SWD 23.7 against 0.999's 38.1 at 20
 // minutes on the anime faces; the raw generator, 45.3, drifts in colour
-// from step to step (README, "Recipes"). Hinge loss with spectral norm and DiffAugment were screened too and did
-// not win at these budgets (README, "Recipes").
+// from step to step. Hinge loss with spectral norm, DiffAugment and (for
+// those colour swings) G at half D's learning rate were screened too and
+// did not win at these budgets (README, "Recipes").
 var recipes = map[string]func(*Config){
 	RecipeClassic: func(*Config) {},
 	RecipeToon: func(c *Config) {

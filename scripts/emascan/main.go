@@ -10,10 +10,9 @@
 // For each decay d it starts from the first checkpoint's raw generator and
 // folds in each later one with weight 1 - (the product of the k steps'
 // decays), k being the steps between the two, so a checkpoint every k
-// steps stands for k equal steps. A step t's decay is train's:
-// min(d, (1+t)/(10+t)), the warm-up that lets the average follow G early
-// on. It writes
-// OUT/ema-D/ckpt/: the last checkpoint with its EMA weights replaced. The
+// steps stands for k equal steps. A step t's decay is train's,
+// gan.EMAStepDecay (with the warm-up that lets the average follow G early
+// on). It writes OUT/ema-D/ckpt/: the last checkpoint with its EMA weights replaced. The
 // EMA generator's BatchNorm statistics are measured again when the file is
 // loaded (standing statistics), so eval and sample score it as train would
 // have saved it. The replay is an approximation of the true per-step
@@ -30,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/toongan/toongan/pkg/checkpoint"
+	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/safetensors"
 )
 
@@ -107,7 +107,7 @@ func replay(snaps []snap, ds []float64) ([]map[string][]float32, error) {
 			}
 			keep := 1.0
 			for t := prev + 1; t <= s.step; t++ {
-				keep *= min(d, float64(1+t)/float64(10+t))
+				keep *= gan.EMAStepDecay(d, t)
 			}
 			w := float32(1 - keep)
 			for _, t := range ts.Tensors {
