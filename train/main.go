@@ -60,7 +60,7 @@ var fieldFlags = map[string]string{
 	"lr": "lr", "beta1": "beta1", "beta2": "beta2", "label_smooth": "label-smooth", "d_steps": "d-steps",
 	"ema_decay": "ema", "seed": "seed", "recipe": "recipe", "loss": "loss", "lr_d": "lr-d", "lr_g": "lr-g",
 	"augment": "augment", "spectral_norm": "spectral-norm", "mbstd": "mbstd", "ema_bn": "ema-bn",
-	"reduce_split": "reduce-split", "cond_mismatch": "cond-mismatch",
+	"reduce_split": "reduce-split", "cond_mismatch": "cond-mismatch", "cond_balance": "cond-balance",
 }
 
 func flags() []cli.Flag {
@@ -99,8 +99,9 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "cond", Usage: "conditional training on the dataset's labels: `LIST` of attributes (e.g. hair,glasses) or all; sample --attr then draws what is asked (kept by --resume)", EnvVars: ev("cond")},
 		&cli.IntFlag{Name: "cond-dim", Usage: fmt.Sprintf("with --cond: size of each attribute's embedding in the generator's input, 1..%d (default %d)", gan.MaxCondDim, gan.DefaultCondDim), EnvVars: ev("cond-dim")},
 		&cli.StringFlag{Name: "cond-d", Usage: "with --cond: how the discriminator is conditioned, `MODE` projection (its logit gets the labels' embeddings times its features; default) or acgan (an auxiliary classifier of the attributes)", EnvVars: ev("cond-d")},
-		&cli.StringFlag{Name: "cond-g", Usage: "with --cond: how the generator is conditioned, `MODE` concat (the labels' embeddings appended to the latent; default) or cbn (that, and conditional BatchNorm: each BatchNorm's gain and bias offset per label)", EnvVars: ev("cond-g")},
+		&cli.StringFlag{Name: "cond-g", Usage: "with --cond: how the generator is conditioned, `MODE` concat (the labels' embeddings appended to the latent) or cbn (that, and conditional BatchNorm: each BatchNorm's gain and bias offset per label; default)", EnvVars: ev("cond-g")},
 		&cli.Float64Flag{Name: "cond-mismatch", Usage: fmt.Sprintf("with --cond: weight `W` of a matching-aware term: D also sees real faces with another face's labels as fakes (Reed et al. 2016); 0 off, at most %d; projection D only (default %d with it; kept by --resume)", gan.MaxCondMismatch, gan.DefaultCondMismatch), EnvVars: ev("cond-mismatch")},
+		&cli.StringFlag{Name: "cond-balance", Usage: "with --cond: `LIST` of conditioned attributes whose values the data order shows equally often (images drawn in inverse proportion to their values' frequencies, e.g. hat,glasses: a beanie on 7% of the faces then comes as often as no hat); none (default) visits every image once per epoch; kept by --resume", EnvVars: ev("cond-balance")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end; default: 32,000 images' worth, 500 steps at batch 64); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
@@ -138,8 +139,8 @@ func action(c *cli.Context) error {
 		Config: cfg, Explicit: explicit, Resume: c.Bool("resume"), Force: c.Bool("force"),
 		SaveEvery: everyImages(c, "save-every", cfg.Batch), Keep: c.Int("keep"), SampleEvery: everyImages(c, "sample-every", cfg.Batch),
 		LogEvery: c.Int("log-every"), Quiet: c.Bool("quiet"),
-		Cond: condList(c.String("cond")), CondDim: c.Int("cond-dim"), CondD: c.String("cond-d"), CondG: c.String("cond-g"),
-		CondMismatch: condMismatch(c, cfg.Batch),
+		Cond: condList(c.String("cond")), CondDim: c.Int("cond-dim"), CondD: c.String("cond-d"), CondG: condG(c),
+		CondMismatch: condMismatch(c, cfg.Batch), CondBalance: condBalance(c.String("cond-balance")),
 	}
 	if err := checkFlags(c, opts); err != nil {
 		return err
@@ -195,6 +196,9 @@ func checkFlags(c *cli.Context, o trainer.Options) error {
 	if w := o.CondMismatch; c.IsSet("cond-mismatch") && (!(w >= 0 && w <= gan.MaxCondMismatch) || len(o.Cond) == 0 && !o.Resume || o.CondD == gan.CondACGAN && w > 0) {
 		return cliapp.UsageErrorf("--cond-mismatch %v: want 0..%d, with --cond and the projection D (on --resume: the checkpoint's value)", w, gan.MaxCondMismatch)
 	}
+	if c.IsSet("cond-balance") && len(o.CondBalance) > 0 && len(o.Cond) == 0 && !o.Resume {
+		return cliapp.UsageErrorf("--cond-balance %s: balancing needs --cond (on --resume: the checkpoint's list)", strings.Join(o.CondBalance, ","))
+	}
 	if o.Force && !o.Resume {
 		return cliapp.UsageErrorf("--force only applies with --resume")
 	}
@@ -241,6 +245,24 @@ func explain(err error, o trainer.Options) error {
 		return fmt.Errorf("%w (add --force to continue on the new data)", err)
 	}
 	return err
+}
+
+// condBalance is --cond-balance's list; "none" (or nothing) is none.
+func condBalance(s string) []string {
+	l := condList(s)
+	if len(l) == 1 && l[0] == "none" {
+		return nil
+	}
+	return l
+}
+
+// condG is --cond-g: the flag's value when given, else gan.DefaultCondG for
+// a new conditional run (on --resume the checkpoint's value counts).
+func condG(c *cli.Context) string {
+	if c.IsSet("cond-g") || c.String("cond") == "" || c.Bool("resume") {
+		return c.String("cond-g")
+	}
+	return gan.DefaultCondG
 }
 
 // condMismatch is --cond-mismatch: the flag's value when given, else

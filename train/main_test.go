@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -69,6 +70,7 @@ func TestHelpAndUsage(t *testing.T) {
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-mismatch", "-1"}, 2, "--cond-mismatch -1: want 0..10"},
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-mismatch", "11"}, 2, "--cond-mismatch 11: want 0..10"},
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-d", "acgan", "--cond-mismatch", "1"}, 2, "with --cond and the projection D"},
+		{[]string{"--data", "x", "--out", "y", "--cond-balance", "hat"}, 2, "--cond-balance hat: balancing needs --cond"},
 		{[]string{"--data", filepath.Join(t.TempDir(), "none"), "--out", t.TempDir()}, 1, "manifest"},
 		{[]string{"--data", "x", "--out", "y", "--dist", "bogus"}, 2, `--dist "bogus": want auto, mpi or none`},
 	}
@@ -235,6 +237,36 @@ func killAndResume(t *testing.T, bin string, flags []string) {
 	step := checkLatest(t, out)
 	if !strings.Contains(stderr.String(), "at step "+strconv.Itoa(step)) {
 		t.Errorf("message names another step than the saved %d: %q", step, stderr.String())
+	}
+}
+
+// TestCondDefaults pins --cond-g's default (cbn for a new conditional run,
+// the checkpoint's on --resume) and --cond-balance's list.
+func TestCondDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		g       string
+		balance []string
+	}{
+		{nil, "", nil},
+		{[]string{"--cond", "all"}, gan.CondCBN, nil},
+		{[]string{"--cond", "hair", "--cond-g", "concat"}, gan.CondConcat, nil},
+		{[]string{"--cond", "hair", "--resume"}, "", nil},
+		{[]string{"--cond", "hair,hat", "--cond-balance", "hat, hair"}, gan.CondCBN, []string{"hat", "hair"}},
+		{[]string{"--cond", "hair", "--cond-balance", "none"}, gan.CondCBN, nil},
+	} {
+		var g string
+		var bal []string
+		a := &cli.App{Flags: flags(), Action: func(c *cli.Context) error {
+			g, bal = condG(c), condBalance(c.String("cond-balance"))
+			return nil
+		}}
+		if err := a.Run(append([]string{"train"}, tc.args...)); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if g != tc.g || !slices.Equal(bal, tc.balance) {
+			t.Errorf("%v: --cond-g %q, --cond-balance %q; want %q, %q", tc.args, g, bal, tc.g, tc.balance)
+		}
 	}
 }
 

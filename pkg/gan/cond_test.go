@@ -92,6 +92,8 @@ func TestCondValidate(t *testing.T) {
 		{"mismatch NaN", func(c *Config) { c.Cond.Mismatch = math.NaN() }, "0..10"},
 		{"mismatch acgan", func(c *Config) { c.Cond.Mismatch, c.Cond.D = 1, CondACGAN }, "projection discriminator"},
 		{"mismatch batch 1", func(c *Config) { c.Cond.Mismatch, c.Batch = 1, 1 }, "2 images or more"},
+		{"balance unknown", func(c *Config) { c.Cond.Balance = []string{"wings"} }, `cond.balance "wings"`},
+		{"balance twice", func(c *Config) { c.Cond.Balance = []string{c.Cond.Attrs[0].Name, c.Cond.Attrs[0].Name} }, "each once"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := condTiny(tiny("dcgan", 32, 4))

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"github.com/toongan/toongan/pkg/imgutil"
@@ -58,6 +60,30 @@ func uniform(r *rand.PCG, n uint64) uint64 {
 	return hi
 }
 
+// Draws is epoch's visiting order for seed when images are drawn in
+// proportion to weights: n = len(cum) draws with replacement, image i with
+// probability (cum[i] - cum[i-1]) / cum[n-1], from a PCG seeded with (seed,
+// epoch) apart from Perm's. cum must be non-decreasing with cum[n-1] > 0.
+// Like Perm it is specified here, so the order never changes between Go
+// versions.
+func Draws(seed uint64, epoch int, cum []float64) []int {
+	r := rand.NewPCG(seed, 0xba1a<<48^uint64(epoch))
+	n := len(cum)
+	total := cum[n-1]
+	p := make([]int, n)
+	for k := range p {
+		u := float64(r.Uint64()>>11) * 0x1p-53 * total // [0, total)
+		i, _ := slices.BinarySearchFunc(cum, u, func(c, u float64) int {
+			if c <= u {
+				return -1
+			}
+			return 1
+		})
+		p[k] = min(i, n-1) // the first image whose cumulative weight passes u
+	}
+	return p
+}
+
 // Pos is a position in the stream: the next batch to deliver is batch Batch
 // (0-based) of epoch Epoch.
 type Pos struct {
@@ -75,8 +101,9 @@ type Loader struct {
 	lut          [256]float32
 	recordBytes  int
 	sampleFloats int
-	attrs        int // label bytes per image delivered (0: no labels)
-	lo, n        int // of each batch, images lo..lo+n-1 are delivered (Slice)
+	attrs        int       // label bytes per image delivered (0: no labels)
+	lo, n        int       // of each batch, images lo..lo+n-1 are delivered (Slice)
+	cum          []float64 // cumulative sampling weights (Balance); nil: each epoch a permutation
 }
 
 // New makes a loader of batch-image batches of h x w x c images from src.
@@ -96,6 +123,39 @@ func New(src Source, h, w, c, batch int, seed uint64) (*Loader, error) {
 		l.lut[i] = imgutil.FromByte(uint8(i))
 	}
 	return l, nil
+}
+
+// Balance makes every epoch a weighted draw of the images (Draws) instead
+// of a permutation: image i is visited in proportion to weight[i], so rare
+// kinds of image can be shown as often as common ones. An epoch keeps its
+// length (Len images); images may repeat within it. weight needs one
+// finite value >= 0 per image, not all 0. Call Balance before Stream.
+func (l *Loader) Balance(weight []float64) error {
+	if len(weight) != l.src.Len() {
+		return fmt.Errorf("loader: %d sampling weights for %d images", len(weight), l.src.Len())
+	}
+	cum := make([]float64, len(weight))
+	s := 0.0
+	for i, w := range weight {
+		if !(w >= 0 && w <= math.MaxFloat64) {
+			return fmt.Errorf("loader: sampling weight %v of image %d: want a finite value >= 0", w, i)
+		}
+		s += w
+		cum[i] = s
+	}
+	if !(s > 0 && s <= math.MaxFloat64) {
+		return fmt.Errorf("loader: sampling weights sum to %v: want a finite value > 0", s)
+	}
+	l.cum = cum
+	return nil
+}
+
+// order is epoch's visiting order: Perm, or Draws after Balance.
+func (l *Loader) order(epoch int) []int {
+	if l.cum != nil {
+		return Draws(l.seed, epoch, l.cum)
+	}
+	return Perm(l.seed, epoch, l.src.Len())
 }
 
 // WithLabels makes the loader deliver each batch's labels with its images
@@ -145,7 +205,7 @@ func (l *Loader) Next(p Pos) Pos {
 func (l *Loader) Valid(p Pos) bool { return p.Epoch >= 0 && p.Batch >= 0 && p.Batch < l.perEpoch }
 
 // Fill writes the delivered images of the batch at p into dst (l.n*c*h*w
-// floats, NCHW in [-1, 1]), using perm (Perm for p.Epoch) and rec (a
+// floats, NCHW in [-1, 1]), using perm (the order of p.Epoch) and rec (a
 // record buffer) as scratch.
 func (l *Loader) fill(dst []float32, labels []byte, perm []int, p Pos, rec []byte) error {
 	hw := l.h * l.w
@@ -237,7 +297,7 @@ func (l *Loader) Stream(from Pos, prefetch int) (*Stream, error) {
 				return
 			}
 			if p.Epoch != permEpoch {
-				perm, permEpoch = Perm(l.seed, p.Epoch, l.src.Len()), p.Epoch
+				perm, permEpoch = l.order(p.Epoch), p.Epoch
 			}
 			r := result{b: &Batch{Data: buf, Pos: p, Next: l.Next(p), s: s}}
 			if l.attrs > 0 {

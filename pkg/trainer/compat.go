@@ -44,6 +44,12 @@ var configFields = []struct {
 		}
 		return fmtFloat(c.Cond.Mismatch)
 	}},
+	{"cond_balance", func(c gan.Config) string {
+		if c.Cond == nil || len(c.Cond.Balance) == 0 {
+			return "none"
+		}
+		return strings.Join(c.Cond.Balance, ",")
+	}},
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -108,7 +114,7 @@ func checkResume(path string, meta checkpoint.Meta, opts Options, ds *Dataset) e
 	}
 	// The conditioning settings are Options' fields, not Config's.
 	req := opts.Config
-	req.Cond = &gan.CondSpec{Mismatch: opts.CondMismatch}
+	req.Cond = &gan.CondSpec{Mismatch: opts.CondMismatch, Balance: opts.CondBalance}
 	for _, f := range configFields {
 		if !explicit[f.field] {
 			continue

@@ -68,7 +68,8 @@ func condSpec(opts Options, labels *shard.Labels) (*gan.CondSpec, error) {
 			names = append(names, a.Name)
 		}
 	}
-	spec := &gan.CondSpec{Dim: cmp.Or(opts.CondDim, gan.DefaultCondDim), D: opts.CondD, G: opts.CondG, Mismatch: opts.CondMismatch}
+	spec := &gan.CondSpec{Dim: cmp.Or(opts.CondDim, gan.DefaultCondDim), D: opts.CondD, G: opts.CondG, Mismatch: opts.CondMismatch,
+		Balance: slices.Clone(opts.CondBalance)}
 	for _, n := range names {
 		i := slices.IndexFunc(labels.Attributes, func(a shard.Attribute) bool { return a.Name == n })
 		if i < 0 {
@@ -134,6 +135,38 @@ func (r *run) startCond(ld *loader.Loader) error {
 		return fmt.Errorf("%q: %w", r.opts.Data, err)
 	}
 	r.condIdx, r.condBuf = idx, make([]byte, r.cfg.Batch*len(idx))
+	return r.startBalance(ld)
+}
+
+// startBalance makes the loader draw images in inverse proportion to the
+// frequencies of their values of the attributes in Cond.Balance (none:
+// nothing changes): each value of one such attribute then makes up an
+// equal share of the data order, and with several, each combination of
+// their values, as far as they are independent.
+func (r *run) startBalance(ld *loader.Loader) error {
+	bal := r.cfg.Cond.Balance
+	if len(bal) == 0 {
+		return nil
+	}
+	src, ok := r.ds.Source.(loader.LabelSource)
+	if !ok {
+		return fmt.Errorf("%q: the dataset's images carry no labels to balance", r.opts.Data)
+	}
+	pos := make([]int, len(bal))
+	for j, name := range bal {
+		k := slices.IndexFunc(r.cfg.Cond.Attrs, func(a gan.CondAttr) bool { return a.Name == name })
+		if k < 0 {
+			return fmt.Errorf("trainer: cond_balance %q is not one of the conditioned attributes", name)
+		}
+		pos[j] = r.condIdx[k]
+	}
+	w, err := balanceWeights(src, pos)
+	if err != nil {
+		return fmt.Errorf("%q: %w", r.opts.Data, err)
+	}
+	if err := ld.Balance(w); err != nil {
+		return fmt.Errorf("%q: balancing %s: %w", r.opts.Data, strings.Join(bal, ","), err)
+	}
 	return nil
 }
 
@@ -153,4 +186,30 @@ func (r *run) stepModel(b *loader.Batch) (gan.Stats, error) {
 		}
 	}
 	return r.model.(condModel).StepLabels(b.Data, r.condBuf)
+}
+
+// balanceWeights is each image's sampling weight for balancing the label
+// bytes at pos: the product over them of 1 / (the number of images with
+// the image's byte there; unknown, 0, counts as a value of its own). With
+// one position the weights of each value's images sum to 1.
+func balanceWeights(src loader.LabelSource, pos []int) ([]float64, error) {
+	n := src.Len()
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = 1
+	}
+	for _, p := range pos {
+		count := make([]int, 256)
+		for i := range n {
+			lab := src.Labels(i)
+			if p >= len(lab) {
+				return nil, fmt.Errorf("image %d has %d label bytes, want more than %d", i, len(lab), p)
+			}
+			count[lab[p]]++
+		}
+		for i := range n {
+			w[i] /= float64(count[src.Labels(i)[p]])
+		}
+	}
+	return w, nil
 }

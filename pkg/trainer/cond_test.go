@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"image/color"
+	"math"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,11 +34,15 @@ func labelledDataset(t *testing.T, n int) string {
 func TestCondResumeRealModel(t *testing.T) {
 	data := labelledDataset(t, 24)
 	cfgs := recipeConfigs(t)
-	for _, name := range []string{"toon", "every-ingredient", "toon-acgan", "toon-cbn", "toon-mismatch"} {
+	fulls := map[string][]safetensors.Tensor{}
+	for _, name := range []string{"toon", "every-ingredient", "toon-acgan", "toon-cbn", "toon-mismatch", "toon-balance"} {
 		base, variant, _ := strings.Cut(name, "-")
 		cfg := cfgs[name]
 		condD, condG, mismatch := "", "", 0.0
+		var balance []string
 		switch variant {
+		case "balance":
+			cfg, balance = cfgs[base], []string{"glasses"}
 		case "acgan":
 			cfg, condD = cfgs[base], "acgan"
 		case "cbn":
@@ -49,7 +55,7 @@ func TestCondResumeRealModel(t *testing.T) {
 				t.Helper()
 				o := Options{Data: data, Out: out, Config: cfg, Quiet: true, Steps: steps, Resume: resume, Cond: cond, CondDim: 4}
 				if !resume {
-					o.CondD, o.CondG, o.CondMismatch = condD, condG, mismatch
+					o.CondD, o.CondG, o.CondMismatch, o.CondBalance = condD, condG, mismatch, balance
 				}
 				if err := Run(context.Background(), o, &bytes.Buffer{}); err != nil {
 					t.Fatal(err)
@@ -69,15 +75,20 @@ func TestCondResumeRealModel(t *testing.T) {
 			run(part, 4, true)
 			sf, meta := load(full)
 			sp, _ := load(part)
+			fulls[name] = sf
 			if !reflect.DeepEqual(sp, sf) {
 				t.Error("resumed weights differ from the uninterrupted run")
 			}
 			c := meta.Config.Cond
-			if c == nil || c.Dim != 4 || c.D != condD || c.G != condG || c.Mismatch != mismatch || len(c.Attrs) != 2 || c.Attrs[0].Name != "hair" || c.Attrs[1].Name != "glasses" ||
+			if c == nil || c.Dim != 4 || c.D != condD || c.G != condG || c.Mismatch != mismatch || !slices.Equal(c.Balance, balance) || len(c.Attrs) != 2 || c.Attrs[0].Name != "hair" || c.Attrs[1].Name != "glasses" ||
 				!reflect.DeepEqual(c.Attrs[1].Values, []string{"no", "yes"}) {
 				t.Errorf("checkpoint's cond %+v", c)
 			}
 		})
+	}
+	// balancing glasses changes the data order, so the weights
+	if reflect.DeepEqual(fulls["toon"], fulls["toon-balance"]) {
+		t.Error("--cond-balance glasses trained the same weights as no balancing")
 	}
 }
 
@@ -103,6 +114,9 @@ func TestCondErrors(t *testing.T) {
 		{"mismatch out of range", Options{Data: labelled, Cond: []string{"hair"}, CondMismatch: 11}, "cond_mismatch 11 out of range 0..10"},
 		{"mismatch with acgan", Options{Data: labelled, Cond: []string{"hair"}, CondD: "acgan", CondMismatch: 1}, "0 unless D is the projection discriminator"},
 		{"resume other mismatch", Options{Data: labelled, Out: out, Resume: true, CondMismatch: 2, Explicit: []string{"cond_mismatch"}}, "cond_mismatch 2 differs from the checkpoint's 0"},
+		{"balance without cond", Options{Data: labelled, CondBalance: []string{"hat"}}, "cond_balance hat without cond"},
+		{"balance not conditioned", Options{Data: labelled, Cond: []string{"hair"}, CondBalance: []string{"hat"}}, `cond.balance "hat"`},
+		{"resume other balance", Options{Data: labelled, Out: out, Resume: true, CondBalance: []string{"hair"}, Explicit: []string{"cond_balance"}}, "cond_balance hair differs from the checkpoint's none"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.o
@@ -115,5 +129,44 @@ func TestCondErrors(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// labelSrc is a LabelSource of label bytes only.
+type labelSrc [][]byte
+
+func (l labelSrc) Len() int               { return len(l) }
+func (l labelSrc) Read(int, []byte) error { return nil }
+func (l labelSrc) Attrs() int             { return len(l[0]) }
+func (l labelSrc) Labels(i int) []byte    { return l[i] }
+
+// TestBalanceWeights: balancing one attribute gives each of its values
+// (unknown too) the same total weight; two multiply; a short label row is
+// an error, not a panic.
+func TestBalanceWeights(t *testing.T) {
+	src := labelSrc{{1, 1}, {1, 2}, {1, 1}, {2, 1}, {0, 2}, {1, 1}}
+	w, err := balanceWeights(src, []int{0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[byte]float64{}
+	for i, v := range w {
+		per[src[i][0]] += v
+	}
+	for v, s := range per {
+		if math.Abs(s-1) > 1e-12 {
+			t.Errorf("value %d: total weight %g, want 1", v, s)
+		}
+	}
+	w2, err := balanceWeights(src, []int{0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// image 1: attribute 0 value 1 (4 images), attribute 1 value 2 (2 images)
+	if want := 1.0 / 8; math.Abs(w2[1]-want) > 1e-15 {
+		t.Errorf("two attributes: image 1 weight %g, want %g", w2[1], want)
+	}
+	if _, err := balanceWeights(labelSrc{{1}, {1, 2}}, []int{1}); err == nil || !strings.Contains(err.Error(), "image 0 has 1 label bytes") {
+		t.Errorf("short labels: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
@@ -70,6 +71,11 @@ type Options struct {
 	// conditional run (gan.CondSpec.Mismatch; 0: off). On resume the
 	// checkpoint's is kept; naming "cond_mismatch" in Explicit checks it.
 	CondMismatch float64
+	// CondBalance names the attributes of a fresh conditional run whose
+	// values the data order balances (gan.CondSpec.Balance; empty: none).
+	// On resume the checkpoint's are kept; naming "cond_balance" in
+	// Explicit checks them.
+	CondBalance []string
 
 	Resume bool // continue from Out/ckpt/latest.safetensors
 	Force  bool // resume even if the data set's hash differs from the checkpoint's
@@ -189,6 +195,9 @@ func (o *Options) Validate() error {
 	}
 	if o.CondMismatch > 0 && !o.Resume && len(o.Cond) == 0 {
 		return fmt.Errorf("trainer: cond_mismatch %v without cond: the matching-aware term needs a conditional run", o.CondMismatch)
+	}
+	if len(o.CondBalance) > 0 && !o.Resume && len(o.Cond) == 0 {
+		return fmt.Errorf("trainer: cond_balance %s without cond: balancing needs a conditional run", strings.Join(o.CondBalance, ","))
 	}
 	if !o.Resume {
 		if err := o.Config.ValidateHyper(); err != nil {
