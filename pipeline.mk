@@ -51,6 +51,7 @@ COND_MINUTES   ?= 2 4 6
 COND_G         ?=
 COND_MISMATCH  ?=
 COND_BALANCE   ?=
+COND_BALANCE_POWER ?=
 # ---- sampling / eval ----------------------------------------------------------
 SAMPLES  ?= 64
 EVAL_N   ?= 500
@@ -106,7 +107,7 @@ help:
 	@echo "  onnx-check sample --export-onnx run by onnxruntime-node (npm) against sample's own images"
 	@echo "  browser-test  sample serve (the explorer) driven in headless Chromium; screenshots in BROWSER_OUT"
 	@echo "  recipes    RECIPES trained side by side on data/NAME, evaluated at RECIPE_MINUTES -> runs/NAME-recipes/"
-	@echo "  condcheck  --cond COND (--cond-g COND_G, --cond-mismatch COND_MISMATCH, --cond-balance COND_BALANCE: empty for train's default) vs unconditional side by side on data/NAME, COND_MINUTES -> runs/NAME-condcheck/"
+	@echo "  condcheck  --cond COND (--cond-g COND_G, --cond-mismatch COND_MISMATCH, --cond-balance COND_BALANCE, --cond-balance-power COND_BALANCE_POWER: empty for train's default) vs unconditional side by side on data/NAME, COND_MINUTES -> runs/NAME-condcheck/"
 	@echo "  clean      remove $(BIN)/;  distclean: also data/ and runs/"
 	@echo
 	@echo "variables (current value):"
@@ -226,7 +227,7 @@ recipes: build $(MANIFEST)
 # acceptance: make -f pipeline.mk condcheck COND_MINUTES="10 20 30").
 condcheck: build $(MANIFEST)
 	bash scripts/condcheck.sh -d $(DATADIR) -o runs/$(NAME)-condcheck -m "$(COND_MINUTES)" -c "$(COND)" -g "$(COND_G)" \
-		-y "$(COND_MISMATCH)" -B "$(COND_BALANCE)" -s "$(RECIPE_SEEDS)" -n $(EVAL_N) -b $(BIN)
+		-y "$(COND_MISMATCH)" -B "$(COND_BALANCE)" -P "$(COND_BALANCE_POWER)" -s "$(RECIPE_SEEDS)" -n $(EVAL_N) -b $(BIN)
 
 # A whole pipeline run on a tiny budget, with every output checked (used by .ci/run).
 ci-e2e: build

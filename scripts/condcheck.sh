@@ -21,14 +21,15 @@ data=data/builtin-lab out=runs/condcheck minutes="10 20 30" seeds=1 n=1000 bin=b
 condnew="" # the conditional run's settings, given when it starts (kept by --resume)
 usage() {
 	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
-	echo "options: -d DATA -o OUT -m MINUTES -s SEEDS -n N -c COND -g concat|cbn (the conditional run's --cond-g) -y W (its --cond-mismatch) -B LIST (its --cond-balance) -b BIN -x 'extra train flags'"
+	echo "options: -d DATA -o OUT -m MINUTES -s SEEDS -n N -c COND -g concat|cbn (the conditional run's --cond-g) -y W (its --cond-mismatch) -B LIST (its --cond-balance) -P P (its --cond-balance-power) -b BIN -x 'extra train flags'"
 }
-while getopts "d:o:m:s:n:c:g:y:B:b:x:h" opt; do
+while getopts "d:o:m:s:n:c:g:y:B:P:b:x:h" opt; do
 	case $opt in
 	d) data=$OPTARG ;; o) out=$OPTARG ;; m) minutes=$OPTARG ;; s) seeds=$OPTARG ;;
 	n) n=$OPTARG ;; c) cond=$OPTARG ;; g) [ -z "$OPTARG" ] || condnew="$condnew --cond-g $OPTARG" ;;
 	y) [ -z "$OPTARG" ] || condnew="$condnew --cond-mismatch $OPTARG" ;;
 	B) [ -z "$OPTARG" ] || condnew="$condnew --cond-balance $OPTARG" ;;
+	P) [ -z "$OPTARG" ] || condnew="$condnew --cond-balance-power $OPTARG" ;;
 	b) bin=$OPTARG ;; x) extra=$OPTARG ;;
 	h) usage; exit 0 ;; *) usage >&2; exit 2 ;;
 	esac

@@ -60,7 +60,7 @@ var fieldFlags = map[string]string{
 	"lr": "lr", "beta1": "beta1", "beta2": "beta2", "label_smooth": "label-smooth", "d_steps": "d-steps",
 	"ema_decay": "ema", "seed": "seed", "recipe": "recipe", "loss": "loss", "lr_d": "lr-d", "lr_g": "lr-g",
 	"augment": "augment", "spectral_norm": "spectral-norm", "mbstd": "mbstd", "ema_bn": "ema-bn",
-	"reduce_split": "reduce-split", "cond_mismatch": "cond-mismatch", "cond_balance": "cond-balance",
+	"reduce_split": "reduce-split", "cond_mismatch": "cond-mismatch", "cond_balance": "cond-balance", "cond_balance_power": "cond-balance-power",
 }
 
 func flags() []cli.Flag {
@@ -102,6 +102,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "cond-g", Usage: "with --cond: how the generator is conditioned, `MODE` concat (the labels' embeddings appended to the latent) or cbn (that, and conditional BatchNorm: each BatchNorm's gain and bias offset per label; default)", EnvVars: ev("cond-g")},
 		&cli.Float64Flag{Name: "cond-mismatch", Usage: fmt.Sprintf("with --cond: weight `W` of a matching-aware term: D also sees real faces with another face's labels as fakes (Reed et al. 2016); 0 off, at most %d; projection D only (default %d with it; kept by --resume)", gan.MaxCondMismatch, gan.DefaultCondMismatch), EnvVars: ev("cond-mismatch")},
 		&cli.StringFlag{Name: "cond-balance", Usage: "with --cond: `LIST` of conditioned attributes whose values the data order shows equally often (images drawn in inverse proportion to their values' frequencies, e.g. hat,glasses: a beanie on 7% of the faces then comes as often as no hat); none (default) visits every image once per epoch; kept by --resume", EnvVars: ev("cond-balance")},
+		&cli.Float64Flag{Name: "cond-balance-power", Value: 1, Usage: "with --cond-balance: `P` in (0, 1], how far to balance: each value is drawn in proportion to its frequency to the power 1-P (1: equally often; 0.5: by the square root of its frequency); kept by --resume", EnvVars: ev("cond-balance-power")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of weights, latents, data order and the grids' latents", EnvVars: ev("seed")},
 		&cli.IntFlag{Name: "save-every", Value: 500, Usage: "checkpoint every `N` steps (0: only at the end; default: 32,000 images' worth, 500 steps at batch 64); also saved at the end and on Ctrl-C", EnvVars: ev("save-every")},
 		&cli.IntFlag{Name: "keep", Value: 5, Usage: "keep the newest `K` step checkpoints (0: all)", EnvVars: ev("keep")},
@@ -140,7 +141,7 @@ func action(c *cli.Context) error {
 		SaveEvery: everyImages(c, "save-every", cfg.Batch), Keep: c.Int("keep"), SampleEvery: everyImages(c, "sample-every", cfg.Batch),
 		LogEvery: c.Int("log-every"), Quiet: c.Bool("quiet"),
 		Cond: condList(c.String("cond")), CondDim: c.Int("cond-dim"), CondD: c.String("cond-d"), CondG: condG(c),
-		CondMismatch: condMismatch(c, cfg.Batch), CondBalance: condBalance(c.String("cond-balance")),
+		CondMismatch: condMismatch(c, cfg.Batch), CondBalance: condBalance(c.String("cond-balance")), CondBalancePower: c.Float64("cond-balance-power"),
 	}
 	if err := checkFlags(c, opts); err != nil {
 		return err
@@ -198,6 +199,9 @@ func checkFlags(c *cli.Context, o trainer.Options) error {
 	}
 	if c.IsSet("cond-balance") && len(o.CondBalance) > 0 && len(o.Cond) == 0 && !o.Resume {
 		return cliapp.UsageErrorf("--cond-balance %s: balancing needs --cond (on --resume: the checkpoint's list)", strings.Join(o.CondBalance, ","))
+	}
+	if p := o.CondBalancePower; c.IsSet("cond-balance-power") && (!(p > 0 && p <= 1) || len(o.CondBalance) == 0 && !o.Resume) {
+		return cliapp.UsageErrorf("--cond-balance-power %v: want a value in (0, 1], with --cond-balance (on --resume: the checkpoint's)", p)
 	}
 	if o.Force && !o.Resume {
 		return cliapp.UsageErrorf("--force only applies with --resume")

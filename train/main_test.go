@@ -71,6 +71,8 @@ func TestHelpAndUsage(t *testing.T) {
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-mismatch", "11"}, 2, "--cond-mismatch 11: want 0..10"},
 		{[]string{"--data", "x", "--out", "y", "--cond", "hair", "--cond-d", "acgan", "--cond-mismatch", "1"}, 2, "with --cond and the projection D"},
 		{[]string{"--data", "x", "--out", "y", "--cond-balance", "hat"}, 2, "--cond-balance hat: balancing needs --cond"},
+		{[]string{"--data", "x", "--out", "y", "--cond", "hat", "--cond-balance-power", "0.5"}, 2, "--cond-balance-power 0.5: want a value in (0, 1], with --cond-balance"},
+		{[]string{"--data", "x", "--out", "y", "--cond", "hat", "--cond-balance", "hat", "--cond-balance-power", "0"}, 2, "--cond-balance-power 0: want a value in (0, 1]"},
 		{[]string{"--data", filepath.Join(t.TempDir(), "none"), "--out", t.TempDir()}, 1, "manifest"},
 		{[]string{"--data", "x", "--out", "y", "--dist", "bogus"}, 2, `--dist "bogus": want auto, mpi or none`},
 	}

@@ -80,6 +80,20 @@ type CondSpec struct {
 	// The model does not use it; the trainer's loader does
 	// (loader.Balance). Empty: every image once per epoch.
 	Balance []string `json:"balance,omitempty"`
+	// BalancePower tempers Balance: the weights are raised to it, so 1
+	// (0 too, which older checkpoints and plain runs have) balances
+	// fully and 0.5 draws each value in proportion to the square root of
+	// its frequency. In (0, 1].
+	BalancePower float64 `json:"balance_power,omitempty"`
+}
+
+// BalanceExp is the power Balance's weights are raised to (1 when
+// unset).
+func (c *CondSpec) BalanceExp() float64 {
+	if c.BalancePower == 0 {
+		return 1
+	}
+	return c.BalancePower
 }
 
 // MaxCondMismatch is the largest CondSpec.Mismatch.
@@ -200,6 +214,9 @@ func (cfg Config) validateCond() error {
 			return &FieldError{Field: "cond", Value: fmt.Sprintf("attribute %q twice", a.Name), Want: "each attribute once"}
 		}
 		names[a.Name] = true
+	}
+	if p := cfg.Cond.BalancePower; !(p >= 0 && p <= 1) {
+		return &FieldError{Field: "cond.balance_power", Value: p, Want: "0..1 (0: 1)"}
 	}
 	for i, b := range cfg.Cond.Balance {
 		if !names[b] || slices.Contains(cfg.Cond.Balance[:i], b) {

@@ -93,6 +93,7 @@ func TestCondValidate(t *testing.T) {
 		{"mismatch acgan", func(c *Config) { c.Cond.Mismatch, c.Cond.D = 1, CondACGAN }, "projection discriminator"},
 		{"mismatch batch 1", func(c *Config) { c.Cond.Mismatch, c.Batch = 1, 1 }, "2 images or more"},
 		{"balance unknown", func(c *Config) { c.Cond.Balance = []string{"wings"} }, `cond.balance "wings"`},
+		{"balance power", func(c *Config) { c.Cond.BalancePower = 1.5 }, "cond.balance_power"},
 		{"balance twice", func(c *Config) { c.Cond.Balance = []string{c.Cond.Attrs[0].Name, c.Cond.Attrs[0].Name} }, "each once"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -50,6 +50,12 @@ var configFields = []struct {
 		}
 		return strings.Join(c.Cond.Balance, ",")
 	}},
+	{"cond_balance_power", func(c gan.Config) string {
+		if c.Cond == nil {
+			return "1"
+		}
+		return fmtFloat(c.Cond.BalanceExp())
+	}},
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -114,7 +120,7 @@ func checkResume(path string, meta checkpoint.Meta, opts Options, ds *Dataset) e
 	}
 	// The conditioning settings are Options' fields, not Config's.
 	req := opts.Config
-	req.Cond = &gan.CondSpec{Mismatch: opts.CondMismatch, Balance: opts.CondBalance}
+	req.Cond = &gan.CondSpec{Mismatch: opts.CondMismatch, Balance: opts.CondBalance, BalancePower: opts.CondBalancePower}
 	for _, f := range configFields {
 		if !explicit[f.field] {
 			continue

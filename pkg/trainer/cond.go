@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -70,6 +71,9 @@ func condSpec(opts Options, labels *shard.Labels) (*gan.CondSpec, error) {
 	}
 	spec := &gan.CondSpec{Dim: cmp.Or(opts.CondDim, gan.DefaultCondDim), D: opts.CondD, G: opts.CondG, Mismatch: opts.CondMismatch,
 		Balance: slices.Clone(opts.CondBalance)}
+	if p := opts.CondBalancePower; len(spec.Balance) > 0 && p != 1 {
+		spec.BalancePower = p // 0 (left out of the config) means 1
+	}
 	for _, n := range names {
 		i := slices.IndexFunc(labels.Attributes, func(a shard.Attribute) bool { return a.Name == n })
 		if i < 0 {
@@ -160,7 +164,7 @@ func (r *run) startBalance(ld *loader.Loader) error {
 		}
 		pos[j] = r.condIdx[k]
 	}
-	w, err := balanceWeights(src, pos)
+	w, err := balanceWeights(src, pos, r.cfg.Cond.BalanceExp())
 	if err != nil {
 		return fmt.Errorf("%q: %w", r.opts.Data, err)
 	}
@@ -190,9 +194,10 @@ func (r *run) stepModel(b *loader.Batch) (gan.Stats, error) {
 
 // balanceWeights is each image's sampling weight for balancing the label
 // bytes at pos: the product over them of 1 / (the number of images with
-// the image's byte there; unknown, 0, counts as a value of its own). With
-// one position the weights of each value's images sum to 1.
-func balanceWeights(src loader.LabelSource, pos []int) ([]float64, error) {
+// the image's byte there; unknown, 0, counts as a value of its own),
+// raised to power. With one position and power 1 the weights of each
+// value's images sum to 1.
+func balanceWeights(src loader.LabelSource, pos []int, power float64) ([]float64, error) {
 	n := src.Len()
 	w := make([]float64, n)
 	for i := range w {
@@ -209,6 +214,11 @@ func balanceWeights(src loader.LabelSource, pos []int) ([]float64, error) {
 		}
 		for i := range n {
 			w[i] /= float64(count[src.Labels(i)[p]])
+		}
+	}
+	if power != 1 {
+		for i := range w {
+			w[i] = math.Pow(w[i], power)
 		}
 	}
 	return w, nil

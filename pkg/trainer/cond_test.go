@@ -145,7 +145,7 @@ func (l labelSrc) Labels(i int) []byte    { return l[i] }
 // an error, not a panic.
 func TestBalanceWeights(t *testing.T) {
 	src := labelSrc{{1, 1}, {1, 2}, {1, 1}, {2, 1}, {0, 2}, {1, 1}}
-	w, err := balanceWeights(src, []int{0})
+	w, err := balanceWeights(src, []int{0}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestBalanceWeights(t *testing.T) {
 			t.Errorf("value %d: total weight %g, want 1", v, s)
 		}
 	}
-	w2, err := balanceWeights(src, []int{0, 1})
+	w2, err := balanceWeights(src, []int{0, 1}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,15 @@ func TestBalanceWeights(t *testing.T) {
 	if want := 1.0 / 8; math.Abs(w2[1]-want) > 1e-15 {
 		t.Errorf("two attributes: image 1 weight %g, want %g", w2[1], want)
 	}
-	if _, err := balanceWeights(labelSrc{{1}, {1, 2}}, []int{1}); err == nil || !strings.Contains(err.Error(), "image 0 has 1 label bytes") {
+	// power 0.5: value 1 (4 images) against value 2 (1 image): 4/2 = 2x the share
+	w3, err := balanceWeights(src, []int{0}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := (w3[0] + w3[1] + w3[2] + w3[5]) / w3[3]; math.Abs(got-2) > 1e-12 {
+		t.Errorf("power 0.5: value 1 drawn %gx as often as value 2, want 2x", got)
+	}
+	if _, err := balanceWeights(labelSrc{{1}, {1, 2}}, []int{1}, 1); err == nil || !strings.Contains(err.Error(), "image 0 has 1 label bytes") {
 		t.Errorf("short labels: %v", err)
 	}
 }

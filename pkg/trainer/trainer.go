@@ -76,6 +76,9 @@ type Options struct {
 	// On resume the checkpoint's are kept; naming "cond_balance" in
 	// Explicit checks them.
 	CondBalance []string
+	// CondBalancePower tempers CondBalance (gan.CondSpec.BalancePower; 0:
+	// 1, full balance).
+	CondBalancePower float64
 
 	Resume bool // continue from Out/ckpt/latest.safetensors
 	Force  bool // resume even if the data set's hash differs from the checkpoint's
@@ -195,6 +198,9 @@ func (o *Options) Validate() error {
 	}
 	if o.CondMismatch > 0 && !o.Resume && len(o.Cond) == 0 {
 		return fmt.Errorf("trainer: cond_mismatch %v without cond: the matching-aware term needs a conditional run", o.CondMismatch)
+	}
+	if p := o.CondBalancePower; !(p >= 0 && p <= 1) {
+		return fmt.Errorf("trainer: cond_balance_power %v out of range 0..1", p)
 	}
 	if len(o.CondBalance) > 0 && !o.Resume && len(o.Cond) == 0 {
 		return fmt.Errorf("trainer: cond_balance %s without cond: balancing needs a conditional run", strings.Join(o.CondBalance, ","))
