@@ -267,6 +267,15 @@ func (e *evaluation) loadClassifier(path string, key map[string]string, values [
 	return c, false
 }
 
+// valueRows returns a per-value row for each of an attribute's values.
+func valueRows(values []string) []report.Value {
+	rows := make([]report.Value, len(values))
+	for v, name := range values {
+		rows[v].Value = name
+	}
+	return rows
+}
+
 // ceilings scores the classifier on the held-out reals with known labels.
 func (e *evaluation) ceilings(cls *attrclass.Classifier, cfg gan.Config, idx []int) ([]report.CondScore, error) {
 	feats, labels, err := labelled(e.held, e.o.HoldoutCap, e.size, idx)
@@ -275,22 +284,42 @@ func (e *evaluation) ceilings(cls *attrclass.Classifier, cfg gan.Config, idx []i
 	}
 	A := len(idx)
 	scores := make([]report.CondScore, A)
-	for i, f := range feats {
-		p := cls.Predict(f)
-		for a := range A {
-			if l := labels[i*A+a]; l != 0 {
-				scores[a].Reals++
-				if p[a] == l {
-					scores[a].Ceiling++
-				}
-			}
-		}
-	}
 	for a, ca := range cfg.CondAttrs() {
 		s := &scores[a]
 		s.Attribute, s.Chance = ca.Name, 1/float64(len(ca.Values))
+		s.PerValue = valueRows(ca.Values)
+	}
+	for i, f := range feats {
+		p := cls.Predict(f)
+		for a := range A {
+			l := int(labels[i*A+a])
+			if l == 0 || l > len(scores[a].PerValue) {
+				continue
+			}
+			s, pv := &scores[a], &scores[a].PerValue[l-1]
+			s.Reals++
+			pv.CeilingReals++
+			if int(p[a]) == l {
+				s.CeilingPooled++
+				pv.Ceiling++
+			}
+		}
+	}
+	for a := range scores {
+		s := &scores[a]
 		if s.Reals > 0 {
-			s.Ceiling /= float64(s.Reals)
+			s.CeilingPooled /= float64(s.Reals)
+		}
+		n := 0
+		for v := range s.PerValue {
+			if pv := &s.PerValue[v]; pv.CeilingReals > 0 {
+				pv.Ceiling /= float64(pv.CeilingReals)
+				s.Ceiling += pv.Ceiling
+				n++
+			}
+		}
+		if n > 0 {
+			s.Ceiling /= float64(n)
 		}
 	}
 	return scores, nil
@@ -343,6 +372,9 @@ func (e *evaluation) condAttr(m *gan.Model, cls *attrclass.Classifier, cfg gan.C
 	ca, A, nz, per := attrs[a], len(attrs), cfg.NZ, 3*e.size*e.size
 	z := gan.SampleLatents(e.o.Seed+uint64(1000*a), condPerValue, nz)
 	cells := make([]image.Image, condGridRows*len(ca.Values))
+	if len(s.PerValue) != len(ca.Values) { // no ceilings measured
+		s.PerValue = valueRows(ca.Values)
+	}
 	var swdSum float64
 	for v, name := range ca.Values {
 		labels := make([]byte, condPerValue*A)
@@ -362,7 +394,8 @@ func (e *evaluation) condAttr(m *gan.Model, cls *attrclass.Classifier, cfg gan.C
 				hit++
 			}
 		}
-		val := report.Value{Value: name, Accuracy: float64(hit) / condPerValue}
+		val := &s.PerValue[v] // its ceiling is set (ceilings)
+		val.Accuracy = float64(hit) / condPerValue
 		fake, err := metrics.FromNCHW(x, condPerValue, 3, e.size, e.size)
 		if err != nil {
 			return nil, err
@@ -378,7 +411,6 @@ func (e *evaluation) condAttr(m *gan.Model, cls *attrclass.Classifier, cfg gan.C
 			swdSum += val.SWD
 			s.SWDValues++
 		}
-		s.PerValue = append(s.PerValue, val)
 		s.Accuracy += float64(hit)
 		s.Generated += condPerValue
 	}

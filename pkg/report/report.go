@@ -54,11 +54,20 @@ type Report struct {
 // was asked for, against its accuracy on held-out reals (the ceiling).
 type CondScore struct {
 	Attribute string  `json:"attribute"`
-	Ceiling   float64 `json:"ceiling"`   // classifier accuracy on held-out reals with a known label
-	Reals     int     `json:"reals"`     // those reals
-	Accuracy  float64 `json:"accuracy"`  // on generated faces asked for each value in turn
-	Generated int     `json:"generated"` // those faces
-	Ratio     float64 `json:"ratio"`     // Accuracy / Ceiling
+	// Ceiling is the classifier's accuracy on the held-out reals of each
+	// value (Value.Ceiling), averaged over the values that have such
+	// reals: each value counts once, as in Accuracy. (Before toongan
+	// 0.1.0's eval of 2026-11-30 it was CeilingPooled.)
+	Ceiling float64 `json:"ceiling"`
+	// CeilingPooled is the classifier's accuracy on all held-out reals
+	// with a known label together, so each value counts by its frequency:
+	// for a skewed attribute (no hat on 80% of the faces) mostly the
+	// accuracy on the common value.
+	CeilingPooled float64 `json:"ceiling_pooled"`
+	Reals         int     `json:"reals"`     // the held-out reals with a known label
+	Accuracy      float64 `json:"accuracy"`  // on generated faces asked for each value in turn
+	Generated     int     `json:"generated"` // those faces
+	Ratio         float64 `json:"ratio"`     // Accuracy / Ceiling
 	Chance    float64 `json:"chance"`    // 1 / number of values
 	PerValue  []Value `json:"per_value"` // accuracy per value asked
 	// SWD is the mean over SWDValues values of their SWD (see Value).
@@ -77,6 +86,10 @@ type Value struct {
 	Accuracy float64 `json:"accuracy"`
 	SWD      float64 `json:"swd,omitempty"`
 	Reals    int     `json:"reals,omitempty"`
+	// Ceiling is the classifier's accuracy on the CeilingReals held-out
+	// reals labelled with this value (absent when there are none).
+	Ceiling      float64 `json:"ceiling,omitempty"`
+	CeilingReals int     `json:"ceiling_reals,omitempty"`
 }
 
 // Inputs identifies the files eval read.
