@@ -282,24 +282,35 @@ func (e *evaluation) ceilings(cls *attrclass.Classifier, cfg gan.Config, idx []i
 	if err != nil {
 		return nil, err
 	}
-	A := len(idx)
+	preds := make([]byte, 0, len(labels))
+	for _, f := range feats {
+		preds = append(preds, cls.Predict(f)...)
+	}
+	return ceilingScores(cfg.CondAttrs(), labels, preds), nil
+}
+
+// ceilingScores scores predictions against labels (both image-major, a
+// byte per attribute; label 0 unknown, k value k-1): per value the share
+// predicted right (Value.Ceiling), per attribute their mean (Ceiling) and
+// the share over all labelled images (CeilingPooled).
+func ceilingScores(attrs []gan.CondAttr, labels, preds []byte) []report.CondScore {
+	A := len(attrs)
 	scores := make([]report.CondScore, A)
-	for a, ca := range cfg.CondAttrs() {
+	for a, ca := range attrs {
 		s := &scores[a]
 		s.Attribute, s.Chance = ca.Name, 1/float64(len(ca.Values))
 		s.PerValue = valueRows(ca.Values)
 	}
-	for i, f := range feats {
-		p := cls.Predict(f)
+	for i := 0; i+A <= len(labels) && i+A <= len(preds); i += A {
 		for a := range A {
-			l := int(labels[i*A+a])
+			l := int(labels[i+a])
 			if l == 0 || l > len(scores[a].PerValue) {
 				continue
 			}
 			s, pv := &scores[a], &scores[a].PerValue[l-1]
 			s.Reals++
 			pv.CeilingReals++
-			if int(p[a]) == l {
+			if int(preds[i+a]) == l {
 				s.CeilingPooled++
 				pv.Ceiling++
 			}
@@ -322,7 +333,7 @@ func (e *evaluation) ceilings(cls *attrclass.Classifier, cfg gan.Config, idx []i
 			s.Ceiling /= float64(n)
 		}
 	}
-	return scores, nil
+	return scores
 }
 
 // condAccuracy draws condPerValue faces for each value of each attribute

@@ -216,3 +216,41 @@ func tinyCond(attrs []shard.Attribute) gan.Config {
 	}
 	return cfg
 }
+
+// TestCeilingScores: the ceiling counts each value once, as the
+// conditioning accuracy does, so a skewed attribute's ceiling is not its
+// common value's accuracy; the pooled one is; unknown labels count for
+// neither, and a value without reals is left out of the mean.
+func TestCeilingScores(t *testing.T) {
+	attrs := []gan.CondAttr{
+		{Name: "hat", Values: []string{"none", "cap", "beanie"}, Counts: []int{8, 1, 1}},
+		{Name: "glasses", Values: []string{"no", "yes", "monocle"}, Counts: []int{1, 1, 0}},
+	}
+	// hat: eight "none" all right, one cap right, one beanie called a cap;
+	// glasses: five "no" (four right), four "yes" (one right), one unknown
+	hatL, hatP := []byte{1, 1, 1, 1, 1, 1, 1, 1, 2, 3}, []byte{1, 1, 1, 1, 1, 1, 1, 1, 2, 2}
+	glL, glP := []byte{1, 1, 1, 1, 1, 2, 2, 2, 2, 0}, []byte{1, 1, 1, 1, 2, 2, 1, 1, 1, 2}
+	var labels, preds []byte
+	for i := range hatL {
+		labels = append(labels, hatL[i], glL[i])
+		preds = append(preds, hatP[i], glP[i])
+	}
+	s := ceilingScores(attrs, labels, preds)
+	for _, tc := range []struct {
+		got, want float64
+		what      string
+	}{
+		{s[0].Ceiling, (1 + 1 + 0) / 3.0, "hat ceiling (per value)"},
+		{s[0].CeilingPooled, 9 / 10.0, "hat pooled ceiling"},
+		{s[0].PerValue[2].Ceiling, 0, "beanie ceiling"},
+		{s[1].Ceiling, (4/5.0 + 1/4.0) / 2, "glasses ceiling (no reals of monocle)"},
+		{s[1].CeilingPooled, 5 / 9.0, "glasses pooled ceiling"},
+		{float64(s[1].Reals), 9, "glasses reals (unknown left out)"},
+		{float64(s[1].PerValue[2].CeilingReals), 0, "monocle reals"},
+		{s[1].Chance, 1 / 3.0, "glasses chance"},
+	} {
+		if math.Abs(tc.got-tc.want) > 1e-12 {
+			t.Errorf("%s = %g, want %g", tc.what, tc.got, tc.want)
+		}
+	}
+}

@@ -119,19 +119,19 @@ D AUC: how well the discriminator separates held-out reals from generated images
 
 {{- with $r.Conditioning}}
 <h2>Conditioning</h2>
-<p>How often eval's attribute classifier finds the value a generated face was asked for (the other attributes drawn from the training frequencies), against its accuracy on held-out reals.</p>
-<table><tr><th class="l">attribute</th><th>held-out reals (ceiling)</th><th>generated, as asked</th><th>ratio</th><th>chance</th><th>SWD per value (mean)</th></tr>
+<p>How often eval's attribute classifier finds the value a generated face was asked for (the other attributes drawn from the training frequencies), against its accuracy on held-out reals: the ceiling is its accuracy on each value's reals, averaged over the values (each value counts once, as it is asked for equally often); pooled, all labelled reals together (mostly the common values).</p>
+<table><tr><th class="l">attribute</th><th>held-out reals (ceiling; pooled)</th><th>generated, as asked</th><th>ratio</th><th>chance</th><th>SWD per value (mean)</th></tr>
 {{- range .}}
-<tr><td class="l">{{.Attribute}}</td><td>{{pct .Ceiling}} of {{.Reals}}</td><td>{{pct .Accuracy}} of {{.Generated}}</td><td>{{f .Ratio}}</td><td>{{pct .Chance}}</td><td>{{if .SWDValues}}{{f1 .SWD}} over {{.SWDValues}} values{{else}}–{{end}}</td></tr>
+<tr><td class="l">{{.Attribute}}</td><td>{{pct .Ceiling}}; {{pct .CeilingPooled}} of {{.Reals}}</td><td>{{pct .Accuracy}} of {{.Generated}}</td><td>{{f .Ratio}}</td><td>{{pct .Chance}}</td><td>{{if .SWDValues}}{{f1 .SWD}} over {{.SWDValues}} values{{else}}–{{end}}</td></tr>
 {{- end}}
 </table>
 <p>Attribute classifier: {{$r.CondClassifier}}.</p>
 <p>SWD per value: the faces asked for a value against the held-out reals that have it (small sets, so higher than the real-vs-real baseline above even for a perfect generator; compare values and runs, not with the baseline).</p>
 {{- range $i, $s := .}}
 <details><summary>{{$s.Attribute}}: per value</summary>
-<table><tr><th class="l">value</th><th>as asked</th><th>SWD</th><th>reals</th></tr>
+<table><tr><th class="l">value</th><th>as asked</th><th>ceiling (held-out reals)</th><th>SWD</th><th>reals</th></tr>
 {{- range $s.PerValue}}
-<tr><td class="l">{{.Value}}</td><td>{{pct .Accuracy}}</td><td>{{if .Reals}}{{f1 .SWD}}{{else}}–{{end}}</td><td>{{.Reals}}</td></tr>
+<tr><td class="l">{{.Value}}</td><td>{{pct .Accuracy}}</td><td>{{if .CeilingReals}}{{pct .Ceiling}} of {{.CeilingReals}}{{else}}–{{end}}</td><td>{{if .Reals}}{{f1 .SWD}}{{else}}–{{end}}</td><td>{{.Reals}}</td></tr>
 {{- end}}
 </table></details>
 {{- end}}

@@ -53,7 +53,7 @@ type Report struct {
 // attribute classifier (pkg/attrclass) finds the value a generated face
 // was asked for, against its accuracy on held-out reals (the ceiling).
 type CondScore struct {
-	Attribute string  `json:"attribute"`
+	Attribute string `json:"attribute"`
 	// Ceiling is the classifier's accuracy on the held-out reals of each
 	// value (Value.Ceiling), averaged over the values that have such
 	// reals: each value counts once, as in Accuracy. (Before toongan
@@ -68,8 +68,8 @@ type CondScore struct {
 	Accuracy      float64 `json:"accuracy"`  // on generated faces asked for each value in turn
 	Generated     int     `json:"generated"` // those faces
 	Ratio         float64 `json:"ratio"`     // Accuracy / Ceiling
-	Chance    float64 `json:"chance"`    // 1 / number of values
-	PerValue  []Value `json:"per_value"` // accuracy per value asked
+	Chance        float64 `json:"chance"`    // 1 / number of values
+	PerValue      []Value `json:"per_value"` // accuracy per value asked
 	// SWD is the mean over SWDValues values of their SWD (see Value).
 	SWD       float64 `json:"swd,omitempty"`
 	SWDValues int     `json:"swd_values,omitempty"`
