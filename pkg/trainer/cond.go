@@ -83,6 +83,14 @@ func condSpec(opts Options, labels *shard.Labels) (*gan.CondSpec, error) {
 		spec.Attrs = append(spec.Attrs, gan.CondAttr{Name: a.Name, Values: slices.Clone(a.Values),
 			Counts: slices.Clone(a.Counts), Unknown: a.Unknown})
 	}
+	for i, b := range spec.Balance {
+		if !slices.Contains(names, b) {
+			return nil, fmt.Errorf("cond_balance %q: not one of the conditioned attributes (%s)", b, strings.Join(names, ", "))
+		}
+		if slices.Contains(spec.Balance[:i], b) {
+			return nil, fmt.Errorf("cond_balance: attribute %q twice", b)
+		}
+	}
 	return spec, nil
 }
 

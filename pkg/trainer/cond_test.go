@@ -115,7 +115,8 @@ func TestCondErrors(t *testing.T) {
 		{"mismatch with acgan", Options{Data: labelled, Cond: []string{"hair"}, CondD: "acgan", CondMismatch: 1}, "0 unless D is the projection discriminator"},
 		{"resume other mismatch", Options{Data: labelled, Out: out, Resume: true, CondMismatch: 2, Explicit: []string{"cond_mismatch"}}, "cond_mismatch 2 differs from the checkpoint's 0"},
 		{"balance without cond", Options{Data: labelled, CondBalance: []string{"hat"}}, "cond_balance hat without cond"},
-		{"balance not conditioned", Options{Data: labelled, Cond: []string{"hair"}, CondBalance: []string{"hat"}}, `cond.balance "hat"`},
+		{"balance not conditioned", Options{Data: labelled, Cond: []string{"hair"}, CondBalance: []string{"hat"}}, `cond_balance "hat": not one of the conditioned attributes (hair)`},
+		{"balance twice", Options{Data: labelled, Cond: []string{"all"}, CondBalance: []string{"hat", "hat"}}, `cond_balance: attribute "hat" twice`},
 		{"resume other balance", Options{Data: labelled, Out: out, Resume: true, CondBalance: []string{"hair"}, Explicit: []string{"cond_balance"}}, "cond_balance hair differs from the checkpoint's none"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
