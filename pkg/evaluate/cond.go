@@ -267,15 +267,6 @@ func (e *evaluation) loadClassifier(path string, key map[string]string, values [
 	return c, false
 }
 
-// valueRows returns a per-value row for each of an attribute's values.
-func valueRows(values []string) []report.Value {
-	rows := make([]report.Value, len(values))
-	for v, name := range values {
-		rows[v].Value = name
-	}
-	return rows
-}
-
 // ceilings scores the classifier on the held-out reals with known labels.
 func (e *evaluation) ceilings(cls *attrclass.Classifier, cfg gan.Config, idx []int) ([]report.CondScore, error) {
 	feats, labels, err := labelled(e.held, e.o.HoldoutCap, e.size, idx)
@@ -299,7 +290,10 @@ func ceilingScores(attrs []gan.CondAttr, labels, preds []byte) []report.CondScor
 	for a, ca := range attrs {
 		s := &scores[a]
 		s.Attribute, s.Chance = ca.Name, 1/float64(len(ca.Values))
-		s.PerValue = valueRows(ca.Values)
+		s.PerValue = make([]report.Value, len(ca.Values))
+		for v, name := range ca.Values {
+			s.PerValue[v].Value = name
+		}
 	}
 	for i := 0; i+A <= len(labels) && i+A <= len(preds); i += A {
 		for a := range A {
@@ -383,9 +377,6 @@ func (e *evaluation) condAttr(m *gan.Model, cls *attrclass.Classifier, cfg gan.C
 	ca, A, nz, per := attrs[a], len(attrs), cfg.NZ, 3*e.size*e.size
 	z := gan.SampleLatents(e.o.Seed+uint64(1000*a), condPerValue, nz)
 	cells := make([]image.Image, condGridRows*len(ca.Values))
-	if len(s.PerValue) != len(ca.Values) { // no ceilings measured
-		s.PerValue = valueRows(ca.Values)
-	}
 	var swdSum float64
 	for v, name := range ca.Values {
 		labels := make([]byte, condPerValue*A)
@@ -405,7 +396,7 @@ func (e *evaluation) condAttr(m *gan.Model, cls *attrclass.Classifier, cfg gan.C
 				hit++
 			}
 		}
-		val := &s.PerValue[v] // its ceiling is set (ceilings)
+		val := &s.PerValue[v] // ceilings made a row per value
 		val.Accuracy = float64(hit) / condPerValue
 		fake, err := metrics.FromNCHW(x, condPerValue, 3, e.size, e.size)
 		if err != nil {

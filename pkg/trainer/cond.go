@@ -211,17 +211,19 @@ func balanceWeights(src loader.LabelSource, pos []int, power float64) ([]float64
 	for i := range w {
 		w[i] = 1
 	}
+	col := make([]byte, n) // each image's label byte at p
 	for _, p := range pos {
-		count := make([]int, 256)
+		var count [256]int
 		for i := range n {
 			lab := src.Labels(i)
 			if p >= len(lab) {
 				return nil, fmt.Errorf("image %d has %d label bytes, want more than %d", i, len(lab), p)
 			}
-			count[lab[p]]++
+			col[i] = lab[p]
+			count[col[i]]++
 		}
-		for i := range n {
-			w[i] /= float64(count[src.Labels(i)[p]])
+		for i, b := range col {
+			w[i] /= float64(count[b])
 		}
 	}
 	if power != 1 {
