@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/toongan/toongan/pkg/kernels"
 )
 
 // Side is the side of the averaged image the classifier reads.
@@ -13,11 +15,14 @@ const Side = 16
 // Features is the number of inputs per image: Side x Side x 3 colours.
 const Features = Side * Side * 3
 
+// Hidden is the width of each attribute's hidden layer.
+const Hidden = 128
+
 // Training settings.
 const (
 	Epochs = 20
 	batch  = 32
-	lr     = 0.05
+	lr     = 0.01
 	l2     = 1e-4
 )
 
@@ -56,19 +61,37 @@ func features(get func(y, x, c int) float32, s int) []float32 {
 
 // Classifier predicts each attribute's value from an image's features.
 type Classifier struct {
-	values    []int       // values per attribute
-	w         [][]float32 // per attribute: [values][Features+1], bias last
-	mean, std []float32   // feature standardisation from the training set
+	values    []int     // values per attribute
+	nets      []mlp     // per attribute
+	mean, std []float32 // feature standardisation from the training set
 }
 
-// Train fits one softmax regression per attribute (values[a] values) on
-// feats (one Features-long vector per image) and labels (len(values)
-// bytes per image: 0 unknown, skipped; k the value k-1), by minibatch
-// gradient descent in an order drawn from seed.
+// mlp is one attribute's network: Features -> Hidden (ReLU) -> values.
+type mlp struct {
+	w1 []float32 // [Hidden][Features] row-major
+	b1 []float32 // [Hidden]
+	w2 []float32 // [values][Hidden]
+	b2 []float32 // [values]
+}
+
+// Train fits one small network per attribute (values[a] values: a hidden
+// layer of Hidden ReLU units, then softmax) on feats (one Features-long
+// vector per image) and labels (len(values) bytes per image: 0 unknown,
+// skipped; k the value k-1). Each known label's loss is weighted by the
+// inverse frequency of its value, so that every value counts alike, as the
+// conditioning accuracy asks for each value equally often. Minibatch SGD;
+// the initial weights and the order are drawn from seed and the
+// attribute's index, so the result does not depend on GOMAXPROCS (the
+// attributes train in parallel).
 func Train(feats [][]float32, labels []byte, values []int, seed uint64) (*Classifier, error) {
 	A := len(values)
 	if A == 0 || len(feats) == 0 || len(labels) != len(feats)*A {
 		return nil, fmt.Errorf("attrclass: %d images, %d label bytes, %d attributes", len(feats), len(labels), A)
+	}
+	for a, v := range values {
+		if v < 1 || v > 255 {
+			return nil, fmt.Errorf("attrclass: attribute %d has %d values", a, v)
+		}
 	}
 	c := &Classifier{values: values, mean: make([]float32, Features), std: make([]float32, Features)}
 	for _, f := range feats {
@@ -85,17 +108,16 @@ func Train(feats [][]float32, labels []byte, values []int, seed uint64) (*Classi
 		c.mean[i] /= n
 		c.std[i] = float32(math.Sqrt(float64(max(c.std[i]/n-c.mean[i]*c.mean[i], 0)))) + 1e-3
 	}
-	x := make([][]float32, len(feats))
-	for i, f := range feats {
-		x[i] = c.standard(f)
+	x := make([]float32, 0, len(feats)*Features)
+	for _, f := range feats {
+		x = append(x, c.standard(f)...)
 	}
-	r := rand.New(rand.NewPCG(seed, 0xc1a55))
-	for a := range A {
-		if values[a] < 1 || values[a] > 255 {
-			return nil, fmt.Errorf("attrclass: attribute %d has %d values", a, values[a])
+	c.nets = make([]mlp, A)
+	kernels.ParallelFor(A, func(lo, hi int) {
+		for a := lo; a < hi; a++ {
+			c.nets[a] = fit(x, labels, a, A, values[a], seed)
 		}
-		c.w = append(c.w, fit(x, labels, a, A, values[a], r))
-	}
+	})
 	return c, nil
 }
 
@@ -108,79 +130,159 @@ func (c *Classifier) standard(f []float32) []float32 {
 	return out
 }
 
-// logits writes w's class scores for x into z.
-func logits(w []float32, x []float32, z []float64) {
-	for k := range z {
-		row := w[k*(Features+1) : (k+1)*(Features+1)]
-		s := float64(row[Features])
-		for i, v := range x {
-			s += float64(row[i] * v)
+// classWeights returns the images with a known label of attribute a and
+// the loss weight of each value: n / (V' count), V' the values that occur,
+// so that the weights average 1 over the images and every value that
+// occurs weighs the same in total.
+func classWeights(labels []byte, a, A, V int) ([]int, []float32) {
+	var idx []int
+	count := make([]int, V)
+	for i := 0; i+A <= len(labels); i += A {
+		if l := int(labels[i+a]); l > 0 && l <= V {
+			idx = append(idx, i/A)
+			count[l-1]++
 		}
-		z[k] = s
+	}
+	seen := 0
+	for _, k := range count {
+		if k > 0 {
+			seen++
+		}
+	}
+	w := make([]float32, V)
+	for v, k := range count {
+		if k > 0 {
+			w[v] = float32(float64(len(idx)) / float64(seen*k))
+		}
+	}
+	return idx, w
+}
+
+// fit trains attribute a's network on the images whose label is known (x:
+// the standardised features, image-major).
+func fit(x []float32, labels []byte, a, A, V int, seed uint64) mlp {
+	r := rand.New(rand.NewPCG(seed, 0xc1a55^uint64(a)<<20))
+	m := mlp{w1: make([]float32, Hidden*Features), b1: make([]float32, Hidden),
+		w2: make([]float32, V*Hidden), b2: make([]float32, V)}
+	for i := range m.w1 {
+		m.w1[i] = float32(r.NormFloat64() * math.Sqrt(2.0/Features))
+	}
+	for i := range m.w2 {
+		m.w2[i] = float32(r.NormFloat64() * math.Sqrt(1.0/Hidden))
+	}
+	idx, cw := classWeights(labels, a, A, V)
+	g := mlp{w1: make([]float32, len(m.w1)), b1: make([]float32, Hidden),
+		w2: make([]float32, len(m.w2)), b2: make([]float32, V)}
+	xb := make([]float32, batch*Features)
+	h := make([]float32, batch*Hidden)
+	dh := make([]float32, batch*Hidden)
+	z := make([]float32, batch*V)
+	for range Epochs {
+		r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+		for lo := 0; lo < len(idx); lo += batch {
+			b := min(batch, len(idx)-lo)
+			for j, i := range idx[lo : lo+b] {
+				copy(xb[j*Features:(j+1)*Features], x[i*Features:(i+1)*Features])
+			}
+			m.forward(xb[:b*Features], h[:b*Hidden], z[:b*V], b, V)
+			for j, i := range idx[lo : lo+b] { // z becomes dLoss/dlogits
+				y := int(labels[i*A+a]) - 1
+				row := z[j*V : (j+1)*V]
+				softmax(row)
+				row[y]--
+				for k := range row {
+					row[k] *= cw[y]
+				}
+			}
+			m.backward(&g, xb[:b*Features], h[:b*Hidden], dh[:b*Hidden], z[:b*V], b, V)
+			step := float32(lr / float64(b))
+			m.update(&g, step, lr*l2)
+		}
+	}
+	return m
+}
+
+// forward computes the hidden activations h [b][Hidden] and the logits z
+// [b][V] of the b images in x.
+func (m *mlp) forward(x, h, z []float32, b, V int) {
+	kernels.SgemmOn(1, false, true, b, Hidden, Features, 1, x, Features, m.w1, Features, 0, h, Hidden)
+	for j := range b {
+		row := h[j*Hidden : (j+1)*Hidden]
+		for k := range row {
+			row[k] = max(row[k]+m.b1[k], 0)
+		}
+	}
+	kernels.SgemmOn(1, false, true, b, V, Hidden, 1, h, Hidden, m.w2, Hidden, 0, z, V)
+	for j := range b {
+		for k := range V {
+			z[j*V+k] += m.b2[k]
+		}
+	}
+}
+
+// backward writes into g the gradients of the batch's loss given dz, its
+// derivative by the logits; dh is scratch.
+func (m *mlp) backward(g *mlp, x, h, dh, dz []float32, b, V int) {
+	kernels.SgemmOn(1, true, false, V, Hidden, b, 1, dz, V, h, Hidden, 0, g.w2, Hidden)
+	clear(g.b2)
+	for j := range b {
+		for k := range V {
+			g.b2[k] += dz[j*V+k]
+		}
+	}
+	kernels.SgemmOn(1, false, false, b, Hidden, V, 1, dz, V, m.w2, Hidden, 0, dh, Hidden)
+	clear(g.b1)
+	for i, v := range h {
+		if v <= 0 {
+			dh[i] = 0
+		}
+		g.b1[i%Hidden] += dh[i]
+	}
+	kernels.SgemmOn(1, true, false, Hidden, Features, b, 1, dh, Hidden, x, Features, 0, g.w1, Features)
+}
+
+// update takes one SGD step with weight decay on the weights (not biases).
+func (m *mlp) update(g *mlp, step float32, decay float64) {
+	d := float32(decay)
+	for _, p := range [][2][]float32{{m.w1, g.w1}, {m.w2, g.w2}} {
+		w, gw := p[0], p[1]
+		for i := range w {
+			w[i] -= step*gw[i] + d*w[i]
+		}
+	}
+	for _, p := range [][2][]float32{{m.b1, g.b1}, {m.b2, g.b2}} {
+		w, gw := p[0], p[1]
+		for i := range w {
+			w[i] -= step * gw[i]
+		}
 	}
 }
 
 // softmax turns z into probabilities in place.
-func softmax(z []float64) {
-	mx := math.Inf(-1)
+func softmax(z []float32) {
+	mx := float32(math.Inf(-1))
 	for _, v := range z {
-		mx = math.Max(mx, v)
+		mx = max(mx, v)
 	}
 	var sum float64
 	for k := range z {
-		z[k] = math.Exp(z[k] - mx)
-		sum += z[k]
+		e := math.Exp(float64(z[k] - mx))
+		z[k] = float32(e)
+		sum += e
 	}
 	for k := range z {
-		z[k] /= sum
+		z[k] = float32(float64(z[k]) / sum)
 	}
-}
-
-// fit trains attribute a's weights on the images whose label is known.
-func fit(x [][]float32, labels []byte, a, A, V int, r *rand.Rand) []float32 {
-	w := make([]float32, V*(Features+1))
-	var idx []int
-	for i := range x {
-		if labels[i*A+a] != 0 {
-			idx = append(idx, i)
-		}
-	}
-	z := make([]float64, V)
-	grad := make([]float32, len(w))
-	for range Epochs {
-		r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
-		for lo := 0; lo < len(idx); lo += batch {
-			hi := min(lo+batch, len(idx))
-			clear(grad)
-			for _, i := range idx[lo:hi] {
-				logits(w, x[i], z)
-				softmax(z)
-				z[int(labels[i*A+a])-1]--
-				for k := range z {
-					g := grad[k*(Features+1) : (k+1)*(Features+1)]
-					d := float32(z[k])
-					for f, v := range x[i] {
-						g[f] += d * v
-					}
-					g[Features] += d
-				}
-			}
-			step := float32(lr / float64(hi-lo))
-			for i := range w {
-				w[i] -= step*grad[i] + lr*l2*w[i]
-			}
-		}
-	}
-	return w
 }
 
 // Predict returns an image's label bytes (k: value k-1) from its features.
 func (c *Classifier) Predict(f []float32) []byte {
 	x := c.standard(f)
 	out := make([]byte, len(c.values))
+	h := make([]float32, Hidden)
 	for a, V := range c.values {
-		z := make([]float64, V)
-		logits(c.w[a], x, z)
+		z := make([]float32, V)
+		c.nets[a].forward(x, h, z, 1, V)
 		best := 0
 		for k := range z {
 			if z[k] > z[best] {

@@ -50,11 +50,11 @@ func TestTensorsRoundTrip(t *testing.T) {
 		values []int
 		want   string
 	}{
-		{"other values", func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }, []int{4, 2}, "w.0 missing or not 3076"},
-		{"one attribute more", func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }, []int{3, 2, 2}, "4 tensors for 3 attributes"},
-		{"NaN", func(ts []safetensors.Tensor) []safetensors.Tensor { ts[2].Data[5] = float32(math.NaN()); return ts }, []int{3, 2}, "w.0 holds NaN"},
+		{"other values", func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }, []int{4, 2}, "w2.0 missing or not 512"},
+		{"one attribute more", func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }, []int{3, 2, 2}, "10 tensors for 3 attributes"},
+		{"NaN", func(ts []safetensors.Tensor) []safetensors.Tensor { ts[2].Data[5] = float32(math.NaN()); return ts }, []int{3, 2}, "w1.0 holds NaN"},
 		{"zero std", func(ts []safetensors.Tensor) []safetensors.Tensor { ts[1].Data[0] = 0; return ts }, []int{3, 2}, "std holds 0"},
-		{"renamed", func(ts []safetensors.Tensor) []safetensors.Tensor { ts[0].Name = "w.9"; return ts }, []int{3, 2}, "mean missing"},
+		{"renamed", func(ts []safetensors.Tensor) []safetensors.Tensor { ts[0].Name = "w1.9"; return ts }, []int{3, 2}, "mean missing"},
 		{"257 values", func(ts []safetensors.Tensor) []safetensors.Tensor { return ts }, []int{3, 257}, "257 values"},
 	} {
 		_, err := FromTensors(tc.mod(clone()), tc.values)

@@ -23,9 +23,9 @@ import (
 
 // Bounds of the conditioning check.
 const (
-	condTrainCap = 4000 // training images the attribute classifier learns from
-	condPerValue = 32   // generated faces asked for each value of each attribute
-	condGridRows = 4    // latents (rows) in each attribute's grid
+	condTrainCap = 20000 // training images the attribute classifier learns from
+	condPerValue = 128   // generated faces asked for each value of each attribute
+	condGridRows = 4     // latents (rows) in each attribute's grid
 	// SWD per condition: the values scored per eval (whole attributes, in
 	// the checkpoint's order), the held-out reals per value at most, and
 	// the fewest a value needs to be scored.
@@ -214,7 +214,7 @@ func classifierCache(data string) string {
 }
 
 // maxClassifierFile bounds the cache file: 64 attributes of 255 values.
-const maxClassifierFile = 64*255*(attrclass.Features+1)*4 + 1<<20
+const maxClassifierFile = 64*(attrclass.Hidden*(attrclass.Features+1)+255*(attrclass.Hidden+1))*4 + 1<<20
 
 // classifierKey is what a cached classifier must have been trained for:
 // the dataset's content, the checkpoint's attributes and values, and the
@@ -228,8 +228,8 @@ func (e *evaluation) classifierKey(man *shard.Manifest, cfg gan.Config) map[stri
 		"format":     "toongan-attrclass",
 		"dataset":    man.ContentHash,
 		"attributes": strings.Join(attrs, ","),
-		"settings": fmt.Sprintf("side %d, epochs %d, train %d, size %d, seed %d",
-			attrclass.Side, attrclass.Epochs, condTrainCap, e.size, e.o.Seed),
+		"settings": fmt.Sprintf("side %d, hidden %d, balanced, epochs %d, train %d, size %d, seed %d",
+			attrclass.Side, attrclass.Hidden, attrclass.Epochs, condTrainCap, e.size, e.o.Seed),
 	}
 }
 
