@@ -74,6 +74,12 @@ type mlp struct {
 	b2 []float32 // [values]
 }
 
+// newMLP returns a zeroed network (or gradient) for V values.
+func newMLP(V int) mlp {
+	return mlp{w1: make([]float32, Hidden*Features), b1: make([]float32, Hidden),
+		w2: make([]float32, V*Hidden), b2: make([]float32, V)}
+}
+
 // Train fits one small network per attribute (values[a] values: a hidden
 // layer of Hidden ReLU units, then softmax) on feats (one Features-long
 // vector per image) and labels (len(values) bytes per image: 0 unknown,
@@ -108,10 +114,7 @@ func Train(feats [][]float32, labels []byte, values []int, seed uint64) (*Classi
 		c.mean[i] /= n
 		c.std[i] = float32(math.Sqrt(float64(max(c.std[i]/n-c.mean[i]*c.mean[i], 0)))) + 1e-3
 	}
-	x := make([]float32, 0, len(feats)*Features)
-	for _, f := range feats {
-		x = append(x, c.standard(f)...)
-	}
+	x := c.standard(feats)
 	c.nets = make([]mlp, A)
 	kernels.ParallelFor(A, func(lo, hi int) {
 		for a := lo; a < hi; a++ {
@@ -121,11 +124,14 @@ func Train(feats [][]float32, labels []byte, values []int, seed uint64) (*Classi
 	return c, nil
 }
 
-// standard returns f standardised with the training statistics.
-func (c *Classifier) standard(f []float32) []float32 {
-	out := make([]float32, Features)
-	for i, v := range f {
-		out[i] = (v - c.mean[i]) / c.std[i]
+// standard returns feats standardised with the training statistics, one
+// image after another in one slice.
+func (c *Classifier) standard(feats [][]float32) []float32 {
+	out := make([]float32, 0, len(feats)*Features)
+	for _, f := range feats {
+		for i, v := range f {
+			out = append(out, (v-c.mean[i])/c.std[i])
+		}
 	}
 	return out
 }
@@ -162,8 +168,7 @@ func classWeights(labels []byte, a, A, V int) ([]int, []float32) {
 // the standardised features, image-major).
 func fit(x []float32, labels []byte, a, A, V int, seed uint64) mlp {
 	r := rand.New(rand.NewPCG(seed, 0xc1a55^uint64(a)<<20))
-	m := mlp{w1: make([]float32, Hidden*Features), b1: make([]float32, Hidden),
-		w2: make([]float32, V*Hidden), b2: make([]float32, V)}
+	m := newMLP(V)
 	for i := range m.w1 {
 		m.w1[i] = float32(r.NormFloat64() * math.Sqrt(2.0/Features))
 	}
@@ -171,8 +176,7 @@ func fit(x []float32, labels []byte, a, A, V int, seed uint64) mlp {
 		m.w2[i] = float32(r.NormFloat64() * math.Sqrt(1.0/Hidden))
 	}
 	idx, cw := classWeights(labels, a, A, V)
-	g := mlp{w1: make([]float32, len(m.w1)), b1: make([]float32, Hidden),
-		w2: make([]float32, len(m.w2)), b2: make([]float32, V)}
+	g := newMLP(V)
 	xb := make([]float32, batch*Features)
 	h := make([]float32, batch*Hidden)
 	dh := make([]float32, batch*Hidden)
@@ -195,8 +199,7 @@ func fit(x []float32, labels []byte, a, A, V int, seed uint64) mlp {
 				}
 			}
 			m.backward(&g, xb[:b*Features], h[:b*Hidden], dh[:b*Hidden], z[:b*V], b, V)
-			step := float32(lr / float64(b))
-			m.update(&g, step, lr*l2)
+			m.update(&g, float32(lr/float64(b)), lr*l2)
 		}
 	}
 	return m
@@ -243,19 +246,15 @@ func (m *mlp) backward(g *mlp, x, h, dh, dz []float32, b, V int) {
 
 // update takes one SGD step with weight decay on the weights (not biases).
 func (m *mlp) update(g *mlp, step float32, decay float64) {
-	d := float32(decay)
-	for _, p := range [][2][]float32{{m.w1, g.w1}, {m.w2, g.w2}} {
-		w, gw := p[0], p[1]
+	sgd := func(w, gw []float32, d float32) {
 		for i := range w {
 			w[i] -= step*gw[i] + d*w[i]
 		}
 	}
-	for _, p := range [][2][]float32{{m.b1, g.b1}, {m.b2, g.b2}} {
-		w, gw := p[0], p[1]
-		for i := range w {
-			w[i] -= step * gw[i]
-		}
-	}
+	sgd(m.w1, g.w1, float32(decay))
+	sgd(m.w2, g.w2, float32(decay))
+	sgd(m.b1, g.b1, 0)
+	sgd(m.b2, g.b2, 0)
 }
 
 // softmax turns z into probabilities in place.
@@ -277,19 +276,32 @@ func softmax(z []float32) {
 
 // Predict returns an image's label bytes (k: value k-1) from its features.
 func (c *Classifier) Predict(f []float32) []byte {
-	x := c.standard(f)
 	out := make([]byte, len(c.values))
-	h := make([]float32, Hidden)
-	for a, V := range c.values {
-		z := make([]float32, V)
-		c.nets[a].forward(x, h, z, 1, V)
+	for a := range c.values {
+		out[a] = c.PredictAttr([][]float32{f}, a)[0]
+	}
+	return out
+}
+
+// PredictAttr returns attribute a's label byte (k: value k-1) for each
+// image of feats, the images going through the network together.
+func (c *Classifier) PredictAttr(feats [][]float32, a int) []byte {
+	b, V := len(feats), c.values[a]
+	if b == 0 {
+		return nil
+	}
+	h, z := make([]float32, b*Hidden), make([]float32, b*V)
+	c.nets[a].forward(c.standard(feats), h, z, b, V)
+	out := make([]byte, b)
+	for j := range out {
+		row := z[j*V : (j+1)*V]
 		best := 0
-		for k := range z {
-			if z[k] > z[best] {
+		for k := range row {
+			if row[k] > row[best] {
 				best = k
 			}
 		}
-		out[a] = byte(best + 1)
+		out[j] = byte(best + 1)
 	}
 	return out
 }

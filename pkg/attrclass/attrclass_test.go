@@ -131,8 +131,7 @@ func TestClassWeights(t *testing.T) {
 func TestBackward(t *testing.T) {
 	const b, V = 3, 4
 	r := rand.New(rand.NewPCG(5, 5))
-	m := mlp{w1: make([]float32, Hidden*Features), b1: make([]float32, Hidden),
-		w2: make([]float32, V*Hidden), b2: make([]float32, V)}
+	m := newMLP(V)
 	for _, p := range [][]float32{m.w1, m.b1, m.w2, m.b2} {
 		for i := range p {
 			p[i] = float32(r.NormFloat64() * 0.1)
@@ -164,7 +163,7 @@ func TestBackward(t *testing.T) {
 			row[k] *= cw[y[j]]
 		}
 	}
-	g := mlp{w1: make([]float32, len(m.w1)), b1: make([]float32, Hidden), w2: make([]float32, len(m.w2)), b2: make([]float32, V)}
+	g := newMLP(V)
 	m.backward(&g, x, h, dh, z, b, V)
 	for _, p := range []struct {
 		name string

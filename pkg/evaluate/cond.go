@@ -273,9 +273,12 @@ func (e *evaluation) ceilings(cls *attrclass.Classifier, cfg gan.Config, idx []i
 	if err != nil {
 		return nil, err
 	}
-	preds := make([]byte, 0, len(labels))
-	for _, f := range feats {
-		preds = append(preds, cls.Predict(f)...)
+	A := len(idx)
+	preds := make([]byte, len(labels))
+	for a := range A {
+		for i, p := range cls.PredictAttr(feats, a) {
+			preds[i*A+a] = p
+		}
 	}
 	return ceilingScores(cfg.CondAttrs(), labels, preds), nil
 }
@@ -390,9 +393,13 @@ func (e *evaluation) condAttr(m *gan.Model, cls *attrclass.Classifier, cfg gan.C
 		if err != nil {
 			return nil, fmt.Errorf("conditioning %s=%s: %w", ca.Name, name, err)
 		}
+		feats := make([][]float32, condPerValue)
+		for j := range feats {
+			feats[j] = attrclass.FromNCHW(x[j*per:(j+1)*per], e.size)
+		}
 		hit := 0
-		for j := range condPerValue {
-			if cls.Predict(attrclass.FromNCHW(x[j*per:(j+1)*per], e.size))[a] == byte(v+1) {
+		for _, p := range cls.PredictAttr(feats, a) {
+			if p == byte(v+1) {
 				hit++
 			}
 		}

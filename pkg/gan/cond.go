@@ -103,8 +103,7 @@ const MaxCondMismatch = 10
 // with the projection D: in issue 11's 30-minute run (README, "Conditional
 // training") it kept the conditioning that runs without it partly unlearn
 // (hair colour 0.83 -> 1.09 of the classifier's pooled ceiling, hat 0.69
-// -> 0.82)
-// and improved the samples' SWD (30.8 -> 20.0).
+// -> 0.82) and improved the samples' SWD (30.8 -> 20.0).
 const DefaultCondMismatch = 1
 
 // mismatch is the weight of the matching-aware term (0: none).
@@ -118,8 +117,8 @@ func (cfg Config) mismatch() float64 {
 // DefaultCondG is train's --cond-g for a new conditional run: in a screen
 // on the built-in faces at equal steps conditional BatchNorm scored higher
 // than concat on 9 of 12 attributes (hair colour 0.49 -> 0.59 of the
-// classifier's pooled ceiling) at the same step cost, and issue 11's 30-minute
-// acceptance runs all used it (README, "Conditional training").
+// classifier's pooled ceiling) at the same step cost, and issue 11's
+// 30-minute acceptance runs all used it (README, "Conditional training").
 const DefaultCondG = CondCBN
 
 // Generator conditionings (CondSpec.G).

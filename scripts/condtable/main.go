@@ -3,8 +3,9 @@
 // by side, then per attribute the classifier's ceiling on held-out reals
 // (each value counted once, as the accuracy counts it; and pooled, each
 // value by its frequency), the conditional model's accuracy on faces asked
-// for each value, and their ratio, with issue 11's acceptance bounds (ratio at least 0.9 for hair,
-// glasses and hat; conditional SWD at most 1.1x the unconditional one).
+// for each value, and their ratio, with issue 11's acceptance bounds (ratio
+// at least 0.9 for hair, glasses and hat; conditional SWD at most 1.1x the
+// unconditional one).
 //
 //	go run ./scripts/condtable OUT > OUT/condcheck.md
 package main
