@@ -34,6 +34,7 @@ func configFromFlags(c *cli.Context) (gan.Config, error) {
 	set("augment", func() { cfg.Augment = c.String("augment") })
 	set("spectral-norm", func() { cfg.SpectralNorm = c.Bool("spectral-norm") })
 	set("mbstd", func() { cfg.MBStd = c.Bool("mbstd") })
+	set("colour-match", func() { cfg.ColourMatch = c.Float64("colour-match") })
 	set("ema-bn", func() { cfg.EMABN = c.String("ema-bn") })
 	set("reduce-split", func() { cfg.ReduceSplit = c.Int("reduce-split") })
 	if cfg.Augment == "none" {

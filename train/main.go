@@ -59,7 +59,7 @@ var fieldFlags = map[string]string{
 	"arch": "arch", "nz": "nz", "ngf": "ngf", "ndf": "ndf", "kernel": "kernel", "batch": "batch",
 	"lr": "lr", "beta1": "beta1", "beta2": "beta2", "label_smooth": "label-smooth", "d_steps": "d-steps",
 	"ema_decay": "ema", "seed": "seed", "recipe": "recipe", "loss": "loss", "lr_d": "lr-d", "lr_g": "lr-g",
-	"augment": "augment", "spectral_norm": "spectral-norm", "mbstd": "mbstd", "ema_bn": "ema-bn",
+	"augment": "augment", "spectral_norm": "spectral-norm", "mbstd": "mbstd", "ema_bn": "ema-bn", "colour_match": "colour-match",
 	"reduce_split": "reduce-split", "cond_mismatch": "cond-mismatch", "cond_balance": "cond-balance", "cond_balance_power": "cond-balance-power",
 }
 
@@ -95,6 +95,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "augment", Usage: "DiffAugment transforms of everything D sees while training: `LIST` of color,translation,cutout, or none (default: the recipe's)", EnvVars: ev("augment")},
 		&cli.BoolFlag{Name: "spectral-norm", Usage: "SNGAN discriminator: spectrally normalised convolutions, no BatchNorm (default: the recipe's)", EnvVars: ev("spectral-norm")},
 		&cli.BoolFlag{Name: "mbstd", Usage: "minibatch standard-deviation feature before D's last layer (default: the recipe's)", EnvVars: ev("mbstd")},
+		&cli.Float64Flag{Name: "colour-match", Usage: fmt.Sprintf("weight `W` of a term of G's loss pulling each fake batch's mean colour to the real batch's (D cannot see a colour shift a whole batch shares); 0 off, at most %d (default: the recipe's)", gan.MaxColourMatch), EnvVars: ev("colour-match")},
 		&cli.StringFlag{Name: "ema-bn", Usage: "where the EMA generator's BatchNorm statistics come from: `MODE` copy (G's), ema (averaged like the weights) or standing (measured on the EMA generator) (default: the recipe's)", EnvVars: ev("ema-bn")},
 		&cli.StringFlag{Name: "cond", Usage: "conditional training on the dataset's labels: `LIST` of attributes (e.g. hair,glasses) or all; sample --attr then draws what is asked (kept by --resume)", EnvVars: ev("cond")},
 		&cli.IntFlag{Name: "cond-dim", Usage: fmt.Sprintf("with --cond: size of each attribute's embedding in the generator's input, 1..%d (default %d)", gan.MaxCondDim, gan.DefaultCondDim), EnvVars: ev("cond-dim")},

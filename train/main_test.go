@@ -163,7 +163,7 @@ func TestKillAndResume(t *testing.T) {
 		{"classic", []string{"--recipe", "classic"}},
 		{"toon", []string{"--recipe", "toon"}},
 		{"every-ingredient", []string{"--recipe", "toon", "--loss", "hinge", "--lr-d", "4e-4", "--lr-g", "1e-4",
-			"--augment", "color,translation,cutout", "--spectral-norm", "--mbstd", "--ema-bn", "standing"}},
+			"--augment", "color,translation,cutout", "--spectral-norm", "--mbstd", "--ema-bn", "standing", "--colour-match", "5"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { killAndResume(t, bin, tc.flags) })
 	}

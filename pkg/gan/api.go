@@ -43,6 +43,9 @@ type Config struct {
 	// MBStd adds a minibatch standard-deviation feature map before D's last
 	// convolution.
 	MBStd bool `json:"mbstd,omitempty"`
+	// ColourMatch weighs a term of G's loss that pulls the fake batch's
+	// mean colour to the real batch's (colour.go); 0: off.
+	ColourMatch float64 `json:"colour_match,omitempty"`
 
 	// Cond makes the model conditional (cond.go): the attributes it draws
 	// on request, with their values and training frequencies. nil for an

@@ -93,11 +93,13 @@ func TestReduceSplitEqualsRanks(t *testing.T) {
 	k5.Kernel, k5.Loss, k5.Size = 5, LossHinge, 48
 	smooth := base
 	smooth.LabelSmooth, smooth.EMABN = 0.1, EMABNAverage
+	colour := base
+	colour.ColourMatch, colour.EMABN = 5, EMABNStanding
 	for _, tc := range []struct {
 		name         string
 		cfg          Config
 		ranks, steps int
-	}{{"classic", base, 2, 20}, {"classic-4-ranks", base, 4, 20}, {"k5-hinge-48px", k5, 2, 4}, {"smooth", smooth, 2, 4}} {
+	}{{"classic", base, 2, 20}, {"classic-4-ranks", base, 4, 20}, {"k5-hinge-48px", k5, 2, 4}, {"smooth", smooth, 2, 4}, {"colour-match", colour, 2, 4}} {
 		t.Run(tc.name, func(t *testing.T) {
 			ranks := tc.ranks
 			cfg := tc.cfg

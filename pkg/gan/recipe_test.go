@@ -12,7 +12,7 @@ import (
 func allIngredients(cfg Config) Config {
 	cfg.Recipe = "-all"
 	cfg.Loss, cfg.LRD, cfg.LRG = LossHinge, 4e-4, 1e-4
-	cfg.Augment, cfg.SpectralNorm, cfg.MBStd, cfg.EMABN = "color,translation,cutout", true, true, EMABNStanding
+	cfg.Augment, cfg.SpectralNorm, cfg.MBStd, cfg.EMABN, cfg.ColourMatch = "color,translation,cutout", true, true, EMABNStanding, 5
 	return cfg
 }
 
@@ -52,17 +52,17 @@ func TestToonSettings(t *testing.T) {
 	if err := ApplyRecipe(&cfg, RecipeToon); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Batch != 16 || cfg.EMABN != EMABNStanding || cfg.EMADecay != 0.98 {
-		t.Errorf("toon: batch %d, ema_bn %q, ema_decay %g; want 16, standing, 0.98", cfg.Batch, cfg.EMABN, cfg.EMADecay)
+	if cfg.Batch != 16 || cfg.EMABN != EMABNStanding || cfg.EMADecay != 0.98 || cfg.ColourMatch != 30 {
+		t.Errorf("toon: batch %d, ema_bn %q, ema_decay %g, colour_match %g; want 16, standing, 0.98, 30", cfg.Batch, cfg.EMABN, cfg.EMADecay, cfg.ColourMatch)
 	}
 	classic := DefaultConfig(64)
 	if err := ApplyRecipe(&classic, RecipeClassic); err != nil {
 		t.Fatal(err)
 	}
 	// Everything else is classic's.
-	cfg.Batch, cfg.EMABN, cfg.EMADecay, cfg.Recipe = classic.Batch, classic.EMABN, classic.EMADecay, classic.Recipe
+	cfg.Batch, cfg.EMABN, cfg.EMADecay, cfg.ColourMatch, cfg.Recipe = classic.Batch, classic.EMABN, classic.EMADecay, classic.ColourMatch, classic.Recipe
 	if cfg != classic {
-		t.Errorf("toon changes more than batch, ema_bn and ema_decay:\n%+v\nclassic:\n%+v", cfg, classic)
+		t.Errorf("toon changes more than batch, ema_bn, ema_decay and colour_match:\n%+v\nclassic:\n%+v", cfg, classic)
 	}
 }
 
@@ -80,6 +80,10 @@ func TestRecipeValidate(t *testing.T) {
 		{"augment twice", func(c *Config) { c.Augment = "color,color" }, false},
 		{"negative lr_d", func(c *Config) { c.LRD = -1 }, false},
 		{"bad ema_bn", func(c *Config) { c.EMABN = "fresh" }, false},
+		{"negative colour_match", func(c *Config) { c.ColourMatch = -1 }, false},
+		{"NaN colour_match", func(c *Config) { c.ColourMatch = math.NaN() }, false},
+		{"huge colour_match", func(c *Config) { c.ColourMatch = MaxColourMatch + 1 }, false},
+		{"colour_match on the mlp", func(c *Config) { *c = tiny("mlp", 8, 0); c.ColourMatch = 3 }, true},
 		{"mlp with spectral norm", func(c *Config) { *c = tiny("mlp", 8, 0); c.SpectralNorm = true }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -213,6 +213,9 @@ func (m *Model) lastDUpdateAndGLoss(fake *tensor.Dense) (float32, error) {
 	}
 	copy(dst, gx)
 	loss := scalarValue(lg.loss)
+	if w := m.cfg.ColourMatch; w > 0 {
+		loss += colourMatch(dst, f32s(lg.fake), t.d.real, m.cfg.Channels, m.localBatch(), m.hw(), max(int(m.g.split), 1), w)
+	}
 	t.stats.LossG = loss
 	return float32(loss), nil
 }

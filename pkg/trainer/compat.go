@@ -36,6 +36,7 @@ var configFields = []struct {
 	{"augment", func(c gan.Config) string { return cmp.Or(c.Augment, "none") }},
 	{"spectral_norm", func(c gan.Config) string { return strconv.FormatBool(c.SpectralNorm) }},
 	{"mbstd", func(c gan.Config) string { return strconv.FormatBool(c.MBStd) }},
+	{"colour_match", func(c gan.Config) string { return fmtFloat(c.ColourMatch) }},
 	{"ema_bn", func(c gan.Config) string { return cmp.Or(c.EMABN, gan.EMABNCopy) }},
 	{"reduce_split", func(c gan.Config) string { return strconv.Itoa(max(c.ReduceSplit, 1)) }},
 	{"cond_mismatch", func(c gan.Config) string {

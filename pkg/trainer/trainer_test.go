@@ -226,7 +226,7 @@ func recipeConfigs(t *testing.T) map[string]gan.Config {
 	}
 	all := out[gan.DefaultRecipe]
 	all.Loss, all.LRD, all.LRG = gan.LossHinge, 4e-4, 1e-4
-	all.Augment, all.SpectralNorm, all.MBStd, all.EMABN = "color,translation,cutout", true, true, gan.EMABNStanding
+	all.Augment, all.SpectralNorm, all.MBStd, all.EMABN, all.ColourMatch = "color,translation,cutout", true, true, gan.EMABNStanding, 5
 	out["every-ingredient"] = all
 	return out
 }

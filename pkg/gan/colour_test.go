@@ -1,0 +1,146 @@
+package gan
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// colourTerm is the colour-matching term computed directly from NCHW
+// batches (an independent reference for colourMatch): the mean over the
+// slices of weight * sum_c (mean_c(fake slice) - mean_c(real slice))^2.
+func colourTerm(fake, real []float64, B, C, pix, slices int, weight float64) float64 {
+	bs := B / slices
+	var term float64
+	for s := range slices {
+		for c := range C {
+			var d float64
+			for b := s * bs; b < (s+1)*bs; b++ {
+				for p := range pix {
+					i := (b*C+c)*pix + p
+					d += fake[i] - real[i]
+				}
+			}
+			d /= float64(bs * pix)
+			term += weight * d * d
+		}
+	}
+	return term / float64(slices)
+}
+
+// TestColourMatch checks colourMatch's value against colourTerm and its
+// gradient against central finite differences of colourTerm, for the
+// convolutional layout (a plane per colour) and the fully connected one
+// (a plane per value), with and without slices.
+func TestColourMatch(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		B, C, side, hw int // hw: the internal layout's plane size
+		slices         int
+		weight         float64
+	}{
+		{name: "dcgan", B: 4, C: 3, side: 5, hw: 25, slices: 1, weight: 3},
+		{name: "dcgan split", B: 4, C: 3, side: 5, hw: 25, slices: 2, weight: 0.7},
+		{name: "mlp", B: 6, C: 3, side: 3, hw: 1, slices: 1, weight: 10},
+		{name: "mlp split", B: 6, C: 3, side: 3, hw: 1, slices: 3, weight: 10},
+		{name: "one colour", B: 2, C: 1, side: 4, hw: 16, slices: 1, weight: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(5, uint64(tc.B)))
+			pix := tc.side * tc.side
+			n := tc.B * tc.C * pix
+			fake64, real64 := make([]float64, n), make([]float64, n)
+			for i := range fake64 {
+				fake64[i], real64[i] = r.Float64()*2-1, r.Float64()*2-1
+			}
+			// The internal layout: [planes, B, hw], planes = C*pix/hw.
+			internal := func(x []float64) []float32 {
+				out := make([]float32, n)
+				per := tc.C * pix / tc.hw
+				for b := range tc.B {
+					for pl := range per {
+						for p := range tc.hw {
+							out[(pl*tc.B+b)*tc.hw+p] = float32(x[b*tc.C*pix+pl*tc.hw+p])
+						}
+					}
+				}
+				return out
+			}
+			// The reference works on the float32 values too.
+			for i := range fake64 {
+				fake64[i], real64[i] = float64(float32(fake64[i])), float64(float32(real64[i]))
+			}
+			fake, real := internal(fake64), internal(real64)
+			grad := make([]float32, n)
+			for i := range grad {
+				grad[i] = 0.25 // colourMatch adds to what is there
+			}
+			got := colourMatch(grad, fake, real, tc.C, tc.B, tc.hw, tc.slices, tc.weight)
+			want := colourTerm(fake64, real64, tc.B, tc.C, pix, tc.slices, tc.weight)
+			if math.Abs(got-want) > 1e-9*math.Max(1, want) {
+				t.Errorf("term = %g, want %g", got, want)
+			}
+			// Finite differences of the reference, NCHW index i, compared
+			// with the gradient at i's internal position.
+			const eps = 1e-3
+			gradN := make([]float64, n)
+			per := tc.C * pix / tc.hw
+			for b := range tc.B {
+				for pl := range per {
+					for p := range tc.hw {
+						gradN[b*tc.C*pix+pl*tc.hw+p] = float64(grad[(pl*tc.B+b)*tc.hw+p]) - 0.25
+					}
+				}
+			}
+			for i := range n {
+				x := append([]float64(nil), fake64...)
+				x[i] += eps
+				up := colourTerm(x, real64, tc.B, tc.C, pix, tc.slices, tc.weight)
+				x[i] -= 2 * eps
+				down := colourTerm(x, real64, tc.B, tc.C, pix, tc.slices, tc.weight)
+				fd := (up - down) / (2 * eps)
+				if math.Abs(gradN[i]-fd) > 1e-5+1e-3*math.Abs(fd) {
+					t.Fatalf("gradient at NCHW %d = %g, finite differences %g", i, gradN[i], fd)
+				}
+			}
+		})
+	}
+}
+
+// TestColourMatchSlices: with slices, the term and its gradient are what
+// that many ranks compute, each on its slice as a whole batch, the ranks'
+// gradients then averaged (sumGrads) and their terms too.
+func TestColourMatchSlices(t *testing.T) {
+	const B, C, hw, slices = 8, 3, 16, 2
+	r := rand.New(rand.NewPCG(9, 9))
+	n := B * C * hw
+	fake, real := make([]float32, n), make([]float32, n)
+	for i := range fake {
+		fake[i], real[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+	}
+	grad := make([]float32, n)
+	term := colourMatch(grad, fake, real, C, B, hw, slices, 4)
+	bs := B / slices
+	var rankTerms float64
+	for s := range slices {
+		// Rank s's local batch: its images of every plane.
+		lf, lr := make([]float32, bs*C*hw), make([]float32, bs*C*hw)
+		for c := range C {
+			copy(lf[c*bs*hw:(c+1)*bs*hw], fake[(c*B+s*bs)*hw:(c*B+(s+1)*bs)*hw])
+			copy(lr[c*bs*hw:(c+1)*bs*hw], real[(c*B+s*bs)*hw:(c*B+(s+1)*bs)*hw])
+		}
+		lg := make([]float32, len(lf))
+		rankTerms += colourMatch(lg, lf, lr, C, bs, hw, 1, 4)
+		for c := range C {
+			for i := range bs * hw {
+				want := lg[c*bs*hw+i] / slices // sumGrads' mean over the ranks
+				if got := grad[(c*B+s*bs)*hw+i]; got != want {
+					t.Fatalf("slice %d colour %d value %d: gradient %g, the rank's %g", s, c, i, got, want)
+				}
+			}
+		}
+	}
+	if want := rankTerms / slices; math.Abs(term-want) > 1e-12 {
+		t.Errorf("term %g, the ranks' mean %g", term, want)
+	}
+}
