@@ -7,10 +7,11 @@ import "math"
 // D normalises its real and its fake batch each with their own BatchNorm
 // statistics (as pytorch/examples does), so a colour shift that a whole
 // fake batch shares is mostly normalised away after D's first layer: G's
-// mean colour gets little pushback and drifts. Measured on the recipes
-// run's toon checkpoints (anime faces, 64 px), G in training mode drew
-// faces 3-6 grey levels darker than the reals at nearly every checkpoint
-// of both seeds. Colour matching adds to G's loss
+// mean colour gets little pushback and swings. Measured on the toon
+// recipe's checkpoints (anime faces, 64 px), G in training mode drew
+// faces whose mean colour was up to 5 grey levels off the training
+// faces', either way, from one checkpoint to the next. Colour matching
+// adds to G's loss
 //
 //	ColourMatch * sum over colours c of (mean_c(fake) - mean_c(real))^2
 //
