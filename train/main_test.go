@@ -302,3 +302,32 @@ func TestCondMismatchDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestColourMatchDefault pins --colour-match's default: the recipe's (toon
+// 30, classic 0), 0 for a conditional run; an explicit value wins.
+func TestColourMatchDefault(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want float64
+	}{
+		{nil, 30},
+		{[]string{"--recipe", "classic"}, 0},
+		{[]string{"--cond", "all"}, 0},
+		{[]string{"--cond", "hair", "--colour-match", "5"}, 5},
+		{[]string{"--colour-match", "0"}, 0},
+		{[]string{"--recipe", "classic", "--colour-match", "12.5"}, 12.5},
+	} {
+		var got float64
+		a := &cli.App{Flags: flags(), Action: func(c *cli.Context) error {
+			cfg, err := configFromFlags(c)
+			got = cfg.ColourMatch
+			return err
+		}}
+		if err := a.Run(append([]string{"train"}, tc.args...)); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got != tc.want {
+			t.Errorf("%v: colour_match %g, want %g", tc.args, got, tc.want)
+		}
+	}
+}

@@ -134,6 +134,7 @@ func attrGridKeepsIdentity(t *testing.T, condG string) {
 	}
 	cfg.NGF, cfg.NDF, cfg.NZ, cfg.Seed = 16, 16, 32, 1
 	cfg.Cond = cond
+	cfg.ColourMatch = 0 // as train --cond leaves it
 	m, err := gan.New(cfg)
 	if err != nil {
 		t.Fatal(err)
