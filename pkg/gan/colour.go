@@ -1,7 +1,5 @@
 package gan
 
-import "math"
-
 // Colour matching (Config.ColourMatch).
 //
 // D normalises its real and its fake batch each with their own BatchNorm
@@ -61,9 +59,4 @@ func colourMatch(grad, fake, real []float32, colours, B, hw, slices int, weight 
 		}
 	}
 	return term
-}
-
-// validColourMatch reports whether w is a usable Config.ColourMatch.
-func validColourMatch(w float64) bool {
-	return w >= 0 && w <= MaxColourMatch && !math.IsNaN(w)
 }

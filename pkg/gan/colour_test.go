@@ -49,28 +49,20 @@ func TestColourMatch(t *testing.T) {
 			r := rand.New(rand.NewPCG(5, uint64(tc.B)))
 			pix := tc.side * tc.side
 			n := tc.B * tc.C * pix
+			// NCHW batches, and their float64 copies for the reference.
+			fakeN, realN := make([]float32, n), make([]float32, n)
 			fake64, real64 := make([]float64, n), make([]float64, n)
-			for i := range fake64 {
-				fake64[i], real64[i] = r.Float64()*2-1, r.Float64()*2-1
+			for i := range fakeN {
+				fakeN[i], realN[i] = float32(r.Float64()*2-1), float32(r.Float64()*2-1)
+				fake64[i], real64[i] = float64(fakeN[i]), float64(realN[i])
 			}
-			// The internal layout: [planes, B, hw], planes = C*pix/hw.
-			internal := func(x []float64) []float32 {
-				out := make([]float32, n)
-				per := tc.C * pix / tc.hw
-				for b := range tc.B {
-					for pl := range per {
-						for p := range tc.hw {
-							out[(pl*tc.B+b)*tc.hw+p] = float32(x[b*tc.C*pix+pl*tc.hw+p])
-						}
-					}
+			// colourMatch takes the internal layout ([planes, B, hw]).
+			fake, real := make([]float32, n), make([]float32, n)
+			for _, p := range [][2][]float32{{fake, fakeN}, {real, realN}} {
+				if err := toInternal(p[0], p[1], tc.B, tc.C*pix, tc.hw); err != nil {
+					t.Fatal(err)
 				}
-				return out
 			}
-			// The reference works on the float32 values too.
-			for i := range fake64 {
-				fake64[i], real64[i] = float64(float32(fake64[i])), float64(float32(real64[i]))
-			}
-			fake, real := internal(fake64), internal(real64)
 			grad := make([]float32, n)
 			for i := range grad {
 				grad[i] = 0.25 // colourMatch adds to what is there
@@ -83,14 +75,9 @@ func TestColourMatch(t *testing.T) {
 			// Finite differences of the reference, NCHW index i, compared
 			// with the gradient at i's internal position.
 			const eps = 1e-3
-			gradN := make([]float64, n)
-			per := tc.C * pix / tc.hw
-			for b := range tc.B {
-				for pl := range per {
-					for p := range tc.hw {
-						gradN[b*tc.C*pix+pl*tc.hw+p] = float64(grad[(pl*tc.B+b)*tc.hw+p]) - 0.25
-					}
-				}
+			gradN := make([]float32, n)
+			if err := fromInternal(gradN, grad, tc.B, tc.C*pix, tc.hw); err != nil {
+				t.Fatal(err)
 			}
 			for i := range n {
 				x := append([]float64(nil), fake64...)
@@ -99,8 +86,8 @@ func TestColourMatch(t *testing.T) {
 				x[i] -= 2 * eps
 				down := colourTerm(x, real64, tc.B, tc.C, pix, tc.slices, tc.weight)
 				fd := (up - down) / (2 * eps)
-				if math.Abs(gradN[i]-fd) > 1e-5+1e-3*math.Abs(fd) {
-					t.Fatalf("gradient at NCHW %d = %g, finite differences %g", i, gradN[i], fd)
+				if g := float64(gradN[i]) - 0.25; math.Abs(g-fd) > 1e-5+1e-3*math.Abs(fd) {
+					t.Fatalf("gradient at NCHW %d = %g, finite differences %g", i, g, fd)
 				}
 			}
 		})

@@ -90,9 +90,9 @@ const (
 // minutes on the anime faces; the raw generator, 45.3, drifts in colour
 // from step to step. Colour matching (colour.go) with weight 30 gives G
 // the pull towards the real faces' mean colour that D, normalising each
-// batch on its own, cannot. Hinge loss with spectral norm, DiffAugment and (for
-// those colour swings) G at half D's learning rate were screened too and
-// did not win at these budgets (README, "Recipes").
+// batch on its own, cannot. Hinge loss with spectral norm, DiffAugment
+// and (for those colour swings) G at half D's learning rate were screened
+// too and did not win at these budgets (README, "Recipes").
 var recipes = map[string]func(*Config){
 	RecipeClassic: func(*Config) {},
 	RecipeToon: func(c *Config) {
@@ -154,7 +154,7 @@ func (cfg Config) validateRecipe() error {
 			return &FieldError{Field: lr.name, Value: lr.v, Want: "(0, 1), or 0 for lr"}
 		}
 	}
-	if !validColourMatch(cfg.ColourMatch) {
+	if w := cfg.ColourMatch; !(w >= 0 && w <= MaxColourMatch) { // NaN fails too
 		return &FieldError{Field: "colour_match", Value: cfg.ColourMatch, Want: fmt.Sprintf("0..%d", MaxColourMatch)}
 	}
 	switch cfg.EMABN {
