@@ -31,6 +31,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder for report.json and report.html (required)", EnvVars: env("out")},
 		&cli.StringFlag{Name: "log", Usage: "training log (default: log.jsonl beside the checkpoint's ckpt/ folder)", EnvVars: env("log")},
 		&cli.IntFlag{Name: "n", Value: d.N, Usage: fmt.Sprintf("generated images per checkpoint (or most read from --fake-dir), 2..%d", evaluate.MaxN), EnvVars: env("n")},
+		&cli.IntFlag{Name: "colour-n", Value: d.ColourN, Usage: fmt.Sprintf("generated images behind a checkpoint's mean colour (the first -n of them are the scored ones; more are drawn and not kept), 0..%d; faces vary in colour, so 1000 pin the mean down to only about 1 to 1.5 grey levels", evaluate.MaxColourN), EnvVars: env("colour-n")},
 		&cli.IntFlag{Name: "holdout-cap", Value: d.HoldoutCap, Usage: fmt.Sprintf("most held-out real images used (0 = all), at most %d", evaluate.MaxHoldoutCap), EnvVars: env("holdout-cap")},
 		&cli.IntFlag{Name: "nn-train", Value: d.NNTrain, Usage: fmt.Sprintf("training images searched by the memorisation check (spread over the set; 0 = skip), at most %d", evaluate.MaxNNTrain), EnvVars: env("nn-train")},
 		&cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "latent seed (same seed, same report)", EnvVars: env("seed")},
@@ -51,7 +52,7 @@ func action(c *cli.Context) error {
 	o.Ckpts = append(c.StringSlice("ckpt"), c.Args().Slice()...)
 	o.FakeDir, o.Data, o.RealDir = c.String("fake-dir"), c.String("data"), c.String("real-dir")
 	o.Out, o.Log = c.String("out"), c.String("log")
-	o.N, o.HoldoutCap, o.NNTrain = c.Int("n"), c.Int("holdout-cap"), c.Int("nn-train")
+	o.N, o.ColourN, o.HoldoutCap, o.NNTrain = c.Int("n"), c.Int("colour-n"), c.Int("holdout-cap"), c.Int("nn-train")
 	o.Seed, o.Raw, o.Batch = c.Uint64("seed"), c.Bool("raw"), c.Int("batch")
 	o.SWD.Seed = c.Uint64("swd-seed")
 	o.HistBins, o.GridN, o.Pairs = c.Int("bins"), c.Int("grid"), c.Int("pairs")

@@ -34,6 +34,7 @@ type Options struct {
 	Log     string   // training log; default: log.jsonl beside the checkpoint folder
 
 	N          int     // generated images per source (1000)
+	ColourN    int     // generated images behind a checkpoint's mean colour (4096; at least N are used)
 	HoldoutCap int     // most held-out reals used (2000)
 	NNTrain    int     // training images in the memorisation check (5000; 0 = skip)
 	Seed       uint64  // latent seed
@@ -52,7 +53,7 @@ type Options struct {
 
 // Defaults returns the default options (paths empty).
 func Defaults() Options {
-	return Options{N: 1000, HoldoutCap: 2000, NNTrain: 5000, Seed: 1, Batch: 64, HistBins: 20,
+	return Options{N: 1000, ColourN: 4096, HoldoutCap: 2000, NNTrain: 5000, Seed: 1, Batch: 64, HistBins: 20,
 		Collapse: metrics.DefaultCollapseRatio, GridN: 64, Pairs: 16, SWD: metrics.DefaultSWD(), Memo: metrics.DefaultMemo()}
 }
 
@@ -112,9 +113,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	e := &evaluation{ctx: ctx, o: o, r: &report.Report{Format: report.Format, Version: report.Version, Tool: version.Version, Warnings: []string{}}}
 	e.r.Params = report.Params{N: o.N, HoldoutCap: o.HoldoutCap, NNTrain: o.NNTrain, Seed: o.Seed, Raw: o.Raw,
 		SWD: o.SWD, Memo: o.Memo, HistBins: o.HistBins, Collapse: o.Collapse}
+	if o.FakeDir == "" {
+		e.r.Params.ColourN = max(o.N, o.ColourN)
+	}
 	e.page = &report.Page{Report: e.r}
 	defer e.close()
-	for _, phase := range []func() error{e.readCheckpoints, e.openData, e.imageSize, e.loadReals, e.scoreSources,
+	for _, phase := range []func() error{e.readCheckpoints, e.openData, e.imageSize, e.loadReals, e.loadTrainColour, e.scoreSources,
 		e.conditioning, e.samples, e.memorisation, func() error { return plots(o, e.r, e.page) }} {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -138,9 +142,11 @@ type evaluation struct {
 	train, held    *shard.Set        // the dataset's splits, when used
 	real           []metrics.Image   // held-out reals
 	realDesc       *metrics.Descriptors
-	fake           []metrics.Image // the main source's generated images
-	collapsed      bool            // the diversity check suspects mode collapse
-	condGrids      []condGrid      // a conditional checkpoint's attribute grids
+	realColour     metrics.ColourStats // of the held-out reals
+	trainColour    metrics.ColourStats // of the training images (none without a train split)
+	fake           []metrics.Image     // the main source's generated images
+	collapsed      bool                // the diversity check suspects mode collapse
+	condGrids      []condGrid          // a conditional checkpoint's attribute grids
 }
 
 func (e *evaluation) warn(format string, a ...any) {
@@ -176,8 +182,8 @@ func (e *evaluation) readCheckpoints() error {
 	return nil
 }
 
-// openData opens the dataset's train split (for the memorisation check)
-// and holdout split (the reals, unless RealDir gives them).
+// openData opens the dataset's train split (for the memorisation check
+// and the training colours) and holdout split (the reals, unless RealDir gives them).
 func (e *evaluation) openData() error {
 	o := e.o
 	if o.Data == "" {
@@ -203,7 +209,7 @@ func (e *evaluation) openData() error {
 	if man.Channels != 1 && man.Channels != 3 {
 		return fmt.Errorf("dataset %q: %d channels, eval reads 1 or 3", o.Data, man.Channels)
 	}
-	if o.NNTrain > 0 && len(man.Train.Shards) > 0 {
+	if len(man.Train.Shards) > 0 {
 		if e.train, err = man.OpenSplit(man.Train); err != nil {
 			return err
 		}
@@ -262,6 +268,9 @@ func (e *evaluation) loadReals() error {
 		return fmt.Errorf("only %d held-out real images: need at least 4", len(e.real))
 	}
 	r.Counts.Real, r.Counts.RealHalf = len(e.real), len(e.real)/2
+	if err := e.realColour.AddAll(e.real); err != nil {
+		return fmt.Errorf("colour of real images: %w", err)
+	}
 	o.logf("%d held-out real images of %d px", len(e.real), e.size)
 	o.logf("SWD real-vs-real baseline")
 	if r.Baseline, err = o.SWD.BaselineContext(e.ctx, e.real); err != nil {
@@ -271,6 +280,53 @@ func (e *evaluation) loadReals() error {
 		return fmt.Errorf("describe real images: %w", err)
 	}
 	return nil
+}
+
+// TrainColourCap is the most training images (spread over the split)
+// behind the training set's mean colour.
+const TrainColourCap = 20000
+
+// loadTrainColour measures the training images' mean colour, which the
+// colour reports compare with (metrics.ColourReport.SetTrain).
+func (e *evaluation) loadTrainColour() error {
+	if e.train == nil {
+		return nil
+	}
+	h := e.train.Header()
+	buf := make([]byte, h.RecordSize())
+	m := metrics.Image{C: h.Channels, H: h.Height, W: h.Width, Pix: make([]float32, h.RecordSize())}
+	for k, i := range spread(e.train.Len(), TrainColourCap) {
+		if k%1024 == 0 {
+			if err := e.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := e.train.Read(i, buf); err != nil {
+			return err
+		}
+		if err := imgutil.RecordTensor(buf, h.Height, h.Width, h.Channels, m.Pix); err != nil {
+			return err
+		}
+		if err := e.trainColour.Add(m); err != nil {
+			return fmt.Errorf("colour of training image %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// colour compares the generated images' colours (fake) with the reals'
+// and, when known, the training images'.
+func (e *evaluation) colour(fake *metrics.ColourStats) (*metrics.ColourReport, error) {
+	c, err := metrics.CompareColour(&e.realColour, fake)
+	if err != nil {
+		return nil, err
+	}
+	if e.trainColour.N() > 0 {
+		if err := c.SetTrain(&e.trainColour); err != nil {
+			return nil, err
+		}
+	}
+	return &c, nil
 }
 
 // scoreSources scores the image folder or each checkpoint in turn; the
@@ -288,7 +344,7 @@ func (e *evaluation) scoreSources() error {
 		}
 		o.logf("checkpoint %q (step %d): generating %d images", p, e.metas[i].Step, o.N)
 		realLabels := e.realLabels(e.metas[i].Config)
-		src, ck, fake, err := scoreCheckpoint(e.ctx, o, p, e.real, realLabels, e.realDesc)
+		src, ck, fake, err := e.scoreCheckpoint(p, realLabels)
 		if err != nil {
 			return err
 		}
@@ -301,7 +357,10 @@ func (e *evaluation) scoreSources() error {
 	main := r.Sources[r.Main]
 	o.logf("SWD avg %.2f (real vs real %.2f)", main.SWD.Avg, r.Baseline.Avg)
 	if c := main.Colour; c != nil {
-		o.logf("colour gap %.1f grey levels", c.Gap)
+		o.logf("colour gap %.1f grey levels (%d generated images)", c.Gap, c.FakeN)
+		if c.Floor != nil {
+			o.logf("colour gap to the training images %.1f; the held-out reals' own gap to them %.1f", *c.TrainGap, *c.Floor)
+		}
 	}
 	return nil
 }
@@ -325,7 +384,11 @@ func (e *evaluation) scoreFakeDir() error {
 	if src.SWD, err = swd(e.ctx, o.SWD, e.realDesc, fake); err != nil {
 		return err
 	}
-	if src.Colour, err = colour(e.real, fake); err != nil {
+	var fc metrics.ColourStats
+	if err := fc.AddAll(fake); err != nil {
+		return fmt.Errorf("colour of generated images: %w", err)
+	}
+	if src.Colour, err = e.colour(&fc); err != nil {
 		return err
 	}
 	r.Sources = append(r.Sources, src)
@@ -359,7 +422,7 @@ func (e *evaluation) samples() error {
 // warns when the generator seems to copy.
 func (e *evaluation) memorisation() error {
 	o, r := e.o, e.r
-	if e.train == nil {
+	if e.train == nil || o.NNTrain == 0 {
 		e.warn("memorisation check skipped: no training images (give --data with train shards, and --nn-train > 0)")
 		return nil
 	}
@@ -429,16 +492,9 @@ func swd(ctx context.Context, cfg metrics.SWDConfig, realDesc *metrics.Descripto
 	return cfg.DistanceContext(ctx, realDesc, d)
 }
 
-func colour(real, fake []metrics.Image) (*metrics.ColourReport, error) {
-	c, err := metrics.Colour(real, fake)
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
 // scoreCheckpoint generates o.N images with the checkpoint at path and
-// scores them: SWD against the reals and D's view of reals and fakes. A
+// scores them: SWD against the reals, the mean colour (over
+// max(o.N, o.ColourN) images) and D's view of reals and fakes. A
 // conditional checkpoint draws its images with labels drawn per latent
 // from the training frequencies, and D sees each fake with the labels it
 // was drawn with and each real with realLabels (its label bytes for the
@@ -446,7 +502,8 @@ func colour(real, fake []metrics.Image) (*metrics.ColourReport, error) {
 // includes the projection term, as in training. An AC-GAN D's logit is
 // unconditional (its auxiliary classifier is no part of it): the labels
 // change nothing there.
-func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics.Image, realLabels []byte, realDesc *metrics.Descriptors) (report.Source, report.Checkpoint, []metrics.Image, error) {
+func (e *evaluation) scoreCheckpoint(path string, realLabels []byte) (report.Source, report.Checkpoint, []metrics.Image, error) {
+	o := e.o
 	var src report.Source
 	m, meta, err := checkpoint.Load(path)
 	if err != nil {
@@ -458,8 +515,10 @@ func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics
 	}
 	ck := report.Checkpoint{Path: path, SHA256: sum, Step: meta.Step, Epoch: meta.Epoch, DatasetHash: meta.DatasetHash, Config: meta.Config}
 	cfg := meta.Config
-	z := sampling.Latents(o.Seed, o.N, cfg.NZ, 0)
-	x, fakeLabels, err := generate(m, z, o)
+	// One latent stream: the first o.N latents are the scored images',
+	// the rest only add to the mean colour.
+	z := sampling.Latents(o.Seed, max(o.N, o.ColourN), cfg.NZ, 0)
+	x, fakeLabels, err := generate(m, z[:o.N*cfg.NZ], o.N, o)
 	if err != nil {
 		return src, ck, nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
@@ -468,13 +527,17 @@ func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics
 		return src, ck, nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	src = report.Source{Kind: "checkpoint", Path: path, Step: meta.Step, N: o.N}
-	if src.SWD, err = swd(ctx, o.SWD, realDesc, fake); err != nil {
+	if src.SWD, err = swd(e.ctx, o.SWD, e.realDesc, fake); err != nil {
 		return src, ck, nil, err
 	}
-	if src.Colour, err = colour(real, fake); err != nil {
+	fc, err := e.fakeColour(m, fake, z[o.N*cfg.NZ:])
+	if err != nil {
+		return src, ck, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if src.Colour, err = e.colour(fc); err != nil {
 		return src, ck, nil, err
 	}
-	dReal, err := discriminate(m, real, realLabels, o.Batch)
+	dReal, err := discriminate(m, e.real, realLabels, o.Batch)
 	if err != nil {
 		return src, ck, nil, fmt.Errorf("checkpoint %q: D on reals: %w", path, err)
 	}
@@ -486,20 +549,49 @@ func scoreCheckpoint(ctx context.Context, o Options, path string, real []metrics
 	return src, ck, fake, nil
 }
 
-// generate draws o.N images from the latents z; for a conditional model
+// fakeColour returns the colour statistics of fake and of the images of
+// the latents more (drawn in batches and not kept).
+func (e *evaluation) fakeColour(m *gan.Model, fake []metrics.Image, more []float32) (*metrics.ColourStats, error) {
+	fc := &metrics.ColourStats{}
+	if err := fc.AddAll(fake); err != nil {
+		return nil, fmt.Errorf("colour of generated images: %w", err)
+	}
+	cfg := m.Config()
+	chunk := 4 * e.o.Batch
+	for i := 0; i < len(more)/cfg.NZ; i += chunk {
+		if err := e.ctx.Err(); err != nil {
+			return nil, err
+		}
+		k := min(chunk, len(more)/cfg.NZ-i)
+		x, _, err := generate(m, more[i*cfg.NZ:(i+k)*cfg.NZ], k, e.o)
+		if err != nil {
+			return nil, err
+		}
+		imgs, err := metrics.FromNCHW(x, k, cfg.Channels, cfg.Size, cfg.Size)
+		if err != nil {
+			return nil, err
+		}
+		if err := fc.AddAll(imgs); err != nil {
+			return nil, fmt.Errorf("colour of generated images: %w", err)
+		}
+	}
+	return fc, nil
+}
+
+// generate draws n images from the latents z; for a conditional model
 // also returns the labels they were drawn with (each drawn per latent from
 // the training frequencies, as sample does without --attr).
-func generate(m *gan.Model, z []float32, o Options) ([]float32, []byte, error) {
+func generate(m *gan.Model, z []float32, n int, o Options) ([]float32, []byte, error) {
 	nz := m.Config().NZ
 	if !m.Config().Conditional() {
-		x, err := sampling.Generate(m, z, o.N, nz, o.Batch, o.Raw)
+		x, err := sampling.Generate(m, z, n, nz, o.Batch, o.Raw)
 		return x, nil, err
 	}
-	labels, err := m.ResolveLabels(z, nil, o.N)
+	labels, err := m.ResolveLabels(z, nil, n)
 	if err != nil {
 		return nil, nil, err
 	}
-	x, err := sampling.GenerateLabels(m, z, labels, o.N, nz, o.Batch, o.Raw)
+	x, err := sampling.GenerateLabels(m, z, labels, n, nz, o.Batch, o.Raw)
 	return x, labels, err
 }
 

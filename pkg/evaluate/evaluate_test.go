@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -20,6 +21,8 @@ import (
 	"github.com/toongan/toongan/pkg/gan"
 	"github.com/toongan/toongan/pkg/imageset"
 	"github.com/toongan/toongan/pkg/imgutil"
+	"github.com/toongan/toongan/pkg/metrics"
+	"github.com/toongan/toongan/pkg/sampling"
 	"github.com/toongan/toongan/pkg/shard"
 )
 
@@ -136,6 +139,8 @@ func testOptions(out string) Options {
 	o := Defaults()
 	o.Out = out
 	o.N, o.HoldoutCap, o.NNTrain, o.GridN = 64, 60, 150, 16
+	o.ColourN = 100 // 36 more than N, over two chunks of 4 * Batch (16)
+	o.Batch = 4
 	return o
 }
 
@@ -200,6 +205,7 @@ func TestEvaluate(t *testing.T) {
 	if r.Memorisation == nil || len(r.Memorisation.Gen.Dist) != 64 || len(r.Memorisation.Flagged) != 0 {
 		t.Errorf("memorisation %+v", r.Memorisation)
 	}
+	checkColour(t, s.Colour, ckpts[1], data, o)
 
 	html, err := os.ReadFile(res.HTMLPath)
 	if err != nil {
@@ -224,6 +230,76 @@ func TestEvaluate(t *testing.T) {
 	raw2, _ := os.ReadFile(res2.JSONPath)
 	if string(raw) != string(raw2) {
 		t.Error("report.json differs between two runs with the same seed")
+	}
+}
+
+// checkColour checks a checkpoint's colour report against direct
+// computations: the mean of o.ColourN images generated from the first
+// latents of o.Seed's stream, of the held-out reals and of every training
+// image, and the gaps between them.
+func checkColour(t *testing.T, c *metrics.ColourReport, ckpt, data string, o Options) {
+	t.Helper()
+	if c == nil {
+		t.Fatal("no colour report")
+	}
+	m, _, err := checkpoint.Load(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := m.Config()
+	x, err := sampling.Generate(m, sampling.Latents(o.Seed, o.ColourN, cfg.NZ, 0), o.ColourN, cfg.NZ, 64, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := metrics.FromNCHW(x, o.ColourN, cfg.Channels, cfg.Size, cfg.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	man, err := shard.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := func(sp shard.Split) []metrics.Image {
+		s, err := man.OpenSplit(sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		imgs, err := images(s, spread(s.Len(), 0), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return imgs
+	}
+	held, train := split(man.Holdout), split(man.Train)
+	want, err := metrics.Colour(held, fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTrain, err := metrics.Colour(train, train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(what string, got, want []float64) {
+		for i := range want {
+			if len(got) != len(want) || math.Abs(got[i]-want[i]) > 1e-9 {
+				t.Fatalf("%s %v, want %v", what, got, want)
+			}
+		}
+	}
+	near("generated mean", c.FakeMean, want.FakeMean)
+	near("held-out mean", c.RealMean, want.RealMean)
+	near("training mean", c.TrainMean, wantTrain.RealMean)
+	if c.FakeN != o.ColourN || c.TrainN != len(train) || len(c.FakeSE) != 3 || len(c.RealSE) != 3 {
+		t.Errorf("colour counts: %d generated, %d training, SEs %v %v", c.FakeN, c.TrainN, c.FakeSE, c.RealSE)
+	}
+	var floor, trainGap float64
+	for i := range 3 {
+		floor = math.Max(floor, math.Abs(c.TrainMean[i]-c.RealMean[i]))
+		trainGap = math.Max(trainGap, math.Abs(c.TrainMean[i]-c.FakeMean[i]))
+	}
+	if c.Floor == nil || c.TrainGap == nil || math.Abs(*c.Floor-floor) > 1e-9 || math.Abs(*c.TrainGap-trainGap) > 1e-9 || math.Abs(c.Gap-want.Gap) > 1e-9 {
+		t.Errorf("gaps %v / %v / %v, want %v / %v / %v", c.Gap, c.TrainGap, c.Floor, want.Gap, trainGap, floor)
 	}
 }
 
@@ -284,6 +360,9 @@ func TestEvaluateFakeDir(t *testing.T) {
 	rep := res.Report
 	if len(rep.Sources) != 1 || rep.Sources[0].Kind != "fake-dir" || rep.Sources[0].D != nil || rep.Counts.Skipped != 1 {
 		t.Fatalf("report %+v", rep.Sources)
+	}
+	if c := rep.Sources[0].Colour; c == nil || c.FakeN != 40 || rep.Params.ColourN != 0 || c.TrainN != 100 {
+		t.Errorf("a folder's colour report %+v (params' colour_n %d), want 40 generated and 100 training images", c, rep.Params.ColourN)
 	}
 	if s := rep.Sources[0].SWD.Avg; s > 3*rep.Baseline.Avg+1 {
 		t.Errorf("same-distribution SWD %.2f far above baseline %.2f", s, rep.Baseline.Avg)

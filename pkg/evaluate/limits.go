@@ -19,6 +19,7 @@ const (
 	MaxN          = 20000 // generated images per checkpoint
 	MaxHoldoutCap = 100000
 	MaxNNTrain    = 100000
+	MaxColourN    = 100000
 	MaxBatch      = 1024
 	MaxBins       = 1000
 	MaxGrid       = 1024
@@ -34,6 +35,7 @@ func (o *Options) Validate() error {
 		v, lo, hi int
 	}{
 		{"n", o.N, 2, MaxN}, {"holdout-cap", o.HoldoutCap, 0, MaxHoldoutCap}, {"nn-train", o.NNTrain, 0, MaxNNTrain},
+		{"colour-n", o.ColourN, 0, MaxColourN},
 		{"batch", o.Batch, 1, MaxBatch}, {"bins", o.HistBins, 1, MaxBins}, {"grid", o.GridN, 1, MaxGrid},
 		{"pairs", o.Pairs, 1, MaxPairs}, {"ckpt", len(o.Ckpts), 0, MaxCkpts},
 	} {

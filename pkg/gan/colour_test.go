@@ -8,21 +8,33 @@ import (
 
 // colourTerm is the colour-matching term computed directly from NCHW
 // batches (an independent reference for colourMatch): the mean over the
-// slices of weight * sum_c (mean_c(fake slice) - mean_c(real slice))^2.
+// slices of weight * sum_c d_c(A) * d_c(B), where A is the first half of
+// the slice's images (rounded down), B the rest, and d_c(H) the mean of
+// channel c over H's fake images minus its mean over the slice's real
+// ones; a slice of one image gives weight * sum_c d_c^2.
 func colourTerm(fake, real []float64, B, C, pix, slices int, weight float64) float64 {
 	bs := B / slices
+	mean := func(x []float64, c, from, to int) float64 {
+		var s float64
+		for b := from; b < to; b++ {
+			for p := range pix {
+				s += x[(b*C+c)*pix+p]
+			}
+		}
+		return s / float64((to-from)*pix)
+	}
 	var term float64
 	for s := range slices {
+		lo, hi := s*bs, (s+1)*bs
 		for c := range C {
-			var d float64
-			for b := s * bs; b < (s+1)*bs; b++ {
-				for p := range pix {
-					i := (b*C+c)*pix + p
-					d += fake[i] - real[i]
-				}
+			mr := mean(real, c, lo, hi)
+			if bs == 1 {
+				d := mean(fake, c, lo, hi) - mr
+				term += weight * d * d
+				continue
 			}
-			d /= float64(bs * pix)
-			term += weight * d * d
+			mid := lo + bs/2
+			term += weight * (mean(fake, c, lo, mid) - mr) * (mean(fake, c, mid, hi) - mr)
 		}
 	}
 	return term / float64(slices)
@@ -44,6 +56,8 @@ func TestColourMatch(t *testing.T) {
 		{name: "mlp", B: 6, C: 3, side: 3, hw: 1, slices: 1, weight: 10},
 		{name: "mlp split", B: 6, C: 3, side: 3, hw: 1, slices: 3, weight: 10},
 		{name: "one colour", B: 2, C: 1, side: 4, hw: 16, slices: 1, weight: 2},
+		{name: "odd slices", B: 6, C: 3, side: 3, hw: 9, slices: 2, weight: 5},
+		{name: "one image a slice", B: 3, C: 3, side: 2, hw: 4, slices: 3, weight: 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(5, uint64(tc.B)))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strings"
 
 	"github.com/toongan/toongan/pkg/atomicfile"
 )
@@ -42,6 +43,18 @@ var funcs = template.FuncMap{
 	"f1":  func(x float64) string { return fmt.Sprintf("%.1f", x) },
 	"pct": func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
 	"add": func(a, b int) int { return a + b },
+	// means prints per-channel grey levels, with their standard errors
+	// when se has as many.
+	"means": func(m, se []float64) string {
+		parts := make([]string, len(m))
+		for i, v := range m {
+			parts[i] = fmt.Sprintf("%.1f", v)
+			if len(se) == len(m) {
+				parts[i] += fmt.Sprintf(" ± %.1f", se[i])
+			}
+		}
+		return strings.Join(parts, " / ")
+	},
 }
 
 var page = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE html>
@@ -89,6 +102,19 @@ code { font-size: 0.9em; word-break: break-all; }
 <p>SWD: multi-scale sliced Wasserstein distance (ProGAN protocol), lower is better; a generator that matches the data scores about the real-vs-real baseline.
 Colour gap: the largest difference between generated and held-out real images in a channel's mean, in grey levels (0–255); SWD normalises colours away, this shows a cast.
 D AUC: how well the discriminator separates held-out reals from generated images (0.5 = cannot tell them apart).</p>
+
+{{- with (index $r.Sources $r.Main).Colour}}
+<h2>Colour</h2>
+<table>
+<tr><th class="l">images</th><th>count</th><th>mean R / G / B ± standard error (grey levels)</th><th>gap to held-out</th><th>gap to training</th></tr>
+<tr><td class="l">generated (main source)</td><td>{{.FakeN}}</td><td>{{means .FakeMean .FakeSE}}</td><td>{{f1 .Gap}}</td><td>{{with .TrainGap}}{{f1 .}}{{else}}–{{end}}</td></tr>
+<tr><td class="l">held-out reals</td><td>{{$r.Counts.Real}}</td><td>{{means .RealMean .RealSE}}</td><td></td><td>{{with .Floor}}{{f1 .}}{{else}}–{{end}}</td></tr>
+{{- if .TrainMean}}
+<tr><td class="l">training images</td><td>{{.TrainN}}</td><td>{{means .TrainMean nil}}</td><td>{{with .Floor}}{{f1 .}}{{end}}</td><td></td></tr>
+{{- end}}
+</table>
+<p>The means carry sampling noise: faces differ a lot in colour, so a mean over 1000 images is known to only about ±1 to 1.5 grey levels. The held-out reals' own gap to the training images is the gap a generator that drew the training colours exactly would still score against them.</p>
+{{- end}}
 
 {{- with .Grid}}
 <h2>{{.Title}}</h2>

@@ -114,12 +114,13 @@ type Checkpoint struct {
 
 // Params are eval's settings.
 type Params struct {
-	N          int                `json:"n"`           // generated images per source
-	HoldoutCap int                `json:"holdout_cap"` // most held-out reals used
-	NNTrain    int                `json:"nn_train"`    // most training images in the memorisation check
-	Seed       uint64             `json:"seed"`        // latent seed
-	Raw        bool               `json:"raw"`         // raw generator instead of EMA
-	Size       int                `json:"size"`        // image side compared at
+	N          int                `json:"n"`                  // generated images per source
+	ColourN    int                `json:"colour_n,omitempty"` // generated images behind a checkpoint's mean colour (at least N)
+	HoldoutCap int                `json:"holdout_cap"`        // most held-out reals used
+	NNTrain    int                `json:"nn_train"`           // most training images in the memorisation check
+	Seed       uint64             `json:"seed"`               // latent seed
+	Raw        bool               `json:"raw"`                // raw generator instead of EMA
+	Size       int                `json:"size"`               // image side compared at
 	Channels   int                `json:"channels"`
 	SWD        metrics.SWDConfig  `json:"swd"`
 	Memo       metrics.MemoConfig `json:"memo"`

@@ -20,6 +20,7 @@ type row struct {
 	recipe, seed, minutes, step, eval, grid string
 	swd                                     []float64
 	avg, gap, div                           float64
+	trainGap, floor                         *float64 // eval's colour gap to the training images, and the holdout's
 	flagged                                 int
 	memoRatio                               float64
 }
@@ -32,7 +33,9 @@ type report struct {
 			Avg      float64   `json:"avg"`
 		} `json:"swd"`
 		Colour *struct {
-			Gap float64 `json:"gap"`
+			Gap      float64  `json:"gap"`
+			TrainGap *float64 `json:"train_gap"`
+			Floor    *float64 `json:"floor"`
 		} `json:"colour"`
 	} `json:"sources"`
 	Main         int `json:"main"`
@@ -93,7 +96,7 @@ func load(dir string) (rows []row, unit string, err error) {
 		s := rep.Sources[rep.Main]
 		r.swd, r.avg = s.SWD.PerLevel, s.SWD.Avg
 		if s.Colour != nil {
-			r.gap = s.Colour.Gap
+			r.gap, r.trainGap, r.floor = s.Colour.Gap, s.Colour.TrainGap, s.Colour.Floor
 		}
 		if rep.Diversity != nil {
 			r.div = rep.Diversity.Ratio
@@ -110,15 +113,22 @@ func write(w io.Writer, rows []row, unit string) error {
 	if len(rows) == 0 {
 		return fmt.Errorf("no runs in index.tsv")
 	}
-	fmt.Fprintf(w, "| recipe | seed | %s | step | SWD x1e3 per level | SWD avg | colour gap | diversity | copies flagged |\n", unit)
+	fmt.Fprintf(w, "| recipe | seed | %s | step | SWD x1e3 per level | SWD avg | colour gap (to training) | diversity | copies flagged |\n", unit)
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		lv := make([]string, len(r.swd))
 		for i, v := range r.swd {
 			lv[i] = strconv.FormatFloat(v, 'f', 1, 64)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.1f | %.1f | %.2f | %d |\n",
-			r.recipe, r.seed, r.minutes, r.step, strings.Join(lv, " / "), r.avg, r.gap, r.div, r.flagged)
+		gap := strconv.FormatFloat(r.gap, 'f', 1, 64)
+		if r.trainGap != nil {
+			gap += fmt.Sprintf(" (%.1f)", *r.trainGap)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.1f | %s | %.2f | %d |\n",
+			r.recipe, r.seed, r.minutes, r.step, strings.Join(lv, " / "), r.avg, gap, r.div, r.flagged)
+	}
+	if f := rows[0].floor; f != nil {
+		fmt.Fprintf(w, "\nColour gap: the largest difference of a channel's mean (grey levels) from the held-out reals', and in brackets from the training images'. The held-out reals' own means differ from the training images' by up to %.1f: a generator that drew the training colours exactly would score that gap.\n", *f)
 	}
 	// Mean SWD over seeds per recipe and time, relative to the first recipe.
 	type key struct{ recipe, minutes string }
