@@ -183,7 +183,8 @@ func (e *evaluation) readCheckpoints() error {
 }
 
 // openData opens the dataset's train split (for the memorisation check
-// and the training colours) and holdout split (the reals, unless RealDir gives them).
+// and the training colours) and holdout split (the reals, unless RealDir
+// gives them).
 func (e *evaluation) openData() error {
 	o := e.o
 	if o.Data == "" {
