@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"slices"
 
 	"github.com/toongan/toongan/pkg/imageset"
 	"github.com/toongan/toongan/pkg/imgutil"
@@ -28,23 +29,38 @@ func spread(total, limit int) []int {
 // images reads the records at idx as CHW float images in [-1, 1], resized
 // to side x side by area averaging when side > 0 and differs.
 func images(s *shard.Set, idx []int, side int) ([]metrics.Image, error) {
+	out := make([]metrics.Image, 0, len(idx))
+	err := eachImage(s, idx, func(_ int, m metrics.Image) error {
+		if side > 0 && (side != m.H || side != m.W) {
+			m = metrics.Resize(m, side, side)
+		} else {
+			m.Pix = slices.Clone(m.Pix)
+		}
+		out = append(out, m)
+		return nil
+	})
+	return out, err
+}
+
+// eachImage reads the records at idx in turn as CHW float images in
+// [-1, 1] and calls fn with each record's index and image. The image's
+// pixels are overwritten by the next record: fn copies what it keeps.
+func eachImage(s *shard.Set, idx []int, fn func(i int, m metrics.Image) error) error {
 	h := s.Header()
 	buf := make([]byte, h.RecordSize())
-	out := make([]metrics.Image, len(idx))
-	for j, i := range idx {
+	m := metrics.Image{C: h.Channels, H: h.Height, W: h.Width, Pix: make([]float32, h.RecordSize())}
+	for _, i := range idx {
 		if err := s.Read(i, buf); err != nil {
-			return nil, err
+			return err
 		}
-		m := metrics.Image{C: h.Channels, H: h.Height, W: h.Width, Pix: make([]float32, h.RecordSize())}
 		if err := imgutil.RecordTensor(buf, h.Height, h.Width, h.Channels, m.Pix); err != nil {
-			return nil, err
+			return err
 		}
-		if side > 0 && (side != h.Height || side != h.Width) {
-			m = metrics.Resize(m, side, side)
+		if err := fn(i, m); err != nil {
+			return err
 		}
-		out[j] = m
 	}
-	return out, nil
+	return nil
 }
 
 // picture reads record i as an image for display.

@@ -293,26 +293,18 @@ func (e *evaluation) loadTrainColour() error {
 	if e.train == nil {
 		return nil
 	}
-	h := e.train.Header()
-	buf := make([]byte, h.RecordSize())
-	m := metrics.Image{C: h.Channels, H: h.Height, W: h.Width, Pix: make([]float32, h.RecordSize())}
-	for k, i := range spread(e.train.Len(), TrainColourCap) {
-		if k%1024 == 0 {
+	k := 0
+	return eachImage(e.train, spread(e.train.Len(), TrainColourCap), func(i int, m metrics.Image) error {
+		if k++; k%1024 == 0 {
 			if err := e.ctx.Err(); err != nil {
 				return err
 			}
 		}
-		if err := e.train.Read(i, buf); err != nil {
-			return err
-		}
-		if err := imgutil.RecordTensor(buf, h.Height, h.Width, h.Channels, m.Pix); err != nil {
-			return err
-		}
 		if err := e.trainColour.Add(m); err != nil {
 			return fmt.Errorf("colour of training image %d: %w", i, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // colour compares the generated images' colours (fake) with the reals'
