@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # DCGAN-64 training throughput of toongan vs PyTorch on this machine, side
 # by side (nz 100, ngf = ndf = 64, kernel 4, batch 64; one D step on real +
-# fake and one G step per iteration), then every recipe against classic.
+# fake and one G step per iteration), then every recipe against classic,
+# each at its own batch (per image) and all at batch 64 (the ingredients).
 #
 # Usage: pkg/gan/bench_step.sh [go-benchtime, default 10x] [torch steps, default 10]
 #
@@ -36,20 +37,34 @@ step() {
 	awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); printf "%d\n", $2 / 1024 }' "$3.time"
 }
 
-# recipes BIN OUT: one run of every recipe's step, appended to OUT.
+# recipes BIN OUT: one run of every recipe's step, each at its own batch
+# and all at batch 64, appended to OUT.
 recipes() {
-	"$1" -test.run '^$' -test.bench '^BenchmarkStepRecipe64$' -test.benchtime "$benchtime" >>"$2"
+	"$1" -test.run '^$' -test.bench '^BenchmarkStepRecipe64(Batch64)?$' -test.benchtime "$benchtime" >>"$2"
 }
 
-# recipe_table OUT: each recipe's mean img/s against classic's.
+# recipe_table OUT: each recipe's mean img/s and step time against
+# classic's, at the recipes' own batches (what a run gets per image) and at
+# batch 64 (what the recipe's ingredients cost on classic's step).
 recipe_table() {
 	grep Benchmark "$1"
-	awk '/BenchmarkStepRecipe64\// {
+	awk '/BenchmarkStepRecipe64(Batch64)?\// {
 		split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]);
-		for (i = 1; i <= NF; i++) if ($(i+1) == "img/s") { s[a[2]] += $i; n[a[2]]++ }
+		k = ($1 ~ /Batch64/) ? "at batch 64" : "at its own batch"
+		key = a[2] SUBSEP k
+		kinds[k] = 1
+		for (i = 1; i <= NF; i++) {
+			if ($(i+1) == "img/s") { s[key] += $i; n[key]++ }
+			if ($(i+1) == "ns/op") t[key] += $i
+		}
 	} END {
-		for (r in s) if (r != "classic") printf "recipe %s: %.1f img/s, %.2fx classic (%.1f img/s)\n", r, s[r]/n[r], (s[r]/n[r]) / (s["classic"]/n["classic"]), s["classic"]/n["classic"]
-	}' "$1"
+		for (key in s) {
+			split(key, p, SUBSEP)
+			c = "classic" SUBSEP p[2]
+			if (p[1] == "classic" || !(c in s)) continue
+			printf "recipe %s %s: %.1f img/s, %.2fx classic per image (%.1f img/s); a step takes %.2fx classic'"'"'s time\n", p[1], p[2], s[key]/n[key], (s[key]/n[key]) / (s[c]/n[c]), s[c]/n[c], (t[key]/n[key]) / (t[c]/n[c])
+		}
+	}' "$1" | sort
 }
 
 if [ -n "${BASE:-}" ]; then
