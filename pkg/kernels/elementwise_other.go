@@ -7,3 +7,6 @@ func adamVec(_, _, _, _ []float32, _ *AdamParams) int { return 0 }
 
 // lerpVec: no vector kernel in this build.
 func lerpVec(_, _ []float32, _, _ float32) int { return 0 }
+
+// deinterleaveVec: no vector kernel in this build.
+func deinterleaveVec(_, _, _ []float32) int { return 0 }

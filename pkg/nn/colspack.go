@@ -48,7 +48,8 @@ func (cp *colsPacker) release() {
 
 // splitPhases writes the s*s phases of every image plane of img into dst
 // ([c, b, s, s, hp, wp]); entries past the image's edge are left as they
-// were (never read).
+// were (never read). Stride 2, every strided layer of the DCGANs, splits
+// each row with kernels.Deinterleave2 (vector code where the CPU has it).
 func splitPhases(dst, img []float32, g geom, hp, wp int) {
 	s := g.s
 	kernels.ParallelForMin(g.c*g.b, max(1, 16384/(g.h*g.w)), func(lo, hi int) {
@@ -57,6 +58,11 @@ func splitPhases(dst, img []float32, g geom, hp, wp int) {
 			out := dst[t*s*s*hp*wp : (t+1)*s*s*hp*wp]
 			for y := range g.h {
 				row := src[y*g.w : (y+1)*g.w]
+				if s == 2 {
+					o := out[(y%2*2*hp+y/2)*wp:]
+					kernels.Deinterleave2(o[:(g.w+1)/2], o[hp*wp:][:g.w/2], row)
+					continue
+				}
 				for px := range s {
 					o := out[((y%s*s+px)*hp+y/s)*wp:][:wp]
 					for q, x := 0, px; x < g.w; q, x = q+1, x+s {

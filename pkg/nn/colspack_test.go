@@ -79,6 +79,8 @@ func TestColsPackerMatchesIm2col(t *testing.T) {
 		{c: 1, b: 5, h: 12, w: 10, k: 4, s: 3, p: 2},
 		{c: 3, b: 40, h: 2, w: 2, k: 4, s: 1, p: 1}, // 1x1 grid, padded
 		{c: 2, b: 35, h: 4, w: 4, k: 4, s: 2, p: 0}, // 1x1 grid, strided
+		{c: 2, b: 2, h: 6, w: 37, k: 4, s: 2, p: 1}, // rows split 8 + 8 pairs by vector code, 2 pairs + 1 after
+		{c: 1, b: 2, h: 5, w: 24, k: 4, s: 2, p: 1}, // 8 + 4 pairs
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, g := range geoms {

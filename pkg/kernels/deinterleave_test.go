@@ -1,0 +1,79 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestDeinterleave2 checks the vector kernel (where the CPU has it) and the
+// portable loop against a direct reference for every length up to 70,
+// with guard values around the outputs that must stay untouched.
+func TestDeinterleave2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const guard = 3
+	impls := []struct {
+		name string
+		fn   func(even, odd, src []float32)
+	}{
+		{"Deinterleave2", Deinterleave2},
+		{"deinterleaveGo", deinterleaveGo},
+	}
+	for _, impl := range impls {
+		for n := 0; n <= 70; n++ {
+			src := randVals(rng, n, 1)
+			ne, no := (n+1)/2, n/2
+			eb := make([]float32, ne+2*guard)
+			ob := make([]float32, no+2*guard)
+			for i := range eb {
+				eb[i] = -7
+			}
+			for i := range ob {
+				ob[i] = -7
+			}
+			even, odd := eb[guard:guard+ne], ob[guard:guard+no]
+			impl.fn(even, odd, src)
+			for i, v := range src {
+				got := even[i/2]
+				if i%2 == 1 {
+					got = odd[i/2]
+				}
+				if math.Float32bits(got) != math.Float32bits(v) {
+					t.Fatalf("%s n=%d: src[%d] = %g came out as %g", impl.name, n, i, v, got)
+				}
+			}
+			for _, b := range [][]float32{eb[:guard], eb[guard+ne:], ob[:guard], ob[guard+no:]} {
+				for _, v := range b {
+					if v != -7 {
+						t.Fatalf("%s n=%d: wrote outside the outputs", impl.name, n)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestDeinterleave2Panics(t *testing.T) {
+	for _, c := range []struct{ ne, no, ns int }{{2, 2, 5}, {3, 1, 4}, {1, 2, 3}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("lengths %d+%d of %d: no panic", c.ne, c.no, c.ns)
+				}
+			}()
+			Deinterleave2(make([]float32, c.ne), make([]float32, c.no), make([]float32, c.ns))
+		}()
+	}
+}
+
+// BenchmarkDeinterleave2 splits a 32x64 plane's rows (D1's input at 64 px).
+func BenchmarkDeinterleave2(b *testing.B) {
+	src := make([]float32, 64*64)
+	even, odd := make([]float32, 32*64), make([]float32, 32*64)
+	b.SetBytes(int64(8 * len(src)))
+	for b.Loop() {
+		for y := range 64 {
+			Deinterleave2(even[y*32:(y+1)*32], odd[y*32:(y+1)*32], src[y*64:(y+1)*64])
+		}
+	}
+}
