@@ -23,3 +23,50 @@ func deinterleaveGo(even, odd, src []float32) {
 		even[len(odd)] = src[2*len(odd)]
 	}
 }
+
+// Interleave2 is Deinterleave2's inverse: dst[2i] = even[i] and dst[2i+1] =
+// odd[i], with the same lengths (the phase merge of pkg/nn's col2im).
+func Interleave2(dst, even, odd []float32) {
+	if len(even)+len(odd) != len(dst) || len(even)-len(odd) > 1 || len(odd) > len(even) {
+		panic("kernels: Interleave2: lengths do not fill dst")
+	}
+	lo := interleaveVec(dst, even, odd)
+	interleaveGo(dst[2*lo:], even[lo:], odd[lo:])
+}
+
+// interleaveGo is the portable Interleave2.
+func interleaveGo(dst, even, odd []float32) {
+	odd = odd[:min(len(odd), len(dst)/2)]
+	for i := range odd {
+		dst[2*i], dst[2*i+1] = even[i], odd[i]
+	}
+	if len(even) > len(odd) {
+		dst[2*len(odd)] = even[len(odd)]
+	}
+}
+
+// AddRows adds rows of src to rows of dst: dst[r*ds+i] += src[r*ss+i] for r
+// < rows and i < n (row strides ds and ss; one float32 addition per value,
+// so the sums are those of the plain loop).
+func AddRows(dst []float32, ds int, src []float32, ss, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if ds < 0 || ss < 0 || rows > 1 && (ds < n || ss < n) || len(dst) < (rows-1)*ds+n || len(src) < (rows-1)*ss+n {
+		panic("kernels: AddRows: rows outside the slices")
+	}
+	if addRowsVec(dst, ds, src, ss, rows, n) {
+		return
+	}
+	addRowsGo(dst, ds, src, ss, rows, n)
+}
+
+// addRowsGo is the portable AddRows.
+func addRowsGo(dst []float32, ds int, src []float32, ss, rows, n int) {
+	for r := range rows {
+		d, s := dst[r*ds:r*ds+n], src[r*ss:r*ss+n]
+		for i := range d {
+			d[i] += s[i]
+		}
+	}
+}

@@ -45,3 +45,111 @@ tail4:
 done:
 	VZEROUPPER
 	RET
+
+// func interleaveAVX2(dst, even, odd *float32, n int)
+//
+// dst[2i] = even[i] and dst[2i+1] = odd[i] for i < n, n a multiple of 4:
+// 8 pairs a step (VUNPCKLPS / VUNPCKHPS pair the lanes within each
+// 128-bit half, VPERM2F128 puts the halves in order), then one step of 4
+// pairs in XMM registers if n is not a multiple of 8.
+TEXT ·interleaveAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ even+8(FP), SI
+	MOVQ odd+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $2, CX
+
+iloop8:
+	CMPQ CX, $2
+	JLT  itail4
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VUNPCKLPS Y1, Y0, Y2
+	VUNPCKHPS Y1, Y0, Y3
+	VPERM2F128 $0x20, Y3, Y2, Y4
+	VPERM2F128 $0x31, Y3, Y2, Y5
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y5, 32(DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $64, DI
+	SUBQ $2, CX
+	JMP  iloop8
+
+itail4:
+	TESTQ CX, CX
+	JZ    idone
+	VMOVUPS (SI), X0
+	VMOVUPS (DX), X1
+	VUNPCKLPS X1, X0, X2
+	VUNPCKHPS X1, X0, X3
+	VMOVUPS X2, (DI)
+	VMOVUPS X3, 16(DI)
+
+idone:
+	VZEROUPPER
+	RET
+
+// func addRowsAVX2(dst *float32, ds int, src *float32, ss int, rows, n int)
+//
+// dst[r*ds+i] += src[r*ss+i] for r < rows and i < n: 8 values a step, then
+// 4, then one at a time (one VADDPS or VADDSS per value, so the sums are
+// the scalar loop's).
+TEXT ·addRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ds+8(FP), R8
+	MOVQ src+16(FP), SI
+	MOVQ ss+24(FP), R9
+	MOVQ rows+32(FP), R10
+	MOVQ n+40(FP), R11
+	SHLQ $2, R8
+	SHLQ $2, R9
+	TESTQ R10, R10
+	JZ    adone
+
+arow:
+	MOVQ DI, AX
+	MOVQ SI, BX
+	MOVQ R11, CX
+
+a8:
+	CMPQ CX, $8
+	JLT  a4
+	VMOVUPS (AX), Y0
+	VADDPS  (BX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	SUBQ $8, CX
+	JMP  a8
+
+a4:
+	CMPQ CX, $4
+	JLT  a1
+	VMOVUPS (AX), X0
+	VADDPS  (BX), X0, X0
+	VMOVUPS X0, (AX)
+	ADDQ $16, AX
+	ADDQ $16, BX
+	SUBQ $4, CX
+
+a1:
+	TESTQ CX, CX
+	JZ    anext
+	VMOVSS (AX), X0
+	VADDSS (BX), X0, X0
+	VMOVSS X0, (AX)
+	ADDQ $4, AX
+	ADDQ $4, BX
+	DECQ CX
+	JMP  a1
+
+anext:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ R10
+	JNZ  arow
+
+adone:
+	VZEROUPPER
+	RET

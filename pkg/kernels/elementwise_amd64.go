@@ -59,3 +59,35 @@ func deinterleaveVec(even, odd, src []float32) int {
 	deinterleaveAVX2(&even[0], &odd[0], &src[0], n)
 	return n
 }
+
+// interleaveAVX2 runs Interleave2 on the first n pairs, n a multiple of 4
+// (deinterleave_amd64.s).
+//
+//go:noescape
+func interleaveAVX2(dst, even, odd *float32, n int)
+
+// interleaveVec runs the AVX2 Interleave2 on the longest prefix of whole
+// groups of 4 pairs and returns its number of pairs.
+func interleaveVec(dst, even, odd []float32) int {
+	n := len(odd) &^ 3
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = even[n-1], dst[2*n-1]
+	interleaveAVX2(&dst[0], &even[0], &odd[0], n)
+	return n
+}
+
+// addRowsAVX2 is AddRows for rows > 0 and n > 0 (deinterleave_amd64.s).
+//
+//go:noescape
+func addRowsAVX2(dst *float32, ds int, src *float32, ss int, rows, n int)
+
+// addRowsVec runs AddRows with AVX2 and reports whether it could.
+func addRowsVec(dst []float32, ds int, src []float32, ss, rows, n int) bool {
+	if !hasAVX2 {
+		return false
+	}
+	addRowsAVX2(&dst[0], ds, &src[0], ss, rows, n)
+	return true
+}

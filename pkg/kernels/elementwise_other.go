@@ -10,3 +10,9 @@ func lerpVec(_, _ []float32, _, _ float32) int { return 0 }
 
 // deinterleaveVec: no vector kernel in this build.
 func deinterleaveVec(_, _, _ []float32) int { return 0 }
+
+// interleaveVec: no vector kernel in this build.
+func interleaveVec(_, _, _ []float32) int { return 0 }
+
+// addRowsVec: no vector kernel in this build.
+func addRowsVec(_ []float32, _ int, _ []float32, _, _, _ int) bool { return false }

@@ -138,7 +138,7 @@ func col2imRef(img, cols []float32, g geom) {
 	ys, xs := g.ranges()
 	for t := 0; t < g.c*g.b; t++ {
 		ch, bi := t/g.b, t%g.b
-		col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], cols, g.cols(), bi*g.oh*g.ow, ch, g, ys, xs)
+		col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], cols, g.cols(), bi*g.oh*g.ow, ch, g, ys, xs, nil) // the strided loop
 	}
 }
 
@@ -153,6 +153,9 @@ func TestGemmCol2imMatchesWhole(t *testing.T) {
 		{c: 64, b: 9, h: 16, w: 16, k: 4, s: 2, p: 1},
 		{c: 300, b: 4, h: 8, w: 8, k: 4, s: 2, p: 1},  // chunks capped by size
 		{c: 1100, b: 4, h: 4, w: 4, k: 4, s: 1, p: 0}, // one chunk, its planes spread
+		{c: 2, b: 3, h: 7, w: 37, k: 4, s: 2, p: 1},   // odd sizes: phases of unequal length
+		{c: 3, b: 2, h: 6, w: 10, k: 4, s: 2, p: 0},   // no padding
+		{c: 2, b: 2, h: 10, w: 12, k: 3, s: 2, p: 1},  // odd kernel
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, g := range geoms {

@@ -63,10 +63,16 @@ func (g geom) ranges() (ys, xs [][2]int) {
 // col2imPlane sums the column matrix's entries for image plane (ch, bi)
 // into dst (that plane, h*w values, overwritten). cols holds ncols columns,
 // batch item bi's starting at column off. Every plane is summed in the
-// same fixed order, so the result is deterministic.
-func col2imPlane(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]int) {
+// same fixed order, so the result is deterministic. For stride 2 a phase
+// buffer (phaseLen(g) values, or nil for the strided loop) turns the
+// strided sums into contiguous ones (col2imPhases), with the same result.
+func col2imPlane(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]int, ph []float32) {
 	kk := g.k * g.k
 	plane := g.oh * g.ow
+	if plane > 1 && len(ph) >= phaseLen(g) && phaseFits(g) {
+		col2imPhases(dst, cols, ncols, off, ch, g, ys, xs, ph)
+		return
+	}
 	clear(dst)
 	if plane == 1 { // 1x1 grid: one strided read per kernel offset
 		for kr := 0; kr < kk; kr++ {
@@ -104,6 +110,67 @@ func col2imPlane(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]in
 				ix += g.s
 			}
 		}
+	}
+}
+
+// The phase buffer of col2imPhases holds the stride-2 image's four phases
+// (pixel (y, x) in phase (y mod 2, x mod 2) at (y/2, x/2)), each hp rows of
+// wp+2 values: a row's pixels at 1..wp and one spare value on each side.
+
+// phaseLen is the size of col2imPlane's phase buffer for g (0 unless g's
+// stride is 2).
+func phaseLen(g geom) int {
+	if g.s != 2 {
+		return 0
+	}
+	return 4 * ((g.h + 1) / 2) * ((g.w+1)/2 + 2)
+}
+
+// phaseFits reports whether every grid column lands, for every kernel
+// column, inside a phase row or on its spare values (true for the usual
+// "same" paddings, e.g. k 4, p 1 and k 5, p 2).
+func phaseFits(g geom) bool {
+	if g.s != 2 {
+		return false
+	}
+	wp := (g.w + 1) / 2
+	for kj := range g.k {
+		qx, _ := floorDiv(kj-g.p, 2)
+		if qx < -1 || g.ow-1+qx > wp {
+			return false
+		}
+	}
+	return true
+}
+
+// col2imPhases is col2imPlane for stride 2: kernel offset (ki, kj) adds its
+// grid rows into phase ((ki-p) mod 2, (kj-p) mod 2) shifted by
+// floor((k-p)/2), whole rows at a time (the grid columns whose pixel is
+// outside the image land on the rows' spare values, never read), then the
+// phases are interleaved into dst. Each pixel gets the same additions in
+// the same order as the strided loop, so the sums are bit for bit the
+// same.
+func col2imPhases(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]int, ph []float32) {
+	kk := g.k * g.k
+	hp, wp := (g.h+1)/2, (g.w+1)/2
+	wq := wp + 2
+	ph = ph[:4*hp*wq]
+	clear(ph)
+	for kr := 0; kr < kk; kr++ {
+		ki, kj := kr/g.k, kr%g.k
+		ylo, yhi := ys[ki][0], ys[ki][1]
+		if xs[kj][0] >= xs[kj][1] || ylo >= yhi {
+			continue
+		}
+		qy, ry := floorDiv(ki-g.p, 2)
+		qx, rx := floorDiv(kj-g.p, 2)
+		src := cols[(ch*kk+kr)*ncols+off+ylo*g.ow:]
+		d := ph[((ry*2+rx)*hp+ylo+qy)*wq+1+qx:]
+		kernels.AddRows(d, wq, src, g.ow, yhi-ylo, g.ow)
+	}
+	for iy := range g.h {
+		row := ph[((iy%2*2)*hp+iy/2)*wq+1:]
+		kernels.Interleave2(dst[iy*g.w:(iy+1)*g.w], row[:(g.w+1)/2], row[hp*wq:][:g.w/2])
 	}
 }
 
@@ -156,10 +223,13 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 				kernels.SgemmOn(inner, true, false, rows, ncols, kdim, 1, a, rows, x[b0*plane:], g.cols(), 0, buf[:rows*ncols], ncols)
 			}
 			sum := func(c0, c1 int) {
+				pp := chunkPool.Get().(*[]float32)
+				defer chunkPool.Put(pp)
+				*pp = grow(*pp, phaseLen(g))
 				for ch := c0; ch < c1; ch++ {
 					for bi := b0; bi < b1; bi++ {
 						t := ch*g.b + bi
-						col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], buf, ncols, (bi-b0)*plane, ch, g, ys, xs)
+						col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], buf, ncols, (bi-b0)*plane, ch, g, ys, xs, *pp)
 					}
 				}
 			}
