@@ -70,3 +70,40 @@ func addRowsGo(dst []float32, ds int, src []float32, ss, rows, n int) {
 		}
 	}
 }
+
+// DeinterleaveRows is Deinterleave2 over rows: for r < rows and i < n,
+// even[r*es+i] = src[r*ss+2i] and odd[r*es+i] = src[r*ss+2i+1] (row
+// strides es for both outputs and ss for src; 2n values of each src row).
+// It splits a whole image plane's even or odd rows in one call.
+func DeinterleaveRows(even, odd []float32, es int, src []float32, ss, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if es < 0 || ss < 0 || rows > 1 && (es < n || ss < 2*n) || len(even) < (rows-1)*es+n || len(odd) < (rows-1)*es+n || len(src) < (rows-1)*ss+2*n {
+		panic("kernels: DeinterleaveRows: rows outside the slices")
+	}
+	if deinterleaveRowsVec(even, odd, es, src, ss, rows, n) {
+		return
+	}
+	for r := range rows {
+		deinterleaveGo(even[r*es:r*es+n], odd[r*es:r*es+n], src[r*ss:r*ss+2*n])
+	}
+}
+
+// InterleaveRows is Interleave2 over rows, DeinterleaveRows' inverse: for
+// r < rows and i < n, dst[r*ds+2i] = even[r*es+i] and dst[r*ds+2i+1] =
+// odd[r*es+i].
+func InterleaveRows(dst []float32, ds int, even, odd []float32, es, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if ds < 0 || es < 0 || rows > 1 && (ds < 2*n || es < n) || len(dst) < (rows-1)*ds+2*n || len(even) < (rows-1)*es+n || len(odd) < (rows-1)*es+n {
+		panic("kernels: InterleaveRows: rows outside the slices")
+	}
+	if interleaveRowsVec(dst, ds, even, odd, es, rows, n) {
+		return
+	}
+	for r := range rows {
+		interleaveGo(dst[r*ds:r*ds+2*n], even[r*es:r*es+n], odd[r*es:r*es+n])
+	}
+}

@@ -152,3 +152,68 @@ func TestAddRows(t *testing.T) {
 		}()
 	}
 }
+
+// TestInterleaveRows checks DeinterleaveRows and InterleaveRows (vector
+// kernels where the CPU has them) against the definitions over pair counts
+// 0..21 (every path: 8, 4 and single pairs), several rows and strides,
+// values between rows untouched, and that one undoes the other.
+func TestInterleaveRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for n := 0; n <= 21; n++ {
+		for _, c := range []struct{ rows, epad, spad int }{{1, 0, 0}, {3, 0, 0}, {4, 3, 5}} {
+			es, ss := n+c.epad, 2*n+c.spad
+			src := randVals(rng, max(0, (c.rows-1)*ss+2*n), 1)
+			sz := max(0, (c.rows-1)*es+n)
+			even, odd := make([]float32, sz+1), make([]float32, sz+1)
+			for i := range even {
+				even[i], odd[i] = -7, -7
+			}
+			DeinterleaveRows(even, odd, es, src, ss, c.rows, n)
+			for r := range c.rows {
+				for i := range n {
+					if even[r*es+i] != src[r*ss+2*i] || odd[r*es+i] != src[r*ss+2*i+1] {
+						t.Fatalf("DeinterleaveRows n=%d rows=%d: row %d pair %d wrong", n, c.rows, r, i)
+					}
+				}
+				for i := n; r < c.rows-1 && i < es; i++ {
+					if even[r*es+i] != -7 || odd[r*es+i] != -7 {
+						t.Fatalf("DeinterleaveRows n=%d rows=%d: wrote between rows", n, c.rows)
+					}
+				}
+			}
+			back := make([]float32, len(src))
+			for i := range back {
+				back[i] = -9
+			}
+			InterleaveRows(back, ss, even, odd, es, c.rows, n)
+			for r := range c.rows {
+				for i := range ss {
+					idx := r*ss + i
+					if idx >= len(src) {
+						break
+					}
+					want := float32(-9)
+					if i < 2*n {
+						want = src[idx]
+					}
+					if math.Float32bits(back[idx]) != math.Float32bits(want) {
+						t.Fatalf("InterleaveRows n=%d rows=%d: dst[%d] = %g, want %g", n, c.rows, idx, back[idx], want)
+					}
+				}
+			}
+		}
+	}
+	for _, f := range []func(){
+		func() { DeinterleaveRows(make([]float32, 8), make([]float32, 8), 2, make([]float32, 16), 8, 2, 4) },
+		func() { InterleaveRows(make([]float32, 8), 8, make([]float32, 8), make([]float32, 3), 4, 1, 4) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			f()
+		}()
+	}
+}

@@ -91,3 +91,35 @@ func addRowsVec(dst []float32, ds int, src []float32, ss, rows, n int) bool {
 	addRowsAVX2(&dst[0], ds, &src[0], ss, rows, n)
 	return true
 }
+
+// deinterleaveRowsAVX2 is DeinterleaveRows for rows > 0 and n > 0
+// (deinterleave_amd64.s).
+//
+//go:noescape
+func deinterleaveRowsAVX2(even, odd *float32, es int, src *float32, ss int, rows, n int)
+
+// deinterleaveRowsVec runs DeinterleaveRows with AVX2 and reports whether
+// it could.
+func deinterleaveRowsVec(even, odd []float32, es int, src []float32, ss, rows, n int) bool {
+	if !hasAVX2 {
+		return false
+	}
+	deinterleaveRowsAVX2(&even[0], &odd[0], es, &src[0], ss, rows, n)
+	return true
+}
+
+// interleaveRowsAVX2 is InterleaveRows for rows > 0 and n > 0
+// (deinterleave_amd64.s).
+//
+//go:noescape
+func interleaveRowsAVX2(dst *float32, ds int, even, odd *float32, es int, rows, n int)
+
+// interleaveRowsVec runs InterleaveRows with AVX2 and reports whether it
+// could.
+func interleaveRowsVec(dst []float32, ds int, even, odd []float32, es, rows, n int) bool {
+	if !hasAVX2 {
+		return false
+	}
+	interleaveRowsAVX2(&dst[0], ds, &even[0], &odd[0], es, rows, n)
+	return true
+}

@@ -16,3 +16,9 @@ func interleaveVec(_, _, _ []float32) int { return 0 }
 
 // addRowsVec: no vector kernel in this build.
 func addRowsVec(_ []float32, _ int, _ []float32, _, _, _ int) bool { return false }
+
+// deinterleaveRowsVec: no vector kernel in this build.
+func deinterleaveRowsVec(_, _ []float32, _ int, _ []float32, _, _, _ int) bool { return false }
+
+// interleaveRowsVec: no vector kernel in this build.
+func interleaveRowsVec(_ []float32, _ int, _, _ []float32, _, _, _ int) bool { return false }

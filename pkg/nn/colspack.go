@@ -49,13 +49,22 @@ func (cp *colsPacker) release() {
 // splitPhases writes the s*s phases of every image plane of img into dst
 // ([c, b, s, s, hp, wp]); entries past the image's edge are left as they
 // were (never read). Stride 2, every strided layer of the DCGANs, splits
-// each row with kernels.Deinterleave2 (vector code where the CPU has it).
+// the rows with kernels.DeinterleaveRows (a plane's even rows, then its odd
+// ones) or, for odd widths, kernels.Deinterleave2 row by row (vector code
+// where the CPU has it).
 func splitPhases(dst, img []float32, g geom, hp, wp int) {
 	s := g.s
 	kernels.ParallelForMin(g.c*g.b, max(1, 16384/(g.h*g.w)), func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			src := img[t*g.h*g.w : (t+1)*g.h*g.w]
 			out := dst[t*s*s*hp*wp : (t+1)*s*s*hp*wp]
+			if s == 2 && g.w%2 == 0 {
+				// Even rows into phases (0, 0) and (0, 1), odd rows into
+				// (1, 0) and (1, 1), each a call.
+				kernels.DeinterleaveRows(out, out[hp*wp:], wp, src, 2*g.w, (g.h+1)/2, g.w/2)
+				kernels.DeinterleaveRows(out[2*hp*wp:], out[3*hp*wp:], wp, src[g.w:], 2*g.w, g.h/2, g.w/2)
+				continue
+			}
 			for y := range g.h {
 				row := src[y*g.w : (y+1)*g.w]
 				if s == 2 {

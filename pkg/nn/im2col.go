@@ -168,6 +168,13 @@ func col2imPhases(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]i
 		d := ph[((ry*2+rx)*hp+ylo+qy)*wq+1+qx:]
 		kernels.AddRows(d, wq, src, g.ow, yhi-ylo, g.ow)
 	}
+	if g.w%2 == 0 {
+		// Even image rows from phases (0, 0) and (0, 1), odd ones from
+		// (1, 0) and (1, 1).
+		kernels.InterleaveRows(dst, 2*g.w, ph[1:], ph[hp*wq+1:], wq, (g.h+1)/2, g.w/2)
+		kernels.InterleaveRows(dst[g.w:], 2*g.w, ph[2*hp*wq+1:], ph[3*hp*wq+1:], wq, g.h/2, g.w/2)
+		return
+	}
 	for iy := range g.h {
 		row := ph[((iy%2*2)*hp+iy/2)*wq+1:]
 		kernels.Interleave2(dst[iy*g.w:(iy+1)*g.w], row[:(g.w+1)/2], row[hp*wq:][:g.w/2])
