@@ -56,3 +56,39 @@ func Lerp(dst, src []float32, a, b float32) {
 		dst[lo+i] = a*d + b*s[i]
 	}
 }
+
+// Leaky is the leaky ReLU: dst[i] = max(src[i], 0) + alpha*min(src[i], 0)
+// (Go's max and min: ±0 gives +0, NaN stays NaN).
+func Leaky(dst, src []float32, alpha float32) {
+	if len(src) != len(dst) {
+		panic("kernels: Leaky: slices of different lengths")
+	}
+	lo := leakyVec(dst, src, alpha)
+	s := src[lo:]
+	for i, v := range s {
+		dst[lo+i] = max(v, 0) + alpha*min(v, 0)
+	}
+}
+
+// LeakyGrad is the leaky ReLU's gradient: dx[i] = dy[i] * Slope(x[i],
+// alpha). x may be the activation's input or its output (they have the
+// same sign for alpha > 0).
+func LeakyGrad(dx, x, dy []float32, alpha float32) {
+	if len(x) != len(dx) || len(dy) != len(dx) {
+		panic("kernels: LeakyGrad: slices of different lengths")
+	}
+	lo := leakyGradVec(dx, x, dy, alpha)
+	xs, dys := x[lo:], dy[lo:]
+	for i, v := range xs {
+		dx[lo+i] = dys[i] * Slope(v, alpha)
+	}
+}
+
+// Slope returns 1 where x > 0 and neg elsewhere, without a branch
+// (activations have random signs, so a branch would be mispredicted half
+// the time). A NaN with the sign bit clear counts as positive.
+func Slope(x, neg float32) float32 {
+	ib := int32(math.Float32bits(x))
+	mask := uint32((-ib & ^ib) >> 31) // all ones iff ib > 0
+	return math.Float32frombits(0x3f800000&mask | math.Float32bits(neg)&^mask)
+}

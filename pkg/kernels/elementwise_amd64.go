@@ -123,3 +123,39 @@ func interleaveRowsVec(dst []float32, ds int, even, odd []float32, es, rows, n i
 	interleaveRowsAVX2(&dst[0], ds, &even[0], &odd[0], es, rows, n)
 	return true
 }
+
+// leakyAVX2 applies Leaky to the first n (a multiple of 8) elements
+// (elementwise_amd64.s).
+//
+//go:noescape
+func leakyAVX2(dst, src *float32, n int, alpha float32)
+
+// leakyGradAVX2 applies LeakyGrad to the first n (a multiple of 8)
+// elements.
+//
+//go:noescape
+func leakyGradAVX2(dx, x, dy *float32, n int, alpha float32)
+
+// leakyVec runs the AVX2 Leaky on the longest prefix of whole 8-value
+// vectors and returns its length.
+func leakyVec(dst, src []float32, alpha float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = src[n-1]
+	leakyAVX2(&dst[0], &src[0], n, alpha)
+	return n
+}
+
+// leakyGradVec runs the AVX2 LeakyGrad on the longest prefix of whole
+// 8-value vectors and returns its length.
+func leakyGradVec(dx, x, dy []float32, alpha float32) int {
+	n := len(dx) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _ = x[n-1], dy[n-1]
+	leakyGradAVX2(&dx[0], &x[0], &dy[0], n, alpha)
+	return n
+}

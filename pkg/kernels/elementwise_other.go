@@ -22,3 +22,9 @@ func deinterleaveRowsVec(_, _ []float32, _ int, _ []float32, _, _, _ int) bool {
 
 // interleaveRowsVec: no vector kernel in this build.
 func interleaveRowsVec(_ []float32, _ int, _, _ []float32, _, _, _ int) bool { return false }
+
+// leakyVec: no vector kernel in this build.
+func leakyVec(_, _ []float32, _ float32) int { return 0 }
+
+// leakyGradVec: no vector kernel in this build.
+func leakyGradVec(_, _, _ []float32, _ float32) int { return 0 }

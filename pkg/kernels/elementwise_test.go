@@ -97,3 +97,53 @@ func TestElementwisePanics(t *testing.T) {
 		}()
 	}
 }
+
+// leakyInputs mixes random values with the ones where max, min and the
+// sign test are delicate: both zeros, NaNs of both signs, infinities and
+// subnormals.
+func leakyInputs(rng *rand.Rand, n int) []float32 {
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), -float32(math.NaN()),
+		float32(math.Inf(1)), float32(math.Inf(-1)), 1e-45, -1e-45, 3e-39, -3e-39}
+	x := randVals(rng, n, 2)
+	for i := range x {
+		if i%3 == 0 {
+			x[i] = special[(i/3)%len(special)]
+		}
+	}
+	return x
+}
+
+func TestLeakyMatchesScalar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, alpha := range []float32{0.2, 0} {
+		for n := 0; n <= 41; n++ {
+			src := leakyInputs(rng, n)
+			dy := randVals(rng, n, 1)
+			got, gotDx := make([]float32, n), make([]float32, n)
+			Leaky(got, src, alpha)
+			LeakyGrad(gotDx, src, dy, alpha)
+			for i, v := range src {
+				want := max(v, 0) + alpha*min(v, 0)
+				if want != want && got[i] != got[i] {
+					continue // a NaN either way (its sign and payload are not Go's to keep)
+				}
+				if math.Float32bits(got[i]) != math.Float32bits(want) {
+					t.Fatalf("Leaky alpha=%g n=%d: f(%g) = %g (bits %#x), want %g (%#x)", alpha, n, v, got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
+				}
+				wantDx := dy[i] * Slope(v, alpha)
+				if wantDx != wantDx && gotDx[i] != gotDx[i] {
+					continue
+				}
+				if math.Float32bits(gotDx[i]) != math.Float32bits(wantDx) {
+					t.Fatalf("LeakyGrad alpha=%g n=%d: at %g: %g, want %g", alpha, n, v, gotDx[i], wantDx)
+				}
+			}
+		}
+	}
+	// Slope itself: 1 for positive bit patterns, neg otherwise.
+	for _, c := range []struct{ x, want float32 }{{1, 1}, {-1, 0.2}, {0, 0.2}, {float32(math.Copysign(0, -1)), 0.2}, {1e-45, 1}, {float32(math.NaN()), 1}} {
+		if got := Slope(c.x, 0.2); got != c.want {
+			t.Errorf("Slope(%g, 0.2) = %g, want %g", c.x, got, c.want)
+		}
+	}
+}

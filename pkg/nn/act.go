@@ -70,10 +70,7 @@ func (a *actFwd) forward(out []float32, in [][]float32, _ []tensor.Shape) error 
 				ys[i] = max(v, 0)
 			}
 		case actLeaky:
-			// Branch-free: activations have random signs.
-			for i, v := range xs {
-				ys[i] = max(v, 0) + a.alpha*min(v, 0)
-			}
+			kernels.Leaky(ys, xs, a.alpha) // vector code where the CPU has it
 		case actTanh:
 			for i, v := range xs {
 				ys[i] = tanh32(v)
@@ -139,14 +136,9 @@ func (a *actGrad) forward(out []float32, in [][]float32, _ []tensor.Shape) error
 		xs, dys, dxs := src[lo:hi], dy[lo:hi], out[lo:hi]
 		switch a.fwd.kind {
 		case actReLU:
-			for i, v := range xs {
-				dxs[i] = dys[i] * slope(v, 0)
-			}
+			kernels.LeakyGrad(dxs, xs, dys, 0)
 		case actLeaky:
-			alpha := a.fwd.alpha
-			for i, v := range xs {
-				dxs[i] = dys[i] * slope(v, alpha)
-			}
+			kernels.LeakyGrad(dxs, xs, dys, a.fwd.alpha)
 		case actTanh:
 			for i, y := range xs {
 				dxs[i] = dys[i] * (1 - y*y)
@@ -154,13 +146,4 @@ func (a *actGrad) forward(out []float32, in [][]float32, _ []tensor.Shape) error
 		}
 	})
 	return nil
-}
-
-// slope returns 1 where x > 0 and neg elsewhere, without a branch
-// (activations have random signs, so a branch would be mispredicted half
-// the time). A NaN with the sign bit clear counts as positive.
-func slope(x, neg float32) float32 {
-	ib := int32(math.Float32bits(x))
-	mask := uint32((-ib & ^ib) >> 31) // all ones iff ib > 0
-	return math.Float32frombits(0x3f800000&mask | math.Float32bits(neg)&^mask)
 }

@@ -394,7 +394,7 @@ func (b *bnGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 // positive (0 for ReLU, alpha for LeakyReLU, 1 without an activation);
 // where the output is positive it is 1. y > 0 exactly where the normalised
 // value is, for ReLU and for LeakyReLU with alpha >= 0 (NaNs aside). The
-// gradient that reaches the normalisation is dz = dOut * slope(out,
+// gradient that reaches the normalisation is dz = dOut * kernels.Slope(out,
 // negSlope()).
 func (b *bnGrad) negSlope() float32 {
 	switch {
@@ -428,7 +428,7 @@ func (b *bnGrad) sums(c, m int, x, dy, y []float32) error {
 				xs, dys, ys := x[o:o+q], dy[o:o+q], y[o:o+q]
 				var sdy, sdyx float64
 				for i, d := range dys {
-					d *= slope(ys[i], neg)
+					d *= kernels.Slope(ys[i], neg)
 					sdy += float64(d)
 					sdyx += float64(d) * float64((xs[i]-mean)*inv)
 				}
@@ -513,7 +513,7 @@ func (b *bnGrad) gradX(dxs, xs, dys, ys []float32, ch, m int, gamma float32) {
 	neg := b.negSlope()
 	if !sv.training {
 		for i, d := range dys {
-			dxs[i] = g * (d * slope(ys[i], neg))
+			dxs[i] = g * (d * kernels.Slope(ys[i], neg))
 		}
 		return
 	}
@@ -529,7 +529,7 @@ func (b *bnGrad) gradX(dxs, xs, dys, ys []float32, ch, m int, gamma float32) {
 	a := float32(sdy / sv.n)
 	bb := float32(sdyx / sv.n)
 	for i, d := range dys {
-		d *= slope(ys[i], neg)
+		d *= kernels.Slope(ys[i], neg)
 		dxs[i] = g * (d - a - (xs[i]-mean)*inv*bb)
 	}
 }

@@ -283,7 +283,7 @@ func (k *condAffineGrad) forward(out []float32, in [][]float32, s []tensor.Shape
 					o := (ch*b + j) * hw
 					dys, ys, dxs := dy[o:o+hw], y[o:o+hw], out[o:o+hw]
 					for i, d := range dys {
-						dxs[i] = g * (d * slope(ys[i], neg))
+						dxs[i] = g * (d * kernels.Slope(ys[i], neg))
 					}
 				}
 			}
@@ -353,7 +353,7 @@ func (k *condAffineGrad) sums(c, b, hw int, x, dy, y []float32) *condSaved {
 			xs, dys, ys := x[o:o+hw], dy[o:o+hw], y[o:o+hw]
 			var s1, s2 float64
 			for i, d := range dys {
-				d *= slope(ys[i], neg)
+				d *= kernels.Slope(ys[i], neg)
 				s1 += float64(d)
 				s2 += float64(d) * float64(xs[i])
 			}
