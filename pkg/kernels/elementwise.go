@@ -92,3 +92,63 @@ func Slope(x, neg float32) float32 {
 	mask := uint32((-ib & ^ib) >> 31) // all ones iff ib > 0
 	return math.Float32frombits(0x3f800000&mask | math.Float32bits(neg)&^mask)
 }
+
+// Act selects the activation of AffineAct.
+type Act int
+
+// The activations of AffineAct.
+const (
+	ActNone  Act = iota // none
+	ActReLU             // max(z, 0)
+	ActLeaky            // max(z, 0) + alpha*min(z, 0)
+)
+
+// AffineAct writes dst[i] = act(src[i]*scale + shift): BatchNorm's
+// normalisation and its activation in one pass. The multiply and the add
+// are rounded one by one (no fused multiply-add), as in the plain Go loop,
+// so results are the same with and without the vector code (NaNs aside,
+// which stay NaNs).
+func AffineAct(dst, src []float32, scale, shift float32, act Act, alpha float32) {
+	if len(src) != len(dst) {
+		panic("kernels: AffineAct: slices of different lengths")
+	}
+	lo := affineActVec(dst, src, scale, shift, act, alpha)
+	s, d := src[lo:], dst[lo:]
+	switch act {
+	case ActNone:
+		for i, xv := range s {
+			d[i] = xv*scale + shift
+		}
+	case ActReLU:
+		for i, xv := range s {
+			d[i] = max(xv*scale+shift, 0)
+		}
+	default:
+		for i, xv := range s {
+			z := xv*scale + shift
+			d[i] = max(z, 0) + alpha*min(z, 0)
+		}
+	}
+}
+
+// BNGradParams are one channel's constants of BNGradX.
+type BNGradParams struct {
+	G, A, B   float32 // gamma*invstd; the mean of dz; the mean of dz*xhat
+	Mean, Inv float32 // the channel's batch mean and 1/std
+	Neg       float32 // the activation's slope below 0 (Slope)
+}
+
+// BNGradX is train-mode BatchNorm's input gradient through its activation,
+// for one channel: with dz = dy*Slope(y, Neg), dx = G*(dz - A -
+// ((x-Mean)*Inv)*B), each operation rounded in that order.
+func BNGradX(dx, x, dy, y []float32, p *BNGradParams) {
+	if len(x) != len(dx) || len(dy) != len(dx) || len(y) != len(dx) {
+		panic("kernels: BNGradX: slices of different lengths")
+	}
+	lo := bnGradXVec(dx, x, dy, y, p)
+	xs, dys, ys := x[lo:], dy[lo:], y[lo:]
+	for i, d := range dys {
+		d *= Slope(ys[i], p.Neg)
+		dx[lo+i] = p.G * (d - p.A - (xs[i]-p.Mean)*p.Inv*p.B)
+	}
+}

@@ -159,3 +159,38 @@ func leakyGradVec(dx, x, dy []float32, alpha float32) int {
 	leakyGradAVX2(&dx[0], &x[0], &dy[0], n, alpha)
 	return n
 }
+
+// affineActAVX2 applies AffineAct to the first n (a multiple of 8)
+// elements (elementwise_amd64.s).
+//
+//go:noescape
+func affineActAVX2(dst, src *float32, n int, scale, shift, alpha float32, kind int)
+
+// bnGradXAVX2 applies BNGradX to the first n (a multiple of 8) elements.
+//
+//go:noescape
+func bnGradXAVX2(dx, x, dy, y *float32, n int, p *BNGradParams)
+
+// affineActVec runs the AVX2 AffineAct on the longest prefix of whole
+// 8-value vectors and returns its length.
+func affineActVec(dst, src []float32, scale, shift float32, act Act, alpha float32) int {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = src[n-1]
+	affineActAVX2(&dst[0], &src[0], n, scale, shift, alpha, int(act))
+	return n
+}
+
+// bnGradXVec runs the AVX2 BNGradX on the longest prefix of whole 8-value
+// vectors and returns its length.
+func bnGradXVec(dx, x, dy, y []float32, p *BNGradParams) int {
+	n := len(dx) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_, _, _ = x[n-1], dy[n-1], y[n-1]
+	bnGradXAVX2(&dx[0], &x[0], &dy[0], &y[0], n, p)
+	return n
+}

@@ -146,3 +146,97 @@ lgloop:
 lgdone:
 	VZEROUPPER
 	RET
+
+// func affineActAVX2(dst, src *float32, n int, scale, shift, alpha float32, kind int)
+//
+// z = src*scale + shift (one multiply, one add), then by kind: 0 z; 1
+// max(z, 0) (+0 for ±0, a NaN stays a NaN); 2 max(z, 0) + alpha*min(z, 0)
+// as leakyAVX2; for the first n (a multiple of 8) elements.
+TEXT ·affineActAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS scale+24(FP), Y8
+	VBROADCASTSS shift+28(FP), Y9
+	VBROADCASTSS alpha+32(FP), Y6
+	MOVQ kind+40(FP), DX
+	VXORPS Y7, Y7, Y7
+	SHRQ $3, CX
+	JZ   afdone
+
+afloop:
+	VMOVUPS (SI), Y0
+	VMULPS  Y8, Y0, Y0
+	VADDPS  Y9, Y0, Y0
+	CMPQ DX, $1
+	JLT  afstore
+	JEQ  afrelu
+	VMAXPS  Y7, Y0, Y1
+	VMINPS  Y0, Y7, Y2
+	VMULPS  Y6, Y2, Y2
+	VADDPS  Y2, Y1, Y0
+	JMP  afstore
+
+afrelu:
+	VMAXPS   Y7, Y0, Y1
+	VCMPPS   $3, Y0, Y0, Y2
+	VBLENDVPS Y2, Y0, Y1, Y0
+
+afstore:
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  afloop
+
+afdone:
+	VZEROUPPER
+	RET
+
+// func bnGradXAVX2(dx, x, dy, y *float32, n int, p *BNGradParams)
+//
+// dx = g * ((dy*slope(y, neg)) - a - ((x-mean)*inv)*b) for the first n (a
+// multiple of 8) elements, the operations of nn's loop in its order.
+TEXT ·bnGradXAVX2(SB), NOSPLIT, $0-48
+	MOVQ dx+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ dy+16(FP), DX
+	MOVQ y+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ p+40(FP), AX
+	VBROADCASTSS 0(AX), Y10
+	VBROADCASTSS 4(AX), Y11
+	VBROADCASTSS 8(AX), Y12
+	VBROADCASTSS 12(AX), Y13
+	VBROADCASTSS 16(AX), Y14
+	VBROADCASTSS 20(AX), Y6
+	MOVL $0x3f800000, BX
+	MOVL BX, X5
+	VBROADCASTSS X5, Y5
+	VPXOR Y7, Y7, Y7
+	SHRQ $3, CX
+	JZ   bgdone
+
+bgloop:
+	VMOVUPS   (R8), Y0
+	VPCMPGTD  Y7, Y0, Y1
+	VBLENDVPS Y1, Y5, Y6, Y2
+	VMULPS    (DX), Y2, Y2
+	VSUBPS    Y11, Y2, Y2
+	VMOVUPS   (SI), Y3
+	VSUBPS    Y13, Y3, Y3
+	VMULPS    Y14, Y3, Y3
+	VMULPS    Y12, Y3, Y3
+	VSUBPS    Y3, Y2, Y2
+	VMULPS    Y10, Y2, Y2
+	VMOVUPS   Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  bgloop
+
+bgdone:
+	VZEROUPPER
+	RET

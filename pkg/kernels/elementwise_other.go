@@ -28,3 +28,9 @@ func leakyVec(_, _ []float32, _ float32) int { return 0 }
 
 // leakyGradVec: no vector kernel in this build.
 func leakyGradVec(_, _, _ []float32, _ float32) int { return 0 }
+
+// affineActVec: no vector kernel in this build.
+func affineActVec(_, _ []float32, _, _ float32, _ Act, _ float32) int { return 0 }
+
+// bnGradXVec: no vector kernel in this build.
+func bnGradXVec(_, _, _, _ []float32, _ *BNGradParams) int { return 0 }

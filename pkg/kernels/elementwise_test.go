@@ -147,3 +147,54 @@ func TestLeakyMatchesScalar(t *testing.T) {
 		}
 	}
 }
+
+// sameFloat reports whether a and b are the same float32 bit for bit, or
+// both NaNs (whose sign and payload the vector code need not keep).
+func sameFloat(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
+}
+
+func TestAffineActMatchesScalar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, act := range []Act{ActNone, ActReLU, ActLeaky} {
+		for _, c := range []struct{ scale, shift float32 }{{1.7, -0.3}, {0, 0}, {-2, float32(math.Copysign(0, -1))}, {1, 0}} {
+			for n := 0; n <= 41; n++ {
+				src := leakyInputs(rng, n)
+				got := make([]float32, n)
+				AffineAct(got, src, c.scale, c.shift, act, 0.2)
+				for i, xv := range src {
+					z := xv*c.scale + c.shift
+					want := z
+					switch act {
+					case ActReLU:
+						want = max(z, 0)
+					case ActLeaky:
+						want = max(z, 0) + 0.2*min(z, 0)
+					}
+					if !sameFloat(got[i], want) {
+						t.Fatalf("act %d scale %g shift %g n=%d: f(%g) = %g (%#x), want %g (%#x)", act, c.scale, c.shift, n, xv, got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestBNGradXMatchesScalar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, neg := range []float32{0.2, 0, 1} {
+		p := &BNGradParams{G: 0.7, A: 0.01, B: -0.3, Mean: 0.05, Inv: 3.1, Neg: neg}
+		for n := 0; n <= 41; n++ {
+			x, dy, y := randVals(rng, n, 1), randVals(rng, n, 1), leakyInputs(rng, n)
+			got := make([]float32, n)
+			BNGradX(got, x, dy, y, p)
+			for i := range got {
+				d := dy[i] * Slope(y[i], neg)
+				want := p.G * (d - p.A - (x[i]-p.Mean)*p.Inv*p.B)
+				if !sameFloat(got[i], want) {
+					t.Fatalf("neg %g n=%d: dx[%d] = %g, want %g", neg, n, i, got[i], want)
+				}
+			}
+		}
+	}
+}

@@ -256,19 +256,11 @@ func (b *bnFwd) normalize(ch int, mean, v float64, xs, ys []float32, gamma, beta
 	shift := beta - float32(mean)*scale
 	switch {
 	case b.act == nil:
-		for i, xv := range xs {
-			ys[i] = xv*scale + shift
-		}
+		kernels.AffineAct(ys, xs, scale, shift, kernels.ActNone, 0)
 	case b.act.kind == actReLU:
-		for i, xv := range xs {
-			ys[i] = max(xv*scale+shift, 0)
-		}
+		kernels.AffineAct(ys, xs, scale, shift, kernels.ActReLU, 0)
 	default:
-		alpha := b.act.alpha
-		for i, xv := range xs {
-			z := xv*scale + shift
-			ys[i] = max(z, 0) + alpha*min(z, 0)
-		}
+		kernels.AffineAct(ys, xs, scale, shift, kernels.ActLeaky, b.act.alpha)
 	}
 }
 
@@ -526,12 +518,8 @@ func (b *bnGrad) gradX(dxs, xs, dys, ys []float32, ch, m int, gamma float32) {
 		c := len(sv.gsum) / 2
 		sdy, sdyx = sv.gsum[ch], sv.gsum[c+ch]
 	}
-	a := float32(sdy / sv.n)
-	bb := float32(sdyx / sv.n)
-	for i, d := range dys {
-		d *= kernels.Slope(ys[i], neg)
-		dxs[i] = g * (d - a - (xs[i]-mean)*inv*bb)
-	}
+	p := kernels.BNGradParams{G: g, A: float32(sdy / sv.n), B: float32(sdyx / sv.n), Mean: mean, Inv: inv, Neg: neg}
+	kernels.BNGradX(dxs, xs, dys, ys, &p)
 }
 
 // chanSum returns the sum of xs, in float64.
