@@ -230,8 +230,8 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 				kernels.SgemmOn(inner, true, false, rows, ncols, kdim, 1, a, rows, x[b0*plane:], g.cols(), 0, buf[:rows*ncols], ncols)
 			}
 			sum := func(c0, c1 int) {
-				pp := chunkPool.Get().(*[]float32)
-				defer chunkPool.Put(pp)
+				pp := phasePool.Get().(*[]float32)
+				defer phasePool.Put(pp)
 				*pp = grow(*pp, phaseLen(g))
 				for ch := c0; ch < c1; ch++ {
 					for bi := b0; bi < b1; bi++ {
@@ -250,8 +250,12 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 	})
 }
 
-// chunkPool holds gemmCol2im's column buffers, one per worker at a time.
-var chunkPool = sync.Pool{New: func() any { return new([]float32) }}
+// chunkPool holds gemmCol2im's column buffers, one per worker at a time;
+// phasePool col2imPlane's phase buffers (a plane's worth).
+var (
+	chunkPool = sync.Pool{New: func() any { return new([]float32) }}
+	phasePool = sync.Pool{New: func() any { return new([]float32) }}
+)
 
 // Chunk sizes for gemmCol2im: the column buffer aims at colsTarget columns
 // and stays under colsMaxFloats values (2 MiB, about one core's L2) unless
