@@ -9,8 +9,11 @@ func Deinterleave2(even, odd, src []float32) {
 	if len(even)+len(odd) != len(src) || len(even)-len(odd) > 1 || len(odd) > len(even) {
 		panic("kernels: Deinterleave2: lengths do not split src")
 	}
-	lo := deinterleaveVec(even, odd, src) // a prefix done by the vector kernel
-	deinterleaveGo(even[lo:], odd[lo:], src[2*lo:])
+	n := len(odd)
+	DeinterleaveRows(even, odd, n, src, 2*n, 1, n)
+	if len(even) > n {
+		even[n] = src[2*n]
+	}
 }
 
 // deinterleaveGo is the portable Deinterleave2.
@@ -30,8 +33,11 @@ func Interleave2(dst, even, odd []float32) {
 	if len(even)+len(odd) != len(dst) || len(even)-len(odd) > 1 || len(odd) > len(even) {
 		panic("kernels: Interleave2: lengths do not fill dst")
 	}
-	lo := interleaveVec(dst, even, odd)
-	interleaveGo(dst[2*lo:], even[lo:], odd[lo:])
+	n := len(odd)
+	InterleaveRows(dst, 2*n, even, odd, n, 1, n)
+	if len(even) > n {
+		dst[2*n] = even[n]
+	}
 }
 
 // interleaveGo is the portable Interleave2.

@@ -2,94 +2,6 @@
 
 #include "textflag.h"
 
-// func deinterleaveAVX2(even, odd, src *float32, n int)
-//
-// even[i] = src[2i] and odd[i] = src[2i+1] for i < n, n a multiple of 4:
-// 8 pairs a step (two YMM loads, the even and the odd lanes gathered by
-// VSHUFPS within each 128-bit lane and put in order by VPERMPD), then one
-// step of 4 pairs in XMM registers if n is not a multiple of 8.
-TEXT ·deinterleaveAVX2(SB), NOSPLIT, $0-32
-	MOVQ even+0(FP), DI
-	MOVQ odd+8(FP), DX
-	MOVQ src+16(FP), SI
-	MOVQ n+24(FP), CX
-	SHRQ $2, CX
-
-loop8:
-	CMPQ CX, $2
-	JLT  tail4
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VSHUFPS $0x88, Y1, Y0, Y2
-	VSHUFPS $0xDD, Y1, Y0, Y3
-	VPERMPD $0xD8, Y2, Y2
-	VPERMPD $0xD8, Y3, Y3
-	VMOVUPS Y2, (DI)
-	VMOVUPS Y3, (DX)
-	ADDQ $64, SI
-	ADDQ $32, DI
-	ADDQ $32, DX
-	SUBQ $2, CX
-	JMP  loop8
-
-tail4:
-	TESTQ CX, CX
-	JZ    done
-	VMOVUPS (SI), X0
-	VMOVUPS 16(SI), X1
-	VSHUFPS $0x88, X1, X0, X2
-	VSHUFPS $0xDD, X1, X0, X3
-	VMOVUPS X2, (DI)
-	VMOVUPS X3, (DX)
-
-done:
-	VZEROUPPER
-	RET
-
-// func interleaveAVX2(dst, even, odd *float32, n int)
-//
-// dst[2i] = even[i] and dst[2i+1] = odd[i] for i < n, n a multiple of 4:
-// 8 pairs a step (VUNPCKLPS / VUNPCKHPS pair the lanes within each
-// 128-bit half, VPERM2F128 puts the halves in order), then one step of 4
-// pairs in XMM registers if n is not a multiple of 8.
-TEXT ·interleaveAVX2(SB), NOSPLIT, $0-32
-	MOVQ dst+0(FP), DI
-	MOVQ even+8(FP), SI
-	MOVQ odd+16(FP), DX
-	MOVQ n+24(FP), CX
-	SHRQ $2, CX
-
-iloop8:
-	CMPQ CX, $2
-	JLT  itail4
-	VMOVUPS (SI), Y0
-	VMOVUPS (DX), Y1
-	VUNPCKLPS Y1, Y0, Y2
-	VUNPCKHPS Y1, Y0, Y3
-	VPERM2F128 $0x20, Y3, Y2, Y4
-	VPERM2F128 $0x31, Y3, Y2, Y5
-	VMOVUPS Y4, (DI)
-	VMOVUPS Y5, 32(DI)
-	ADDQ $32, SI
-	ADDQ $32, DX
-	ADDQ $64, DI
-	SUBQ $2, CX
-	JMP  iloop8
-
-itail4:
-	TESTQ CX, CX
-	JZ    idone
-	VMOVUPS (SI), X0
-	VMOVUPS (DX), X1
-	VUNPCKLPS X1, X0, X2
-	VUNPCKHPS X1, X0, X3
-	VMOVUPS X2, (DI)
-	VMOVUPS X3, 16(DI)
-
-idone:
-	VZEROUPPER
-	RET
-
 // func addRowsAVX2(dst *float32, ds int, src *float32, ss int, rows, n int)
 //
 // dst[r*ds+i] += src[r*ss+i] for r < rows and i < n: 8 values a step, then
@@ -157,7 +69,9 @@ adone:
 // func deinterleaveRowsAVX2(even, odd *float32, es int, src *float32, ss int, rows, n int)
 //
 // For r < rows: the n pairs of src row r (at r*ss) split into even and odd
-// row r (at r*es): 8 pairs a step as in deinterleaveAVX2, then 4, then one.
+// row r (at r*es): 8 pairs a step (two YMM loads, the even and the odd
+// lanes gathered by VSHUFPS within each 128-bit lane and put in order by
+// VPERMPD), then 4 in XMM registers, then one.
 TEXT ·deinterleaveRowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ even+0(FP), DI
 	MOVQ odd+8(FP), DX
@@ -235,8 +149,9 @@ drdone:
 // func interleaveRowsAVX2(dst *float32, ds int, even, odd *float32, es int, rows, n int)
 //
 // For r < rows: even and odd row r (at r*es, n values each) interleaved
-// into dst row r (at r*ds): 8 pairs a step as in interleaveAVX2, then 4,
-// then one.
+// into dst row r (at r*ds): 8 pairs a step (VUNPCKLPS / VUNPCKHPS pair the
+// lanes within each 128-bit half, VPERM2F128 puts the halves in order),
+// then 4 in XMM registers, then one.
 TEXT ·interleaveRowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), DI
 	MOVQ ds+8(FP), R8

@@ -63,11 +63,9 @@ func Leaky(dst, src []float32, alpha float32) {
 	if len(src) != len(dst) {
 		panic("kernels: Leaky: slices of different lengths")
 	}
-	lo := leakyVec(dst, src, alpha)
-	s := src[lo:]
-	for i, v := range s {
-		dst[lo+i] = max(v, 0) + alpha*min(v, 0)
-	}
+	// src*1 + 0 is src, but for -0, which becomes +0: the leaky ReLU's
+	// value at both zeros.
+	AffineAct(dst, src, 1, 0, ActLeaky, alpha)
 }
 
 // LeakyGrad is the leaky ReLU's gradient: dx[i] = dy[i] * Slope(x[i],

@@ -39,44 +39,8 @@ func lerpVec(dst, src []float32, a, b float32) int {
 	return n
 }
 
-// deinterleaveAVX2 runs Deinterleave2 on the first n pairs, n a multiple
-// of 4 (deinterleave_amd64.s).
-//
-//go:noescape
-func deinterleaveAVX2(even, odd, src *float32, n int)
-
-// hasAVX2 selects deinterleaveAVX2 (VPERMPD is AVX2).
+// hasAVX2 selects the AVX2 kernels.
 var hasAVX2 = cpu.X86.HasAVX2
-
-// deinterleaveVec runs the AVX2 Deinterleave2 on the longest prefix of
-// whole groups of 4 pairs and returns its number of pairs.
-func deinterleaveVec(even, odd, src []float32) int {
-	n := len(odd) &^ 3
-	if !hasAVX2 || n == 0 {
-		return 0
-	}
-	_, _ = even[n-1], src[2*n-1]
-	deinterleaveAVX2(&even[0], &odd[0], &src[0], n)
-	return n
-}
-
-// interleaveAVX2 runs Interleave2 on the first n pairs, n a multiple of 4
-// (deinterleave_amd64.s).
-//
-//go:noescape
-func interleaveAVX2(dst, even, odd *float32, n int)
-
-// interleaveVec runs the AVX2 Interleave2 on the longest prefix of whole
-// groups of 4 pairs and returns its number of pairs.
-func interleaveVec(dst, even, odd []float32) int {
-	n := len(odd) &^ 3
-	if !hasAVX2 || n == 0 {
-		return 0
-	}
-	_, _ = even[n-1], dst[2*n-1]
-	interleaveAVX2(&dst[0], &even[0], &odd[0], n)
-	return n
-}
 
 // addRowsAVX2 is AddRows for rows > 0 and n > 0 (deinterleave_amd64.s).
 //
@@ -124,29 +88,11 @@ func interleaveRowsVec(dst []float32, ds int, even, odd []float32, es, rows, n i
 	return true
 }
 
-// leakyAVX2 applies Leaky to the first n (a multiple of 8) elements
-// (elementwise_amd64.s).
-//
-//go:noescape
-func leakyAVX2(dst, src *float32, n int, alpha float32)
-
 // leakyGradAVX2 applies LeakyGrad to the first n (a multiple of 8)
 // elements.
 //
 //go:noescape
 func leakyGradAVX2(dx, x, dy *float32, n int, alpha float32)
-
-// leakyVec runs the AVX2 Leaky on the longest prefix of whole 8-value
-// vectors and returns its length.
-func leakyVec(dst, src []float32, alpha float32) int {
-	n := len(dst) &^ 7
-	if !hasAVX2 || n == 0 {
-		return 0
-	}
-	_ = src[n-1]
-	leakyAVX2(&dst[0], &src[0], n, alpha)
-	return n
-}
 
 // leakyGradVec runs the AVX2 LeakyGrad on the longest prefix of whole
 // 8-value vectors and returns its length.

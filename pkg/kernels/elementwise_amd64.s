@@ -84,36 +84,6 @@ lerpdone:
 	VZEROUPPER
 	RET
 
-// func leakyAVX2(dst, src *float32, n int, alpha float32)
-//
-// dst = max(src, 0) + alpha*min(src, 0) for the first n (a multiple of 8)
-// elements, as Go computes it: VMAXPS with src first gives +0 for ±0,
-// VMINPS with src second keeps -0 and NaN, then one multiply and one add.
-TEXT ·leakyAVX2(SB), NOSPLIT, $0-28
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	VBROADCASTSS alpha+24(FP), Y6
-	VXORPS Y7, Y7, Y7
-	SHRQ $3, CX
-	JZ   leakydone
-
-leakyloop:
-	VMOVUPS (SI), Y0
-	VMAXPS  Y7, Y0, Y1
-	VMINPS  Y0, Y7, Y2
-	VMULPS  Y6, Y2, Y2
-	VADDPS  Y2, Y1, Y1
-	VMOVUPS Y1, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ  leakyloop
-
-leakydone:
-	VZEROUPPER
-	RET
-
 // func leakyGradAVX2(dx, x, dy *float32, n int, alpha float32)
 //
 // dx = dy * (1 where x's bits, as an int32, are > 0, else alpha) for the
@@ -151,7 +121,9 @@ lgdone:
 //
 // z = src*scale + shift (one multiply, one add), then by kind: 0 z; 1
 // max(z, 0) (+0 for ±0, a NaN stays a NaN); 2 max(z, 0) + alpha*min(z, 0)
-// as leakyAVX2; for the first n (a multiple of 8) elements.
+// as Go computes it (VMAXPS with z first gives +0 for ±0, VMINPS with z
+// second keeps -0 and NaN, then one multiply and one add); for the first
+// n (a multiple of 8) elements.
 TEXT ·affineActAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI

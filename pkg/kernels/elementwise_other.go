@@ -8,12 +8,6 @@ func adamVec(_, _, _, _ []float32, _ *AdamParams) int { return 0 }
 // lerpVec: no vector kernel in this build.
 func lerpVec(_, _ []float32, _, _ float32) int { return 0 }
 
-// deinterleaveVec: no vector kernel in this build.
-func deinterleaveVec(_, _, _ []float32) int { return 0 }
-
-// interleaveVec: no vector kernel in this build.
-func interleaveVec(_, _, _ []float32) int { return 0 }
-
 // addRowsVec: no vector kernel in this build.
 func addRowsVec(_ []float32, _ int, _ []float32, _, _, _ int) bool { return false }
 
@@ -22,9 +16,6 @@ func deinterleaveRowsVec(_, _ []float32, _ int, _ []float32, _, _, _ int) bool {
 
 // interleaveRowsVec: no vector kernel in this build.
 func interleaveRowsVec(_ []float32, _ int, _, _ []float32, _, _, _ int) bool { return false }
-
-// leakyVec: no vector kernel in this build.
-func leakyVec(_, _ []float32, _ float32) int { return 0 }
 
 // leakyGradVec: no vector kernel in this build.
 func leakyGradVec(_, _, _ []float32, _ float32) int { return 0 }
