@@ -219,20 +219,61 @@ func (b *bnFwd) forward(out []float32, in [][]float32, s []tensor.Shape) error {
 		return b.forwardReduced(out, in, c, m, mom)
 	}
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			xs := x[ch*m : (ch+1)*m]
-			var mean, v float64
+		for ch := lo; ch < hi; ch += 4 {
+			n := min(4, hi-ch)
+			var mean, v [4]float64
 			if b.training {
-				mean = chanSum(xs) / float64(m)
-				v = chanSqDev(xs, mean) / float64(m)
-				b.updateRunning(ch, mean, v, float64(m), mom)
-			} else {
-				mean, v = float64(b.st.Mean[ch]), float64(b.st.Var[ch])
+				chanStats(x, ch, n, m, &mean, &v)
 			}
-			b.normalize(ch, mean, v, xs, out[ch*m:(ch+1)*m], gamma[ch], beta[ch])
+			for j := range n {
+				if b.training {
+					b.updateRunning(ch+j, mean[j], v[j], float64(m), mom)
+				} else {
+					mean[j], v[j] = float64(b.st.Mean[ch+j]), float64(b.st.Var[ch+j])
+				}
+				b.normalize(ch+j, mean[j], v[j], x[(ch+j)*m:(ch+j+1)*m], out[(ch+j)*m:(ch+j+1)*m], gamma[ch+j], beta[ch+j])
+			}
 		}
 	})
 	return nil
+}
+
+// chanStats writes the batch means and biased variances of the n (at most
+// 4) channels from ch of x (m values each). Four channels at once keep four
+// independent chains of float64 additions in flight (one channel's sum is a
+// chain whose every addition waits for the one before); each channel's
+// values are still added in their order, so the sums are chanSum's and
+// chanSqDev's bit for bit.
+func chanStats(x []float32, ch, n, m int, mean, v *[4]float64) {
+	if n < 4 {
+		for j := range n {
+			xs := x[(ch+j)*m : (ch+j+1)*m]
+			mean[j] = chanSum(xs) / float64(m)
+			v[j] = chanSqDev(xs, mean[j]) / float64(m)
+		}
+		return
+	}
+	x0, x1, x2, x3 := x[ch*m:(ch+1)*m], x[(ch+1)*m:(ch+2)*m], x[(ch+2)*m:(ch+3)*m], x[(ch+3)*m:(ch+4)*m]
+	x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+	var s0, s1, s2, s3 float64
+	for i, a := range x0 {
+		s0 += float64(a)
+		s1 += float64(x1[i])
+		s2 += float64(x2[i])
+		s3 += float64(x3[i])
+	}
+	fm := float64(m)
+	m0, m1, m2, m3 := s0/fm, s1/fm, s2/fm, s3/fm
+	var q0, q1, q2, q3 float64
+	for i, a := range x0 {
+		d0, d1, d2, d3 := float64(a)-m0, float64(x1[i])-m1, float64(x2[i])-m2, float64(x3[i])-m3
+		q0 += d0 * d0
+		q1 += d1 * d1
+		q2 += d2 * d2
+		q3 += d3 * d3
+	}
+	*mean = [4]float64{m0, m1, m2, m3}
+	*v = [4]float64{q0 / fm, q1 / fm, q2 / fm, q3 / fm}
 }
 
 // updateRunning moves channel ch's running statistics towards a batch's
@@ -414,6 +455,11 @@ func (b *bnGrad) sums(c, m int, x, dy, y []float32) error {
 	neg := b.negSlope()
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
+			if ns == 1 && ch+1 < hi {
+				gradSums2(sv, x, dy, y, ch, c, m, neg)
+				ch++
+				continue
+			}
 			mean, inv := sv.mean[ch], sv.invstd[ch]
 			for k := range ns {
 				o := ch*m + k*q
@@ -446,6 +492,28 @@ func (b *bnGrad) sums(c, m int, x, dy, y []float32) error {
 	}
 	sv.sumsGen, sv.sumsOf = sv.gen, dataPtr(dy)
 	return nil
+}
+
+// gradSums2 is sums' loop for channels ch and ch+1 of an unsliced batch
+// at once: four independent chains of float64 additions instead of two,
+// each channel's values still added in their order (the same sums bit for
+// bit).
+func gradSums2(sv *bnSaved, x, dy, y []float32, ch, c, m int, neg float32) {
+	mean0, inv0, mean1, inv1 := sv.mean[ch], sv.invstd[ch], sv.mean[ch+1], sv.invstd[ch+1]
+	x0, dy0, y0 := x[ch*m:(ch+1)*m], dy[ch*m:(ch+1)*m], y[ch*m:(ch+1)*m]
+	x1, dy1, y1 := x[(ch+1)*m:(ch+2)*m], dy[(ch+1)*m:(ch+2)*m], y[(ch+1)*m:(ch+2)*m]
+	x0, y0, x1, dy1, y1 = x0[:len(dy0)], y0[:len(dy0)], x1[:len(dy0)], dy1[:len(dy0)], y1[:len(dy0)]
+	var sdy0, sdyx0, sdy1, sdyx1 float64
+	for i, d0 := range dy0 {
+		d0 *= kernels.Slope(y0[i], neg)
+		d1 := dy1[i] * kernels.Slope(y1[i], neg)
+		sdy0 += float64(d0)
+		sdyx0 += float64(d0) * float64((x0[i]-mean0)*inv0)
+		sdy1 += float64(d1)
+		sdyx1 += float64(d1) * float64((x1[i]-mean1)*inv1)
+	}
+	sv.sdy[ch], sv.sdyx[ch] = sdy0, sdyx0
+	sv.sdy[ch+1], sv.sdyx[ch+1] = sdy1, sdyx1
 }
 
 // paramGrad writes gamma's (sums sdyx) or beta's (sdy) gradient: this

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/toongan/toongan/pkg/kernels"
 	"gorgonia.org/tensor"
 )
 
@@ -135,6 +136,42 @@ func bitEqual(t *testing.T, what string, got, want []float32) {
 	for i, v := range got {
 		if math.Float32bits(v) != math.Float32bits(want[i]) {
 			t.Fatalf("%s[%d] = %g, want %g bit for bit", what, i, v, want[i])
+		}
+	}
+}
+
+// TestChanStatsMatchPerChannel checks that BatchNorm's statistics taken
+// four channels at a time (chanStats) and its gradient sums taken two at a
+// time (gradSums2) are the one-channel loops' bit for bit.
+func TestChanStatsMatchPerChannel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const c, m = 7, 301
+	x, dy, y := randSlice(rng, c*m, 3), randSlice(rng, c*m, 1), randSlice(rng, c*m, 1)
+	for ch := 0; ch < c; ch += 4 {
+		n := min(4, c-ch)
+		var mean, v [4]float64
+		chanStats(x, ch, n, m, &mean, &v)
+		for j := range n {
+			xs := x[(ch+j)*m : (ch+j+1)*m]
+			wm := chanSum(xs) / m
+			wv := chanSqDev(xs, wm) / m
+			if math.Float64bits(mean[j]) != math.Float64bits(wm) || math.Float64bits(v[j]) != math.Float64bits(wv) {
+				t.Fatalf("channel %d: mean %v var %v, want %v %v", ch+j, mean[j], v[j], wm, wv)
+			}
+		}
+	}
+	sv := &bnSaved{mean: randSlice(rng, c, 0.1), invstd: randSlice(rng, c, 2), sdy: make([]float64, c), sdyx: make([]float64, c)}
+	const neg = 0.2
+	gradSums2(sv, x, dy, y, 2, c, m, neg)
+	for _, ch := range []int{2, 3} {
+		var sdy, sdyx float64
+		for i := ch * m; i < (ch+1)*m; i++ {
+			d := dy[i] * kernels.Slope(y[i], neg)
+			sdy += float64(d)
+			sdyx += float64(d) * float64((x[i]-sv.mean[ch])*sv.invstd[ch])
+		}
+		if math.Float64bits(sv.sdy[ch]) != math.Float64bits(sdy) || math.Float64bits(sv.sdyx[ch]) != math.Float64bits(sdyx) {
+			t.Fatalf("channel %d: sums %v %v, want %v %v", ch, sv.sdy[ch], sv.sdyx[ch], sdy, sdyx)
 		}
 	}
 }
