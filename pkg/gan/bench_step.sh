@@ -52,7 +52,6 @@ recipe_table() {
 		split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]);
 		k = ($1 ~ /Batch64/) ? "at batch 64" : "at its own batch"
 		key = a[2] SUBSEP k
-		kinds[k] = 1
 		for (i = 1; i <= NF; i++) {
 			if ($(i+1) == "img/s") { s[key] += $i; n[key]++ }
 			if ($(i+1) == "ns/op") t[key] += $i

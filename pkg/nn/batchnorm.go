@@ -454,23 +454,9 @@ func (b *bnGrad) sums(c, m int, x, dy, y []float32) error {
 	sv.sdyx = growF64(sv.sdyx, ns*c)
 	neg := b.negSlope()
 	kernels.ParallelForMin(c, 1, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			if ns == 1 && ch+1 < hi {
-				gradSums2(sv, x, dy, y, ch, c, m, neg)
-				ch++
-				continue
-			}
-			mean, inv := sv.mean[ch], sv.invstd[ch]
+		for ch := lo; ch < hi; ch += 2 {
 			for k := range ns {
-				o := ch*m + k*q
-				xs, dys, ys := x[o:o+q], dy[o:o+q], y[o:o+q]
-				var sdy, sdyx float64
-				for i, d := range dys {
-					d *= kernels.Slope(ys[i], neg)
-					sdy += float64(d)
-					sdyx += float64(d) * float64((xs[i]-mean)*inv)
-				}
-				sv.sdy[k*c+ch], sv.sdyx[k*c+ch] = sdy, sdyx
+				sv.sliceSums(x, dy, y, ch, min(2, hi-ch), k, c, m, q, neg)
 			}
 		}
 	})
@@ -494,16 +480,31 @@ func (b *bnGrad) sums(c, m int, x, dy, y []float32) error {
 	return nil
 }
 
-// gradSums2 is sums' loop for channels ch and ch+1 of an unsliced batch
-// at once: four independent chains of float64 additions instead of two,
-// each channel's values still added in their order (the same sums bit for
-// bit).
-func gradSums2(sv *bnSaved, x, dy, y []float32, ch, c, m int, neg float32) {
-	mean0, inv0, mean1, inv1 := sv.mean[ch], sv.invstd[ch], sv.mean[ch+1], sv.invstd[ch+1]
-	x0, dy0, y0 := x[ch*m:(ch+1)*m], dy[ch*m:(ch+1)*m], y[ch*m:(ch+1)*m]
-	x1, dy1, y1 := x[(ch+1)*m:(ch+2)*m], dy[(ch+1)*m:(ch+2)*m], y[(ch+1)*m:(ch+2)*m]
-	x0, y0, x1, dy1, y1 = x0[:len(dy0)], y0[:len(dy0)], x1[:len(dy0)], dy1[:len(dy0)], y1[:len(dy0)]
-	var sdy0, sdyx0, sdy1, sdyx1 float64
+// sliceSums writes sdy and sdyx of slice k (q values from k*q) of the n
+// channels from ch, n 1 or 2. Two channels run as four independent chains
+// of float64 additions instead of two (one chain's every addition waits
+// for the one before); each channel's values are still added in their
+// order, so the sums are the same bit for bit.
+func (sv *bnSaved) sliceSums(x, dy, y []float32, ch, n, k, c, m, q int, neg float32) {
+	o0 := ch*m + k*q
+	x0, dy0, y0 := x[o0:o0+q], dy[o0:o0+q], y[o0:o0+q]
+	x0, y0 = x0[:len(dy0)], y0[:len(dy0)] // no bounds checks in the loops
+	mean0, inv0 := sv.mean[ch], sv.invstd[ch]
+	var sdy0, sdyx0 float64
+	if n == 1 {
+		for i, d := range dy0 {
+			d *= kernels.Slope(y0[i], neg)
+			sdy0 += float64(d)
+			sdyx0 += float64(d) * float64((x0[i]-mean0)*inv0)
+		}
+		sv.sdy[k*c+ch], sv.sdyx[k*c+ch] = sdy0, sdyx0
+		return
+	}
+	o1 := o0 + m
+	x1, dy1, y1 := x[o1:o1+q], dy[o1:o1+q], y[o1:o1+q]
+	x1, dy1, y1 = x1[:len(dy0)], dy1[:len(dy0)], y1[:len(dy0)]
+	mean1, inv1 := sv.mean[ch+1], sv.invstd[ch+1]
+	var sdy1, sdyx1 float64
 	for i, d0 := range dy0 {
 		d0 *= kernels.Slope(y0[i], neg)
 		d1 := dy1[i] * kernels.Slope(y1[i], neg)
@@ -512,8 +513,8 @@ func gradSums2(sv *bnSaved, x, dy, y []float32, ch, c, m int, neg float32) {
 		sdy1 += float64(d1)
 		sdyx1 += float64(d1) * float64((x1[i]-mean1)*inv1)
 	}
-	sv.sdy[ch], sv.sdyx[ch] = sdy0, sdyx0
-	sv.sdy[ch+1], sv.sdyx[ch+1] = sdy1, sdyx1
+	sv.sdy[k*c+ch], sv.sdyx[k*c+ch] = sdy0, sdyx0
+	sv.sdy[k*c+ch+1], sv.sdyx[k*c+ch+1] = sdy1, sdyx1
 }
 
 // paramGrad writes gamma's (sums sdyx) or beta's (sdy) gradient: this

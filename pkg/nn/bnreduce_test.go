@@ -142,7 +142,7 @@ func bitEqual(t *testing.T, what string, got, want []float32) {
 
 // TestChanStatsMatchPerChannel checks that BatchNorm's statistics taken
 // four channels at a time (chanStats) and its gradient sums taken two at a
-// time (gradSums2) are the one-channel loops' bit for bit.
+// time (bnSaved.sliceSums) are the one-channel loops' bit for bit.
 func TestChanStatsMatchPerChannel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	const c, m = 7, 301
@@ -162,7 +162,7 @@ func TestChanStatsMatchPerChannel(t *testing.T) {
 	}
 	sv := &bnSaved{mean: randSlice(rng, c, 0.1), invstd: randSlice(rng, c, 2), sdy: make([]float64, c), sdyx: make([]float64, c)}
 	const neg = 0.2
-	gradSums2(sv, x, dy, y, 2, c, m, neg)
+	sv.sliceSums(x, dy, y, 2, 2, 0, c, m, m, neg)
 	for _, ch := range []int{2, 3} {
 		var sdy, sdyx float64
 		for i := ch * m; i < (ch+1)*m; i++ {

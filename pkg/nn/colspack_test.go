@@ -138,7 +138,7 @@ func col2imRef(img, cols []float32, g geom) {
 	ys, xs := g.ranges()
 	for t := 0; t < g.c*g.b; t++ {
 		ch, bi := t/g.b, t%g.b
-		col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], cols, g.cols(), bi*g.oh*g.ow, ch, g, ys, xs, nil) // the strided loop
+		col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], cols, g.cols(), bi*g.oh*g.ow, ch, g, ys, xs, nil, nil) // the strided loop
 	}
 }
 
@@ -184,6 +184,30 @@ func TestGemmCol2imMatchesWhole(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestPhasePlan checks which geometries take col2imPlane's phase path (the
+// strided loop stays correct for all, so TestGemmCol2imMatchesWhole alone
+// would not notice the path being skipped).
+func TestPhasePlan(t *testing.T) {
+	for _, c := range []struct {
+		g    geom
+		want bool
+	}{
+		{geom{c: 1, b: 1, h: 8, w: 8, k: 4, s: 2, p: 1}, true},  // DCGAN's layers
+		{geom{c: 1, b: 1, h: 9, w: 9, k: 5, s: 2, p: 2}, true},  // 5x5 kernels
+		{geom{c: 1, b: 1, h: 5, w: 7, k: 3, s: 1, p: 1}, false}, // stride 1
+		{geom{c: 1, b: 1, h: 4, w: 4, k: 4, s: 2, p: 0}, false}, // 1x1 grid
+		{geom{c: 1, b: 1, h: 8, w: 8, k: 4, s: 2, p: 4}, false}, // padding beyond the spare values
+	} {
+		g := c.g
+		g.oh = (g.h+2*g.p-g.k)/g.s + 1
+		g.ow = (g.w+2*g.p-g.k)/g.s + 1
+		ys, xs := g.ranges()
+		if got := newPhasePlan(g, ys, xs) != nil; got != c.want {
+			t.Errorf("%+v: phase plan %v, want %v", g, got, c.want)
 		}
 	}
 }

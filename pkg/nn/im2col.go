@@ -63,14 +63,15 @@ func (g geom) ranges() (ys, xs [][2]int) {
 // col2imPlane sums the column matrix's entries for image plane (ch, bi)
 // into dst (that plane, h*w values, overwritten). cols holds ncols columns,
 // batch item bi's starting at column off. Every plane is summed in the
-// same fixed order, so the result is deterministic. For stride 2 a phase
-// buffer (phaseLen(g) values, or nil for the strided loop) turns the
-// strided sums into contiguous ones (col2imPhases), with the same result.
-func col2imPlane(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]int, ph []float32) {
+// same fixed order, so the result is deterministic. With a phase plan
+// (newPhasePlan, stride 2) and its buffer of pp.size() values the strided
+// sums become contiguous ones (col2imPhases), with the same result; pp nil
+// keeps the strided loop.
+func col2imPlane(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]int, pp *phasePlan, ph []float32) {
 	kk := g.k * g.k
 	plane := g.oh * g.ow
-	if plane > 1 && len(ph) >= phaseLen(g) && phaseFits(g) {
-		col2imPhases(dst, cols, ncols, off, ch, g, ys, xs, ph)
+	if pp != nil {
+		col2imPhases(dst, cols, ncols, off, ch, g, pp, ph)
 		return
 	}
 	clear(dst)
@@ -113,35 +114,48 @@ func col2imPlane(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]in
 	}
 }
 
-// The phase buffer of col2imPhases holds the stride-2 image's four phases
-// (pixel (y, x) in phase (y mod 2, x mod 2) at (y/2, x/2)), each hp rows of
-// wp+2 values: a row's pixels at 1..wp and one spare value on each side.
-
-// phaseLen is the size of col2imPlane's phase buffer for g (0 unless g's
-// stride is 2).
-func phaseLen(g geom) int {
-	if g.s != 2 {
-		return 0
-	}
-	return 4 * ((g.h + 1) / 2) * ((g.w+1)/2 + 2)
+// phasePlan is what col2imPhases does for one geometry, worked out once
+// per product rather than for every plane. Its buffer holds the stride-2
+// image's four phases (pixel (y, x) in phase (y mod 2, x mod 2) at (y/2,
+// x/2)), each hp rows of wq = wp+2 values: a row's pixels at 1..wp and one
+// spare value on each side.
+type phasePlan struct {
+	hp, wq int
+	adds   []phaseAdd // in kernel-offset order, the strided loop's
 }
 
-// phaseFits reports whether every grid column lands, for every kernel
-// column, inside a phase row or on its spare values (true for the usual
-// "same" paddings, e.g. k 4, p 1 and k 5, p 2).
-func phaseFits(g geom) bool {
-	if g.s != 2 {
-		return false
+// phaseAdd is one kernel offset's rows: row kr of the column matrix, from
+// grid value src on, added into the phase buffer from dst on, rows rows.
+type phaseAdd struct{ kr, src, dst, rows int }
+
+// newPhasePlan returns g's phase plan, or nil where col2imPlane keeps the
+// strided loop: a stride other than 2, a 1x1 grid, or a grid column that
+// lands, for some kernel column, beyond a phase row's spare values (the
+// usual "same" paddings, e.g. k 4, p 1 and k 5, p 2, all fit).
+func newPhasePlan(g geom, ys, xs [][2]int) *phasePlan {
+	if g.s != 2 || g.oh*g.ow == 1 {
+		return nil
 	}
-	wp := (g.w + 1) / 2
-	for kj := range g.k {
-		qx, _ := floorDiv(kj-g.p, 2)
+	hp, wp := (g.h+1)/2, (g.w+1)/2
+	p := &phasePlan{hp: hp, wq: wp + 2}
+	for kr := range g.k * g.k {
+		ki, kj := kr/g.k, kr%g.k
+		qx, rx := floorDiv(kj-g.p, 2)
 		if qx < -1 || g.ow-1+qx > wp {
-			return false
+			return nil
 		}
+		ylo, yhi := ys[ki][0], ys[ki][1]
+		if xs[kj][0] >= xs[kj][1] || ylo >= yhi {
+			continue
+		}
+		qy, ry := floorDiv(ki-g.p, 2)
+		p.adds = append(p.adds, phaseAdd{kr: kr, src: ylo * g.ow, dst: ((ry*2+rx)*hp+ylo+qy)*p.wq + 1 + qx, rows: yhi - ylo})
 	}
-	return true
+	return p
 }
+
+// size is the length of p's phase buffer.
+func (p *phasePlan) size() int { return 4 * p.hp * p.wq }
 
 // col2imPhases is col2imPlane for stride 2: kernel offset (ki, kj) adds its
 // grid rows into phase ((ki-p) mod 2, (kj-p) mod 2) shifted by
@@ -150,23 +164,13 @@ func phaseFits(g geom) bool {
 // phases are interleaved into dst. Each pixel gets the same additions in
 // the same order as the strided loop, so the sums are bit for bit the
 // same.
-func col2imPhases(dst, cols []float32, ncols, off, ch int, g geom, ys, xs [][2]int, ph []float32) {
+func col2imPhases(dst, cols []float32, ncols, off, ch int, g geom, p *phasePlan, ph []float32) {
 	kk := g.k * g.k
-	hp, wp := (g.h+1)/2, (g.w+1)/2
-	wq := wp + 2
-	ph = ph[:4*hp*wq]
+	hp, wq := p.hp, p.wq
+	ph = ph[:p.size()]
 	clear(ph)
-	for kr := 0; kr < kk; kr++ {
-		ki, kj := kr/g.k, kr%g.k
-		ylo, yhi := ys[ki][0], ys[ki][1]
-		if xs[kj][0] >= xs[kj][1] || ylo >= yhi {
-			continue
-		}
-		qy, ry := floorDiv(ki-g.p, 2)
-		qx, rx := floorDiv(kj-g.p, 2)
-		src := cols[(ch*kk+kr)*ncols+off+ylo*g.ow:]
-		d := ph[((ry*2+rx)*hp+ylo+qy)*wq+1+qx:]
-		kernels.AddRows(d, wq, src, g.ow, yhi-ylo, g.ow)
+	for _, a := range p.adds {
+		kernels.AddRows(ph[a.dst:], wq, cols[(ch*kk+a.kr)*ncols+off+a.src:], g.ow, a.rows, g.ow)
 	}
 	if g.w%2 == 0 {
 		// Even image rows from phases (0, 0) and (0, 1), odd ones from
@@ -204,6 +208,7 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 	}
 	chunks := (g.b + per - 1) / per
 	ys, xs := g.ranges()
+	plan := newPhasePlan(g, ys, xs)
 	inner := 1 // GEMM workers inside one chunk
 	if chunks < workers {
 		inner = workers
@@ -230,13 +235,17 @@ func gemmCol2im(img, a, x []float32, g geom, kdim int) {
 				kernels.SgemmOn(inner, true, false, rows, ncols, kdim, 1, a, rows, x[b0*plane:], g.cols(), 0, buf[:rows*ncols], ncols)
 			}
 			sum := func(c0, c1 int) {
-				pp := phasePool.Get().(*[]float32)
-				defer phasePool.Put(pp)
-				*pp = grow(*pp, phaseLen(g))
+				var ph []float32
+				if plan != nil {
+					bp := phasePool.Get().(*[]float32)
+					defer phasePool.Put(bp)
+					*bp = grow(*bp, plan.size())
+					ph = *bp
+				}
 				for ch := c0; ch < c1; ch++ {
 					for bi := b0; bi < b1; bi++ {
 						t := ch*g.b + bi
-						col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], buf, ncols, (bi-b0)*plane, ch, g, ys, xs, *pp)
+						col2imPlane(img[t*g.h*g.w:(t+1)*g.h*g.w], buf, ncols, (bi-b0)*plane, ch, g, ys, xs, plan, ph)
 					}
 				}
 			}
