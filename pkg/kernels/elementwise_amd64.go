@@ -140,3 +140,18 @@ func bnGradXVec(dx, x, dy, y []float32, p *BNGradParams) int {
 	bnGradXAVX2(&dx[0], &x[0], &dy[0], &y[0], n, p)
 	return n
 }
+
+// maskRowsAVX2 is MaskRows for at least one row and one piece
+// (maskrows_amd64.s).
+//
+//go:noescape
+func maskRowsAVX2(dst *float32, ld int, src *float32, srcRow *int, mask *uint32, maskRow *int, rows int, pieces *MaskPiece, np int)
+
+// maskRowsVec runs MaskRows with AVX2 and reports whether it could.
+func maskRowsVec(dst []float32, ld int, src []float32, srcRow []int, mask []uint32, maskRow []int, pieces []MaskPiece) bool {
+	if !hasAVX2 {
+		return false
+	}
+	maskRowsAVX2(&dst[0], ld, &src[0], &srcRow[0], &mask[0], &maskRow[0], len(srcRow), &pieces[0], len(pieces))
+	return true
+}

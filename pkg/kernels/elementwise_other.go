@@ -25,3 +25,8 @@ func affineActVec(_, _ []float32, _, _ float32, _ Act, _ float32) int { return 0
 
 // bnGradXVec: no vector kernel in this build.
 func bnGradXVec(_, _, _, _ []float32, _ *BNGradParams) int { return 0 }
+
+// maskRowsVec: no vector kernel in this build.
+func maskRowsVec(_ []float32, _ int, _ []float32, _ []int, _ []uint32, _ []int, _ []MaskPiece) bool {
+	return false
+}

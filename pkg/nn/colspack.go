@@ -17,6 +17,14 @@ import (
 // (y, x) goes to plane (y mod s, x mod s) at (y/s, x/s)), one pass over the
 // image, after which every run of a row of the column matrix is a
 // contiguous copy instead of a strided gather.
+//
+// Where a phase plane's rows are as wide as the grid's (wp == ow: every
+// stride-2 layer of the DCGANs, k = 2p+2), a row of the column matrix is,
+// within each batch item, one contiguous run of a phase plane shifted by
+// the kernel offset, with the positions whose pixel lies in the padding
+// set to zero. PackB then copies whole items through a mask of those
+// positions (kernels.MaskRows), one vector pass, instead of a short copy
+// per grid row.
 type colsPacker struct {
 	img    []float32 // [c, b, s, s, hp, wp]: the image split by phase (the image itself when s == 1)
 	g      geom
@@ -24,6 +32,11 @@ type colsPacker struct {
 	ys, xs [][2]int // g.ranges()
 	hp, wp int      // a phase plane's height and width
 	owned  []float32
+	lead   int // where the phase-split image starts in img (the masked copy's reads before it)
+
+	// The masked copy (nil masks: the runs of PackB's general path).
+	masks []uint32 // [k*k, oh*ow]: all ones where kernel offset kk's pixel for the grid position is inside the image
+	offs  []int    // [k*k]: kernel offset kk's offset in the phase-split image, channel 0 and item 0
 }
 
 func newColsPacker(img []float32, g geom, trans bool) *colsPacker {
@@ -31,11 +44,119 @@ func newColsPacker(img []float32, g geom, trans bool) *colsPacker {
 	cp := &colsPacker{img: img, g: g, trans: trans, ys: ys, xs: xs, hp: g.h, wp: g.w}
 	if g.s > 1 {
 		cp.hp, cp.wp = (g.h+g.s-1)/g.s, (g.w+g.s-1)/g.s
-		cp.owned = phaseBufs.Get(g.c * g.b * g.s * g.s * cp.hp * cp.wp)
-		splitPhases(cp.owned, img, g, cp.hp, cp.wp)
-		cp.img = cp.owned
+		n := g.c * g.b * g.s * g.s * cp.hp * cp.wp
+		lead, tail := cp.guards(n)
+		cp.owned = phaseBufs.Get(lead + n + tail)
+		splitPhases(cp.owned[lead:lead+n], img, g, cp.hp, cp.wp)
+		cp.img, cp.lead = cp.owned, lead
 	}
+	cp.initMasked()
 	return cp
+}
+
+// guards returns how many values the masked copy reads before and after
+// the n values of the phase-split image (the runs of the first and last
+// kernel offsets reach into the padding); 0, 0 where it is not used.
+func (cp *colsPacker) guards(n int) (lead, tail int) {
+	g := cp.g
+	if cp.wp != g.ow || g.oh*g.ow < 8 {
+		return 0, 0
+	}
+	lo, hi := cp.offsetRange()
+	item := g.s * g.s * cp.hp * cp.wp
+	return max(0, -lo), max(0, (g.c-1)*g.b*item+hi+(g.b-1)*item+g.oh*g.ow-n)
+}
+
+// offsetRange returns the least and the greatest offset of a kernel
+// offset's run in the phase-split image (channel 0, item 0).
+func (cp *colsPacker) offsetRange() (lo, hi int) {
+	lo, hi = cp.rowInfo(0).base, cp.rowInfo(0).base
+	for r := 1; r < cp.g.k*cp.g.k; r++ {
+		b := cp.rowInfo(r).base
+		lo, hi = min(lo, b), max(hi, b)
+	}
+	return lo, hi
+}
+
+// initMasked sets up the masked copy where the geometry allows it: grid
+// rows as wide as the phase planes' rows, and every kernel offset's run
+// of every item inside the image (masked values are read too).
+func (cp *colsPacker) initMasked() {
+	g := cp.g
+	plane := g.oh * g.ow
+	if cp.wp != g.ow || plane < 8 {
+		return
+	}
+	kk := g.k * g.k
+	offs := make([]int, kk)
+	for r := range kk {
+		offs[r] = cp.rowInfo(r).base
+	}
+	lo, hi := cp.offsetRange()
+	item := g.s * g.s * cp.hp * cp.wp
+	if lo < 0 || (g.c-1)*g.b*item+hi+(g.b-1)*item+plane > len(cp.img) {
+		return
+	}
+	cp.offs, cp.masks = offs, packMasks(g, cp.ys, cp.xs)
+}
+
+// maskKey is the part of a geometry its masks depend on.
+type maskKey struct{ h, w, oh, ow, k, s, p int }
+
+// maskCache keeps the masks of every geometry seen (a few per model).
+var maskCache sync.Map // maskKey -> []uint32
+
+// packMasks returns the masked copy's masks for g: for kernel offset
+// (ki, kj) and grid position (y, x), all ones when the pixel is inside
+// the image (ys[ki] and xs[kj] hold y and x), else zero.
+func packMasks(g geom, ys, xs [][2]int) []uint32 {
+	key := maskKey{g.h, g.w, g.oh, g.ow, g.k, g.s, g.p}
+	if m, ok := maskCache.Load(key); ok {
+		return m.([]uint32)
+	}
+	plane := g.oh * g.ow
+	m := make([]uint32, g.k*g.k*plane)
+	for ki := range g.k {
+		for kj := range g.k {
+			mk := m[(ki*g.k+kj)*plane:]
+			for y := ys[ki][0]; y < ys[ki][1]; y++ {
+				for x := xs[kj][0]; x < xs[kj][1]; x++ {
+					mk[y*g.ow+x] = 0xffffffff
+				}
+			}
+		}
+	}
+	maskCache.Store(key, m)
+	return m
+}
+
+// maskedRows sets ps.srcRow and ps.maskRow to the masked copy's offsets of
+// the column matrix's rows r0 .. r0+n.
+func (cp *colsPacker) maskedRows(ps *packScratch, r0, n int) {
+	g := cp.g
+	kk, plane := g.k*g.k, g.oh*g.ow
+	chStride := g.b * g.s * g.s * cp.hp * cp.wp
+	ps.srcRow, ps.maskRow = ps.srcRow[:0], ps.maskRow[:0]
+	for r := r0; r < r0+n; r++ {
+		ch, kr := r/kk, r%kk
+		ps.srcRow = append(ps.srcRow, ch*chStride+cp.offs[kr])
+		ps.maskRow = append(ps.maskRow, kr*plane)
+	}
+}
+
+// maskedPieces appends to dst the masked copy's pieces for the columns
+// c0 .. c0+n of the column matrix, one per batch item they touch.
+func (cp *colsPacker) maskedPieces(dst []kernels.MaskPiece, c0, n int) []kernels.MaskPiece {
+	g := cp.g
+	plane := g.oh * g.ow
+	item := g.s * g.s * cp.hp * cp.wp
+	for o := 0; o < n; {
+		b, l0 := (c0+o)/plane, (c0+o)%plane
+		l := min(plane-l0, n-o)
+		dst = append(dst, kernels.MaskPiece{Dst: o, Src: b*item + l0, Mask: l0, N: l})
+		o += l
+	}
+	return dst
 }
 
 // release hands the phase buffer back; the packer is not used afterwards.
@@ -48,7 +169,8 @@ func (cp *colsPacker) release() {
 
 // splitPhases writes the s*s phases of every image plane of img into dst
 // ([c, b, s, s, hp, wp]); entries past the image's edge are left as they
-// were (never read). Stride 2, every strided layer of the DCGANs, splits
+// were (the general path never reads them, the masked copy reads them
+// under a zero mask). Stride 2, every strided layer of the DCGANs, splits
 // the rows with kernels.DeinterleaveRows (a plane's even rows, then its odd
 // ones) or, for odd widths, kernels.Deinterleave2 row by row (vector code
 // where the CPU has it).
@@ -129,7 +251,7 @@ func (cp *colsPacker) rowInfo(r int) rowInfo {
 	qi, ri := floorDiv(ki-g.p, g.s)
 	qj, rj := floorDiv(kj-g.p, g.s)
 	return rowInfo{ylo: cp.ys[ki][0], yhi: cp.ys[ki][1], xlo: cp.xs[kj][0], xhi: cp.xs[kj][1],
-		base: ((ch*g.b*g.s+ri)*g.s+rj)*cp.hp*cp.wp + qi*cp.wp + qj}
+		base: cp.lead + ((ch*g.b*g.s+ri)*g.s+rj)*cp.hp*cp.wp + qi*cp.wp + qj}
 }
 
 // floorDiv returns q, r with a = s*q + r and 0 <= r < s.
@@ -187,6 +309,9 @@ type packScratch struct {
 	rows  []float32
 	infos []rowInfo
 	ends  []int
+
+	srcRow, maskRow []int
+	pieces          []kernels.MaskPiece
 }
 
 var packScratchPool = sync.Pool{New: func() any { return new(packScratch) }}
@@ -199,6 +324,10 @@ func (cp *colsPacker) PackB(dst []float32, p0, kb, j0, nb, nr int) {
 	}
 	ps := packScratchPool.Get().(*packScratch)
 	defer packScratchPool.Put(ps)
+	if cp.masks != nil {
+		cp.packMasked(ps, dst, p0, kb, j0, nb, nr)
+		return
+	}
 	if cp.trans {
 		// op(B)(p, j) = cols(j, p): gather nr rows of the column matrix
 		// over the columns p0 .. p0+kb, then transpose them into the panel.
@@ -239,6 +368,35 @@ func (cp *colsPacker) PackB(dst []float32, p0, kb, j0, nb, nr int) {
 			}
 		}
 		start = end
+	}
+}
+
+// packMasked is PackB by the masked copy.
+func (cp *colsPacker) packMasked(ps *packScratch, dst []float32, p0, kb, j0, nb, nr int) {
+	if cp.trans {
+		// Rows j0+t*nr .. of the column matrix over its columns p0 ..
+		// p0+kb, then transposed into panel t.
+		ps.pieces = cp.maskedPieces(ps.pieces[:0], p0, kb)
+		ps.rows = grow(ps.rows, nr*kb)
+		for t := 0; t*nr < nb; t++ {
+			cnt := min(nr, nb-t*nr)
+			cp.maskedRows(ps, j0+t*nr, cnt)
+			kernels.MaskRows(ps.rows, kb, cp.img, ps.srcRow, cp.masks, ps.maskRow, ps.pieces)
+			kernels.TransposeInto(dst[t*nr*kb:(t+1)*nr*kb], nr, ps.rows, kb, cnt, kb)
+		}
+		return
+	}
+	cp.maskedRows(ps, p0, kb)
+	for t := 0; t*nr < nb; t++ {
+		cnt := min(nr, nb-t*nr)
+		d := dst[t*nr*kb : (t+1)*nr*kb]
+		ps.pieces = cp.maskedPieces(ps.pieces[:0], j0+t*nr, cnt)
+		kernels.MaskRows(d, nr, cp.img, ps.srcRow, cp.masks, ps.maskRow, ps.pieces)
+		if cnt < nr {
+			for p := range kb {
+				clear(d[p*nr+cnt : (p+1)*nr])
+			}
+		}
 	}
 }
 

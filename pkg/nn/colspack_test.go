@@ -211,3 +211,29 @@ func TestPhasePlan(t *testing.T) {
 		}
 	}
 }
+
+// TestColsPackerMasked checks which geometries PackB copies through masks
+// (the general path gives the same matrix, so TestColsPackerMatchesIm2col
+// alone would not notice the masked copy being skipped).
+func TestColsPackerMasked(t *testing.T) {
+	for _, c := range []struct {
+		g    geom
+		want bool
+	}{
+		{geom{c: 3, b: 2, h: 8, w: 8, k: 4, s: 2, p: 1}, true},   // DCGAN's layers
+		{geom{c: 2, b: 2, h: 64, w: 64, k: 4, s: 2, p: 1}, true}, // D's first layer
+		{geom{c: 1, b: 3, h: 9, w: 9, k: 5, s: 2, p: 2}, true},   // 5x5 kernels
+		{geom{c: 1, b: 1, h: 5, w: 7, k: 3, s: 1, p: 1}, false},  // stride 1: runs start before the image
+		{geom{c: 1, b: 1, h: 4, w: 4, k: 4, s: 2, p: 0}, false},  // 1x1 grid
+		{geom{c: 1, b: 2, h: 6, w: 37, k: 4, s: 2, p: 1}, false}, // odd width: grid rows narrower than the phases'
+	} {
+		g := c.g
+		g.oh = (g.h+2*g.p-g.k)/g.s + 1
+		g.ow = (g.w+2*g.p-g.k)/g.s + 1
+		cp := newColsPacker(make([]float32, g.c*g.b*g.h*g.w), g, false)
+		if got := cp.masks != nil; got != c.want {
+			t.Errorf("%+v: masked copy %v, want %v", g, got, c.want)
+		}
+		cp.release()
+	}
+}
