@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -188,5 +189,48 @@ func TestScale(t *testing.T) {
 	s := Scale(im, 3)
 	if s.Bounds().Dx() != 6 || s.NRGBAAt(5, 2) != (color.NRGBA{9, 8, 7, 255}) || s.NRGBAAt(2, 2) == (color.NRGBA{9, 8, 7, 255}) {
 		t.Fatalf("scale wrong: %v %v", s.Bounds(), s.NRGBAAt(5, 2))
+	}
+}
+
+// TestWritePNG: both compression levels give back the exact pixels and
+// leave no temporary file beside the image.
+func TestWritePNG(t *testing.T) {
+	im := image.NewNRGBA(image.Rect(0, 0, 13, 9))
+	for i := range im.Pix {
+		im.Pix[i] = byte(i * 37)
+		if i%4 == 3 {
+			im.Pix[i] = 255
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		write func(string, image.Image) error
+	}{{"WritePNG", WritePNG}, {"WritePNGFast", WritePNGFast}} {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "a.png")
+		if err := c.write(p, im); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for y := range 9 {
+			for x := range 13 {
+				r0, g0, b0, _ := im.At(x, y).RGBA()
+				r1, g1, b1, _ := got.At(x, y).RGBA()
+				if r0 != r1 || g0 != g1 || b0 != b1 {
+					t.Fatalf("%s: pixel (%d, %d) %d,%d,%d came back %d,%d,%d", c.name, x, y, r0, g0, b0, r1, g1, b1)
+				}
+			}
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+			t.Errorf("%s: %d files in the folder, want 1", c.name, len(ents))
+		}
 	}
 }

@@ -21,11 +21,13 @@ func gridImage(x []float32, n, c, h, w, cols int) (*image.NRGBA, error) {
 	return imgutil.Grid(imgutil.AsImages(imgs), cols, gridPad, color.White)
 }
 
-// writeGrid writes the grid of x as a PNG at path, atomically.
+// writeGrid writes the grid of x as a PNG at path, atomically, compressed
+// for speed (a grid is written every --sample-every steps and twice in
+// the shortest run).
 func writeGrid(path string, x []float32, n, c, h, w, cols int) error {
 	img, err := gridImage(x, n, c, h, w, cols)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return imgutil.WritePNG(path, img)
+	return imgutil.WritePNGFast(path, img)
 }
