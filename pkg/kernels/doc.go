@@ -4,7 +4,8 @@
 // the BLAS adapter that plugs the SGEMM into gorgonia through gorgonia.Use,
 // and the element-wise kernels of a training step (Adam, the EMA's Lerp,
 // the leaky ReLU and BatchNorm's normalise and input gradient, the
-// stride-2 phase split and merge of pkg/nn's convolutions). Each has AVX or
+// stride-2 phase split and merge of pkg/nn's convolutions, and MaskRows,
+// the masked copy that gathers their implicit im2col). Each has AVX or
 // AVX2 assembly beside a portable loop, and tests that compare the two bit
 // for bit: the vector code performs the loop's operations, rounded in the
 // same order, so results do not depend on the CPU (a NaN stays a NaN,
