@@ -58,46 +58,43 @@ func newColsPacker(img []float32, g geom, trans bool) *colsPacker {
 // the n values of the phase-split image (the runs of the first and last
 // kernel offsets reach into the padding); 0, 0 where it is not used.
 func (cp *colsPacker) guards(n int) (lead, tail int) {
-	g := cp.g
-	if cp.wp != g.ow || g.oh*g.ow < 8 {
+	lo, end, ok := cp.maskedReach()
+	if !ok {
 		return 0, 0
 	}
-	lo, hi := cp.offsetRange()
-	item := g.s * g.s * cp.hp * cp.wp
-	return max(0, -lo), max(0, (g.c-1)*g.b*item+hi+(g.b-1)*item+g.oh*g.ow-n)
+	return max(0, -lo), max(0, end-n)
 }
 
-// offsetRange returns the least and the greatest offset of a kernel
-// offset's run in the phase-split image (channel 0, item 0).
-func (cp *colsPacker) offsetRange() (lo, hi int) {
-	lo, hi = cp.rowInfo(0).base, cp.rowInfo(0).base
-	for r := 1; r < cp.g.k*cp.g.k; r++ {
+// maskedReach reports whether the geometry suits the masked copy (grid
+// rows as wide as the phase planes' rows, and grids of 8 values or more)
+// and the span [lo, end) of img it then reads, masked values included.
+func (cp *colsPacker) maskedReach() (lo, end int, ok bool) {
+	g := cp.g
+	if cp.wp != g.ow || g.oh*g.ow < 8 {
+		return 0, 0, false
+	}
+	lo, hi := cp.rowInfo(0).base, cp.rowInfo(0).base
+	for r := 1; r < g.k*g.k; r++ {
 		b := cp.rowInfo(r).base
 		lo, hi = min(lo, b), max(hi, b)
 	}
-	return lo, hi
+	item := g.s * g.s * cp.hp * cp.wp
+	return lo, (g.c-1)*g.b*item + hi + (g.b-1)*item + g.oh*g.ow, true
 }
 
-// initMasked sets up the masked copy where the geometry allows it: grid
-// rows as wide as the phase planes' rows, and every kernel offset's run
-// of every item inside the image (masked values are read too).
+// initMasked sets up the masked copy where the geometry allows it and
+// everything it reads lies inside img.
 func (cp *colsPacker) initMasked() {
-	g := cp.g
-	plane := g.oh * g.ow
-	if cp.wp != g.ow || plane < 8 {
+	lo, end, ok := cp.maskedReach()
+	if !ok || lo < 0 || end > len(cp.img) {
 		return
 	}
-	kk := g.k * g.k
-	offs := make([]int, kk)
+	kk := cp.g.k * cp.g.k
+	cp.offs = make([]int, kk)
 	for r := range kk {
-		offs[r] = cp.rowInfo(r).base
+		cp.offs[r] = cp.rowInfo(r).base
 	}
-	lo, hi := cp.offsetRange()
-	item := g.s * g.s * cp.hp * cp.wp
-	if lo < 0 || (g.c-1)*g.b*item+hi+(g.b-1)*item+plane > len(cp.img) {
-		return
-	}
-	cp.offs, cp.masks = offs, packMasks(g, cp.ys, cp.xs)
+	cp.masks = packMasks(cp.g, cp.ys, cp.xs)
 }
 
 // maskKey is the part of a geometry its masks depend on.
