@@ -237,3 +237,67 @@ func TestColsPackerMasked(t *testing.T) {
 		cp.release()
 	}
 }
+
+// TestColsPackerRandomGeometries checks PackB against an explicit column
+// matrix over random geometries (strides 1-3, kernels 1-5, padding up to
+// the kernel, widths odd and even, so both the masked copy and the
+// general path, with and without guards), in both layouts.
+func TestColsPackerRandomGeometries(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	masked := 0
+	for trial := 0; trial < 300; trial++ {
+		g := geom{c: 1 + rng.IntN(3), b: 1 + rng.IntN(4), h: 1 + rng.IntN(12), w: 1 + rng.IntN(12),
+			k: 1 + rng.IntN(5), s: 1 + rng.IntN(3)}
+		g.p = rng.IntN(g.k + 1)
+		if g.h+2*g.p < g.k || g.w+2*g.p < g.k {
+			continue
+		}
+		g.oh = (g.h+2*g.p-g.k)/g.s + 1
+		g.ow = (g.w+2*g.p-g.k)/g.s + 1
+		img := make([]float32, g.c*g.b*g.h*g.w)
+		for i := range img {
+			img[i] = rng.Float32() + 1
+		}
+		cols := make([]float32, g.rows()*g.cols())
+		im2col(cols, img, g)
+		for _, trans := range []bool{false, true} {
+			cp := newColsPacker(img, g, trans)
+			if cp.masks != nil {
+				masked++
+			}
+			K, N := g.rows(), g.cols()
+			if trans {
+				K, N = N, K
+			}
+			nr := []int{8, 32}[rng.IntN(2)]
+			p0, j0 := rng.IntN(K), rng.IntN(N)
+			kb, nb := 1+rng.IntN(K-p0), 1+rng.IntN(N-j0)
+			dst := make([]float32, kb*nr*((nb+nr-1)/nr))
+			for i := range dst {
+				dst[i] = float32(math.NaN())
+			}
+			cp.PackB(dst, p0, kb, j0, nb, nr)
+			for i, v := range dst {
+				panel, rem := i/(nr*kb), i%(nr*kb)
+				p, j := rem/nr, panel*nr+rem%nr
+				want := float32(0)
+				if j < nb {
+					r, c := p0+p, j0+j
+					if trans {
+						r, c = c, r
+					}
+					want = cols[r*g.cols()+c]
+				}
+				if math.Float32bits(v) != math.Float32bits(want) {
+					t.Fatalf("%+v trans=%v masked=%v nr=%d rows %d+%d cols %d+%d: packed (p=%d, j=%d) = %g, want %g",
+						g, trans, cp.masks != nil, nr, p0, kb, j0, nb, p, j, v, want)
+				}
+			}
+			cp.release()
+		}
+	}
+	t.Logf("%d of the packers took the masked copy", masked)
+	if masked == 0 {
+		t.Fatal("no geometry took the masked copy")
+	}
+}
