@@ -22,8 +22,8 @@ const parallelMinWork = 1 << 18
 // packedAStream is the cost, in the split's units (2 a multiply-add), of
 // streaming one value of the packed op(A) from memory: measured between
 // 12 (below it the 64x48 weight gradients stay split along N, 1.3x
-// slower) and 25 (above it D's second layer's forward product, 128x4096
-// from K = 1024, would go along M, 1.1x slower).
+// slower) and 25 (above it D's second layer's weight gradient, 128x1024
+// from K = 16384, would go along M, 1.1x slower).
 const packedAStream = 16
 
 // prepackMinA is the size of op(A) from which a product split along N
