@@ -19,10 +19,10 @@ import (
 // contiguous copy instead of a strided gather.
 //
 // Where a phase plane's rows are as wide as the grid's (wp == ow: every
-// stride-2 layer of the DCGANs, k = 2p+2), a row of the column matrix is,
-// within each batch item, one contiguous run of a phase plane shifted by
-// the kernel offset, with the positions whose pixel lies in the padding
-// set to zero. PackB then copies whole items through a mask of those
+// stride-2 layer of the DCGANs, k = 2p+1 or 2p+2), a row of the column
+// matrix is, within each batch item, one contiguous run of a phase plane
+// shifted by the kernel offset, with the positions whose pixel lies in
+// the padding set to zero. PackB then copies whole items through a mask of those
 // positions (kernels.MaskRows), one vector pass, instead of a short copy
 // per grid row.
 type colsPacker struct {
