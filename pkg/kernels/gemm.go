@@ -20,11 +20,12 @@ type microKernel struct {
 const parallelMinWork = 1 << 18
 
 // packedAStream is the cost, in the split's units (2 a multiply-add), of
-// streaming one value of the packed op(A) from memory: measured between
-// 12 (below it the 64x48 weight gradients stay split along N, 1.3x
-// slower) and 25 (above it D's second layer's weight gradient, 128x1024
-// from K = 16384, would go along M, 1.1x slower).
-const packedAStream = 16
+// streaming one value of op(A), packed beforehand, from memory: the split
+// choices it gives were measured, and any value between 16 (below it the
+// 64x48 weight gradients from K = 65536 stay split along N, 1.3x slower)
+// and 29 (above it D's second layer's weight gradient, 128x1024 from K =
+// 16384, would go along M, 1.1x slower) gives the same ones.
+const packedAStream = 20
 
 // prepackMinA is the size of op(A) from which a product split along N
 // packs op(A) once for all its workers (PackedA, itself split among them)
@@ -103,16 +104,19 @@ func (g *gemmArgs) do(workers int) {
 		return
 	}
 	// Split along N or M in whole tiles, whichever gives the smaller
-	// per-worker share (compute plus the operand every worker repacks).
-	// Split along N, every worker streams all of op(A), packed once
-	// beforehand (below), from memory: when each has only a few columns
-	// to multiply it by, that traffic bounds the product (a weight
-	// gradient's 64x48 from K = 65536 ran 1.3x faster split along M).
+	// per-worker share: compute, plus the operand every worker needs whole.
+	// Along M that is op(B), which each worker packs; along N it is op(A),
+	// which each packs too when it is small, and which is otherwise packed
+	// once beforehand (below) and streamed from memory by every worker:
+	// with few columns a worker to multiply it by, that traffic bounds the
+	// product (a weight gradient's 64x48 from K = 65536 ran 1.3x faster
+	// split along M).
 	wn, wm := min(workers, nTiles), min(workers, mTiles)
-	costN := 2*((nTiles+wn-1)/wn)*nr*mTiles*mr + 4*m
-	if m*k >= prepackMinA {
-		costN += packedAStream * mTiles * mr
+	opA := 4 * m
+	if g.pa != nil || m*k >= prepackMinA {
+		opA = packedAStream * mTiles * mr
 	}
+	costN := 2*((nTiles+wn-1)/wn)*nr*mTiles*mr + opA
 	costM := 2*((mTiles+wm-1)/wm)*mr*nTiles*nr + 4*n
 	if costN <= costM {
 		// Every worker needs all of op(A): pack it once, split among the

@@ -44,30 +44,35 @@ func newColsPacker(img []float32, g geom, trans bool) *colsPacker {
 	cp := &colsPacker{img: img, g: g, trans: trans, ys: ys, xs: xs, hp: g.h, wp: g.w}
 	if g.s > 1 {
 		cp.hp, cp.wp = (g.h+g.s-1)/g.s, (g.w+g.s-1)/g.s
+	}
+	lo, end, masked := cp.maskedReach()
+	if g.s > 1 {
+		// The phase-split image, with a guard before and after it for the
+		// masked copy's reads into the padding (never through the mask).
 		n := g.c * g.b * g.s * g.s * cp.hp * cp.wp
-		lead, tail := cp.guards(n)
+		lead, tail := 0, 0
+		if masked {
+			lead, tail = max(0, -lo), max(0, end-n)
+		}
 		cp.owned = phaseBufs.Get(lead + n + tail)
 		splitPhases(cp.owned[lead:lead+n], img, g, cp.hp, cp.wp)
 		cp.img, cp.lead = cp.owned, lead
 	}
-	cp.initMasked()
-	return cp
-}
-
-// guards returns how many values the masked copy reads before and after
-// the n values of the phase-split image (the runs of the first and last
-// kernel offsets reach into the padding); 0, 0 where it is not used.
-func (cp *colsPacker) guards(n int) (lead, tail int) {
-	lo, end, ok := cp.maskedReach()
-	if !ok {
-		return 0, 0
+	if masked && lo+cp.lead >= 0 && end+cp.lead <= len(cp.img) {
+		kk := g.k * g.k
+		cp.offs = make([]int, kk)
+		for r := range kk {
+			cp.offs[r] = cp.rowInfo(r).base
+		}
+		cp.masks = packMasks(g, ys, xs)
 	}
-	return max(0, -lo), max(0, end-n)
+	return cp
 }
 
 // maskedReach reports whether the geometry suits the masked copy (grid
 // rows as wide as the phase planes' rows, and grids of 8 values or more)
-// and the span [lo, end) of img it then reads, masked values included.
+// and the span [lo, end) of the phase-split image it then reads, masked
+// values included, before any guard (lo < 0: reads before the image).
 func (cp *colsPacker) maskedReach() (lo, end int, ok bool) {
 	g := cp.g
 	if cp.wp != g.ow || g.oh*g.ow < 8 {
@@ -80,21 +85,6 @@ func (cp *colsPacker) maskedReach() (lo, end int, ok bool) {
 	}
 	item := g.s * g.s * cp.hp * cp.wp
 	return lo, (g.c-1)*g.b*item + hi + (g.b-1)*item + g.oh*g.ow, true
-}
-
-// initMasked sets up the masked copy where the geometry allows it and
-// everything it reads lies inside img.
-func (cp *colsPacker) initMasked() {
-	lo, end, ok := cp.maskedReach()
-	if !ok || lo < 0 || end > len(cp.img) {
-		return
-	}
-	kk := cp.g.k * cp.g.k
-	cp.offs = make([]int, kk)
-	for r := range kk {
-		cp.offs[r] = cp.rowInfo(r).base
-	}
-	cp.masks = packMasks(cp.g, cp.ys, cp.xs)
 }
 
 // maskKey is the part of a geometry its masks depend on.
